@@ -1,0 +1,641 @@
+/**
+ * @module bench/easyauth/run
+ * The Easy Auth benchmark, in one invocation on loopback, every phase against the same upstream (a node:http
+ * server answering a small fixed body, in its own process; server.ts):
+ *   1. direct    — the upstream itself, plain HTTP: what the app serves with no hop in front;
+ *   2. proxy     — a plain hand-written undici reverse proxy over HTTPS (server.ts proxy): the baseline;
+ *   3. repeated  — Lanyard's Easy Auth front, every request with the same token (verified-token cache hits);
+ *   4. fresh     — the same front, a different valid token on every request (N tokens minted through the
+ *                  runtime, N above the validator's 10,000-entry cache, so each request is a signature check);
+ *   5. nginx     — nginx as a plain HTTPS reverse proxy (1 worker, keepalive to the upstream): the ceiling.
+ *                  Skipped, with a message, when no nginx binary is found.
+ * Every request in every phase is the same `GET /api/data` with an `Authorization: Bearer` header of the same
+ * size (the proxies forward it untouched), so the load generator does the same work everywhere.
+ *
+ * The measured servers (proxy, Easy Auth, nginx) run pinned to the first allowed core (`taskset`, every
+ * thread); the upstream and this process (autocannon, keep-alive) run on the other cores. Phases alternate
+ * in order over `--rounds` rounds (reversed every other round), so a neighbour's load on a shared machine hits
+ * them alike; medians are reported, with each round, and server CPU time per request (from /proc), which does
+ * not depend on where the bottleneck was. Bounded: each phase ≤ 10 s, 127.0.0.1 only, a watchdog ends
+ * everything if it ever stalls, and the work folder (certificates, nginx config, Lanyard's data) is removed.
+ *
+ *   node_modules/.bin/node bench/easyauth/run.ts [--seconds 8] [--rounds 3] [--warmup 2] [--connections 50]
+ *     [--tokens 20000]        distinct tokens for the fresh phase (more than 10,000)
+ *     [--rate N]              offer N requests/s in all instead of saturating: every server then handles the
+ *                             same load, and CPU per request compares costs at equal batching
+ *     [--only direct,proxy,repeated,fresh,nginx] [--nginx /usr/sbin/nginx] [--json]
+ *     [--data-dir-root DIR]   where the work folder goes (default /dev/shm when present: minting N tokens
+ *                             writes N audit rows)
+ *     [--cpu-prof-dir DIR]    write a V8 CPU profile of the proxy and Easy Auth processes there
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { Agent, request } from 'undici';
+import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
+import { allowedCores, cpuSeconds } from '../lib/proc.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '50' },
+    rate: { type: 'string', default: '0' },
+    tokens: { type: 'string', default: '20000' },
+    only: { type: 'string', default: 'direct,proxy,repeated,fresh,nginx' },
+    nginx: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    'data-dir-root': { type: 'string' },
+    'cpu-prof-dir': { type: 'string' },
+  },
+});
+const seconds = Math.min(Math.max(Number(args.seconds), 1), 10);
+const rounds = Math.min(Math.max(Math.round(Number(args.rounds)), 1), 5);
+const warmup = Math.min(Math.max(Number(args.warmup), 0), 5);
+const connections = Math.min(Math.max(Math.round(Number(args.connections)), 1), 200);
+/** Requests per second offered in total (0: as fast as the servers answer). */
+const rate = Math.min(Math.max(Math.round(Number(args.rate)), 0), 100_000);
+const tokenCount = Math.min(Math.max(Math.round(Number(args.tokens)), 10_001), 100_000);
+const only = new Set(args.only.split(',').map((s) => s.trim()));
+const profileDir = args['cpu-prof-dir'] ? path.resolve(args['cpu-prof-dir']) : undefined;
+const here = import.meta.dirname;
+const PATH = '/api/data';
+
+// ---------------------------------------------------------------------------------------------- cores, pinning
+
+const cores = allowedCores();
+const hasTaskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
+const pin = hasTaskset && cores.length >= 2;
+const measuredCore = pin ? String(cores[0]) : undefined;
+const otherCores = pin ? cores.slice(1).join(',') : undefined;
+if (pin) spawnSync('taskset', ['-a', '-cp', otherCores!, String(process.pid)], { stdio: 'ignore' });
+/** Moves every thread of a running process onto `list` (threads it starts later inherit it). */
+const pinAll = (pid: number | undefined, list: string | undefined) => {
+  if (pid !== undefined && list !== undefined)
+    spawnSync('taskset', ['-a', '-cp', list, String(pid)], { stdio: 'ignore' });
+};
+
+// ---------------------------------------------------------------------------------------------- processes
+
+/** The direct children of a process (nginx's workers). */
+function childPids(pid: number | undefined): number[] {
+  try {
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+const workDir = fs.mkdtempSync(
+  path.join(
+    args['data-dir-root'] ?? (fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()),
+    'lanyard-ea-bench-',
+  ),
+);
+const running = new Set<ChildProcess>();
+const cleanup = () => {
+  for (const c of running) c.kill('SIGKILL');
+  fs.rmSync(workDir, { recursive: true, force: true });
+};
+process.once('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+const phaseCount = only.size;
+const budgetMs = 90_000 + (rounds * phaseCount * (seconds + 3) + phaseCount * (warmup + 3)) * 1000;
+setTimeout(() => {
+  console.error(`bench/easyauth: still running after ${Math.round(budgetMs / 1000)} s; stopping`);
+  cleanup();
+  process.exit(1);
+}, budgetMs).unref();
+
+interface Server<T> {
+  info: T;
+  /** The server's CPU seconds so far (nginx: master and workers). */
+  cpu(): number;
+  stop(): Promise<void>;
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', also: () => number[] = () => []) {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const extra = also();
+    const kill = setTimeout(() => {
+      child.kill('SIGKILL');
+      for (const pid of extra) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+    }, 5_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+/** Starts `server.ts <mode>` and resolves with its `BENCH_READY` line. `cores` pins it from the start. */
+async function startNode<T>(
+  mode: string,
+  modeArgs: string[],
+  options: { cores?: string | undefined; profile?: boolean; env?: Record<string, string> } = {},
+): Promise<Server<T> & { pid: number | undefined }> {
+  const prof = options.profile && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const argv = [...prof, path.join(here, 'server.ts'), mode, ...modeArgs];
+  // stderr (Lanyard's log) into a file, not a pipe to this busy process: a full pipe would stall the server.
+  const logFile = path.join(workDir, `${mode}.log`);
+  const logFd = fs.openSync(logFile, 'w');
+  const stdio: ['ignore', 'pipe', number] = ['ignore', 'pipe', logFd];
+  const env = { ...process.env, ...options.env };
+  const child =
+    options.cores !== undefined
+      ? spawn('taskset', ['-c', options.cores, process.execPath, ...argv], { stdio, env })
+      : spawn(process.execPath, argv, { stdio, env });
+  fs.closeSync(logFd);
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  const info = await new Promise<T>((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      out += s;
+      const line = out.split('\n').find((l) => l.startsWith('BENCH_READY '));
+      if (line) resolve(JSON.parse(line.slice('BENCH_READY '.length)) as T);
+    });
+    child.once('exit', (code) => {
+      const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-3000) : '';
+      reject(new Error(`server.ts ${mode} exited (${code}) before it was ready: ${tail}`));
+    });
+  });
+  return { info, pid: child.pid, cpu: () => cpuSeconds(child.pid), stop: () => stopChild(child) };
+}
+
+/** A free port on 127.0.0.1 for nginx (which cannot listen on port 0 and report it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function findNginx(): string | undefined {
+  if (args.nginx) return fs.existsSync(args.nginx) ? args.nginx : undefined;
+  const dirs = [
+    ...(process.env.PATH ?? '').split(':'),
+    '/usr/sbin',
+    '/usr/local/sbin',
+    '/usr/local/nginx/sbin',
+  ];
+  return dirs.map((d) => path.join(d, 'nginx')).find((p) => fs.existsSync(p));
+}
+
+async function startNginx(
+  binary: string,
+  upstreamPort: number,
+  certDir: string,
+): Promise<Server<{ port: number; version: string }>> {
+  const dir = path.join(workDir, 'nginx');
+  fs.mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  // One worker, as one Node process: the hop from TLS in to keep-alive HTTP/1.1 out, no access log.
+  const conf = `daemon off;
+master_process on;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  upstream app {
+    server 127.0.0.1:${upstreamPort};
+    keepalive 64;
+    keepalive_requests 1000000;
+  }
+  server {
+    listen 127.0.0.1:${port} ssl;
+    ssl_certificate ${certDir}/chain.pem;
+    ssl_certificate_key ${certDir}/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    keepalive_requests 1000000;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $proxy_host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-Proto https;
+      proxy_set_header X-Forwarded-Host $http_host;
+    }
+  }
+}
+`;
+  fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
+  const version = spawnSync(binary, ['-v'], { encoding: 'utf8' })
+    .stderr.trim()
+    .replace(/^nginx version: /, '');
+  const test = spawnSync(binary, ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf')], { encoding: 'utf8' });
+  if (test.status !== 0) throw new Error(`nginx refused the generated config: ${test.stderr}`);
+  const argv = ['-p', dir, '-c', path.join(dir, 'nginx.conf')];
+  const child = measuredCore
+    ? spawn('taskset', ['-c', measuredCore, binary, ...argv], { stdio: 'ignore' })
+    : spawn(binary, argv, { stdio: 'ignore' });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  // Ready when the port answers.
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      const log = fs.existsSync(path.join(dir, 'error.log'))
+        ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8')
+        : '';
+      throw new Error(`nginx did not start: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const pids = () => [child.pid!, ...childPids(child.pid)];
+  return {
+    info: { port, version },
+    cpu: () => pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0),
+    stop: () => stopChild(child, 'SIGTERM', () => childPids(child.pid)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- load
+
+interface Run {
+  key: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  /** CPU of the measured server per successful request (µs): the proxy, or the upstream in `direct`. */
+  cpuUs: number;
+  /** CPU of the upstream per successful request (µs). */
+  upstreamCpuUs: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+}
+
+interface Target {
+  key: string;
+  name: string;
+  url: string;
+  servername?: string | undefined;
+  /** The token for each request (called once per request). */
+  token: () => string;
+  cpu: () => number;
+}
+
+async function load(target: Target, duration: number, upstreamCpu: () => number): Promise<Run> {
+  const options: autocannon.Options & { servername?: string; overallRate?: number } = {
+    url: `${target.url}${PATH}`,
+    connections,
+    duration,
+    ...(rate > 0 ? { overallRate: rate } : {}),
+    requests: [
+      {
+        setupRequest: (req: autocannon.Request) => {
+          req.headers = { ...req.headers, authorization: `Bearer ${target.token()}` };
+          return req;
+        },
+      },
+    ],
+    ...(target.servername ? { servername: target.servername } : {}),
+  };
+  const cpuBefore = target.cpu();
+  const upBefore = upstreamCpu();
+  const instance = autocannon(options);
+  const stopper = setTimeout(() => instance.stop(), duration * 1000 + 2_000);
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    instance.once('done', resolve);
+    instance.once('error', reject);
+  }).finally(() => clearTimeout(stopper));
+  const ok = r['2xx'];
+  return {
+    key: target.key,
+    rps: ok / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    cpuUs: ((target.cpu() - cpuBefore) * 1e6) / ok,
+    upstreamCpuUs: ((upstreamCpu() - upBefore) * 1e6) / ok,
+    requests: ok + r.non2xx,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
+
+/** One request through `target` with `token` (or none): status and body, before any load. */
+async function probe(agent: Agent, target: Target, token: string | undefined) {
+  const res = await request(`${target.url}${PATH}`, {
+    dispatcher: agent,
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  });
+  return { status: res.statusCode, body: await res.body.text() };
+}
+
+// ---------------------------------------------------------------------------------------------- main
+
+const servers: Server<unknown>[] = [];
+const loadBefore = os.loadavg()[0]!;
+const runs = new Map<string, Run[]>();
+const notes: string[] = [];
+let tokenBytes = 0;
+let machineExtra: Record<string, unknown> = {};
+try {
+  // A certificate of the kind Easy Auth serves (P-256, from a local CA) for the plain proxy and nginx.
+  const certDir = path.join(workDir, 'certs');
+  fs.mkdirSync(certDir, { recursive: true });
+  const ca = await ensureLocalCa({ dataDir: path.join(workDir, 'ca') });
+  const cert = await ca.issueServerCertificate(['localhost', '127.0.0.1']);
+  fs.writeFileSync(path.join(certDir, 'key.pem'), cert.keyPem, { mode: 0o600 });
+  fs.writeFileSync(path.join(certDir, 'chain.pem'), cert.chainPem);
+
+  const upstream = await startNode<{ port: number }>('upstream', [], { cores: otherCores });
+  servers.push(upstream);
+  const upstreamUrl = `http://127.0.0.1:${upstream.info.port}`;
+  const wanted = (key: string) => only.has(key);
+
+  const targets: Target[] = [];
+  let repeatedToken = 'x'.repeat(1300);
+  let freshTokens: string[] = [];
+  let proxy: Awaited<ReturnType<typeof startNode<{ port: number }>>> | undefined;
+  let front:
+    | Awaited<
+        ReturnType<
+          typeof startNode<{
+            port: number;
+            servername: string;
+            tokensFile: string;
+            minted: number;
+            mintMs: number;
+          }>
+        >
+      >
+    | undefined;
+  if (wanted('repeated') || wanted('fresh')) {
+    // Minting uses every core; the front is moved to the measured core once it is ready.
+    front = await startNode('easyauth', [upstreamUrl, String(wanted('fresh') ? tokenCount : 0)], {
+      profile: true,
+      env: { BENCH_DATA_ROOT: workDir },
+    });
+    servers.push(front);
+    pinAll(front.pid, measuredCore);
+    const all = fs.readFileSync(front.info.tokensFile, 'utf8').trim().split('\n');
+    repeatedToken = all[0]!;
+    freshTokens = all.slice(1);
+    machineExtra = {
+      ...machineExtra,
+      mintedTokens: front.info.minted,
+      mintSeconds: front.info.mintMs / 1000,
+    };
+  }
+  tokenBytes = repeatedToken.length;
+  const sameToken = () => repeatedToken;
+  if (wanted('direct')) {
+    targets.push({
+      key: 'direct',
+      name: 'direct upstream (node:http)',
+      url: upstreamUrl,
+      token: sameToken,
+      cpu: upstream.cpu,
+    });
+  }
+  if (wanted('proxy')) {
+    proxy = await startNode('proxy', [upstreamUrl, certDir], { cores: measuredCore, profile: true });
+    servers.push(proxy);
+    targets.push({
+      key: 'proxy',
+      name: 'plain undici proxy (HTTPS)',
+      url: `https://127.0.0.1:${proxy.info.port}`,
+      token: sameToken,
+      cpu: proxy.cpu,
+    });
+  }
+  if (front) {
+    const frontUrl = `https://127.0.0.1:${front.info.port}`;
+    if (wanted('repeated')) {
+      targets.push({
+        key: 'repeated',
+        name: 'Easy Auth, one repeated token',
+        url: frontUrl,
+        servername: front.info.servername,
+        token: sameToken,
+        cpu: front.cpu,
+      });
+    }
+    if (wanted('fresh')) {
+      let i = 0;
+      targets.push({
+        key: 'fresh',
+        name: `Easy Auth, fresh token per request (${freshTokens.length} cycled)`,
+        url: frontUrl,
+        servername: front.info.servername,
+        token: () => freshTokens[i++ % freshTokens.length]!,
+        cpu: front.cpu,
+      });
+    }
+  }
+  if (wanted('nginx')) {
+    const binary = findNginx();
+    if (!binary) {
+      notes.push(
+        'nginx not found (Debian: apt-get install nginx-light; or pass --nginx PATH): the nginx row is skipped',
+      );
+      console.error(notes.at(-1));
+    } else {
+      const nginx = await startNginx(binary, upstream.info.port, certDir);
+      servers.push(nginx);
+      machineExtra = { ...machineExtra, nginx: nginx.info.version };
+      targets.push({
+        key: 'nginx',
+        name: `${nginx.info.version} proxy, 1 worker (HTTPS)`,
+        url: `https://127.0.0.1:${nginx.info.port}`,
+        token: sameToken,
+        cpu: nginx.cpu,
+      });
+    }
+  }
+
+  // Every target answers the upstream's body with the token, and Easy Auth refuses a request without one.
+  const agent = new Agent({ connect: { rejectUnauthorized: false } });
+  try {
+    for (const t of targets) {
+      const ok = await probe(agent, t, t.token());
+      if (ok.status !== 200 || !ok.body.includes('bench-upstream'))
+        throw new Error(`${t.name} answered ${ok.status}: ${ok.body.slice(0, 300)}`);
+      if (t.key === 'repeated') {
+        const none = await probe(agent, t, undefined);
+        if (none.status !== 401) throw new Error(`Easy Auth answered ${none.status} without a token`);
+      }
+    }
+  } finally {
+    await agent.close();
+  }
+
+  const upstreamCpu = upstream.cpu;
+  for (const t of targets) if (warmup > 0) await load(t, warmup, upstreamCpu);
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
+    for (const t of order) {
+      const r = await load(t, seconds, upstreamCpu);
+      runs.set(t.key, [...(runs.get(t.key) ?? []), r]);
+      if (!args.json)
+        console.error(
+          `round ${round + 1}/${rounds}: ${t.key} ${r.rps.toFixed(0)} rps, ${r.cpuUs.toFixed(0)} µs CPU/req`,
+        );
+    }
+  }
+  machineExtra = { ...machineExtra, targets: targets.map((t) => ({ key: t.key, name: t.name })) };
+} finally {
+  for (const s of servers.reverse()) await s.stop().catch(() => {});
+  cleanup();
+}
+if (profileDir) notes.push(`CPU profiles of the proxy and Easy Auth processes: ${profileDir}`);
+
+// ---------------------------------------------------------------------------------------------- report
+
+const medianOf = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const names = new Map(
+  ((machineExtra.targets as { key: string; name: string }[] | undefined) ?? []).map((t) => [t.key, t.name]),
+);
+const phases = [...runs.entries()].map(([key, list]) => {
+  // Latencies from the round whose rate is the median; rate and CPU are medians over the rounds.
+  const mid = [...list].sort((a, b) => a.rps - b.rps)[Math.floor((list.length - 1) / 2)]!;
+  return {
+    key,
+    name: names.get(key) ?? key,
+    rps: medianOf(list.map((r) => r.rps)),
+    p50: mid.p50,
+    p99: mid.p99,
+    cpuUs: medianOf(list.map((r) => r.cpuUs)),
+    upstreamCpuUs: medianOf(list.map((r) => r.upstreamCpuUs)),
+    errors: list.reduce((s, r) => s + r.errors, 0),
+    non2xx: list.reduce((s, r) => s + r.non2xx, 0),
+    rounds: list.map((r) => Math.round(r.rps)),
+  };
+});
+const phase = (key: string) => phases.find((p) => p.key === key);
+/** a ÷ b: of the median rates, within each round, and of CPU per request (b's µs over a's). */
+function ratio(a: string, b: string) {
+  const pa = phase(a);
+  const pb = phase(b);
+  if (!pa || !pb) return undefined;
+  const ra = runs.get(a)!;
+  const rb = runs.get(b)!;
+  return {
+    rps: pa.rps / pb.rps,
+    perRound: ra.map((x, i) => x.rps / rb[i]!.rps),
+    medianOfRounds: medianOf(ra.map((x, i) => x.rps / rb[i]!.rps)),
+    byCpu: pb.cpuUs / pa.cpuUs,
+  };
+}
+const ratios = {
+  repeatedVsProxy: { ...ratio('repeated', 'proxy'), target: 0.9 },
+  freshVsProxy: { ...ratio('fresh', 'proxy'), target: 0.55 },
+  repeatedVsNginx: ratio('repeated', 'nginx'),
+  freshVsNginx: ratio('fresh', 'nginx'),
+  proxyVsNginx: ratio('proxy', 'nginx'),
+  proxyVsDirect: ratio('proxy', 'direct'),
+};
+const machine = {
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cores: cores.length || os.availableParallelism(),
+  node: process.version,
+  pinning: pin
+    ? `proxy, Easy Auth and nginx on core ${measuredCore} (taskset, every thread); upstream and autocannon on core(s) ${otherCores}`
+    : 'not pinned (no taskset or a single core): figures include the load generator and the upstream',
+  load: `autocannon, ${connections} connections${rate > 0 ? `, ${rate} requests/s offered` : ''}, keep-alive, GET ${PATH} with a ${tokenBytes}-byte bearer token; ${warmup} s warm-up per target, then ${rounds} alternating rounds of ${seconds} s`,
+  loadAverage: [Number(loadBefore.toFixed(2)), Number(os.loadavg()[0]!.toFixed(2))],
+  ...machineExtra,
+};
+
+if (args.json) {
+  process.stdout.write(
+    `${JSON.stringify({ machine, phases, ratios, runs: Object.fromEntries(runs), notes }, null, 2)}\n`,
+  );
+} else {
+  const rows = phases.map((p) => [
+    p.name,
+    p.rps.toFixed(0),
+    `[${p.rounds.join(', ')}]`,
+    `${p.p50.toFixed(1)} ms`,
+    `${p.p99.toFixed(1)} ms`,
+    Number.isNaN(p.cpuUs) ? '-' : `${p.cpuUs.toFixed(0)} µs`,
+    Number.isNaN(p.upstreamCpuUs) ? '-' : `${p.upstreamCpuUs.toFixed(0)} µs`,
+    `${p.errors}/${p.non2xx}`,
+  ]);
+  const head = [
+    'phase',
+    'rps (median)',
+    'every round',
+    'p50',
+    'p99',
+    'CPU/req',
+    'upstream CPU/req',
+    'errors/non-2xx',
+  ];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(`${machine.cpu}, ${machine.cores} cores, node ${machine.node}; ${machine.pinning}`);
+  console.log(`load: ${machine.load}`);
+  console.log(`machine load average (1 min) before/after: ${machine.loadAverage.join(' / ')}`);
+  console.log("CPU/req: the measured server's CPU time per 2xx response (direct: the upstream's)");
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  let shown = 0;
+  const show = (label: string, r: ReturnType<typeof ratio>, target?: number) => {
+    if (!r) return;
+    shown++;
+    console.log(
+      `${label.padEnd(28)} ${pct(r.rps).padStart(6)}${target === undefined ? '' : ` (target ≥ ${pct(target)})`}` +
+        `  per round [${r.perRound.map(pct).join(', ')}]  by CPU/req ${pct(r.byCpu)}`,
+    );
+  };
+  show('repeated token / plain proxy', ratio('repeated', 'proxy'), 0.9);
+  show('fresh token / plain proxy', ratio('fresh', 'proxy'), 0.55);
+  show('repeated token / nginx', ratio('repeated', 'nginx'));
+  show('fresh token / nginx', ratio('fresh', 'nginx'));
+  show('plain proxy / nginx', ratio('proxy', 'nginx'));
+  show('plain proxy / direct', ratio('proxy', 'direct'));
+  if (shown > 0)
+    console.log(
+      '("by CPU/req": the same ratio on an otherwise idle core — robust to other load on the machine)',
+    );
+}
+for (const n of notes) console.error(n);
+if (phases.some((p) => p.errors || p.non2xx)) {
+  console.error('warning: some requests failed; rates count successful (2xx) responses only');
+}

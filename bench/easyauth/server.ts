@@ -1,0 +1,214 @@
+/**
+ * @module bench/easyauth/server
+ * The processes of the Easy Auth benchmark (run.ts starts them, on loopback only):
+ *
+ *   server.ts upstream                        the app: a plain node:http server answering a small fixed JSON
+ *                                             body to every request (run.ts keeps it off the measured core);
+ *   server.ts proxy <upstream> <certDir>      the baseline: a plain hand-written reverse proxy over HTTPS —
+ *                                             node:https (the P-256 certificate in certDir, from a local CA, as
+ *                                             Easy Auth's) + an undici Pool with `pool.dispatch` and a streaming
+ *                                             handler, hop-by-hop headers dropped both ways, X-Forwarded-* added;
+ *                                             no authentication (performance.md §2c's "plain undici proxy");
+ *   server.ts easyauth <upstream> <tokens>    Lanyard's Easy Auth front as `lanyard up` starts it (runtime on a
+ *                                             fresh SQLite folder, info-level log to stderr) for an app whose
+ *                                             callers use client-credentials tokens, plus <tokens> distinct
+ *                                             valid tokens minted through the runtime's token service (written
+ *                                             one per line to a file) for the fresh-token phase.
+ *
+ * Each prints `BENCH_READY <json>`, serves until SIGTERM, then removes what it created and exits.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { type Dispatcher, Pool } from 'undici';
+
+/** What the upstream answers: small and fixed, so the proxy hop is what is measured. */
+export const UPSTREAM_BODY = '{"ok":true,"service":"bench-upstream"}';
+
+const ready = (info: object) => process.stdout.write(`BENCH_READY ${JSON.stringify(info)}\n`);
+const onStop = (stop: () => Promise<void> | void) =>
+  process.once('SIGTERM', () => {
+    void (async () => {
+      await stop();
+      process.exit(0);
+    })();
+  });
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+const mode = process.argv[2];
+
+if (mode === 'upstream') {
+  const body = Buffer.from(UPSTREAM_BODY);
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    res.end(body);
+  });
+  server.listen(0, '127.0.0.1', () => ready({ port: (server.address() as AddressInfo).port }));
+  onStop(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+} else if (mode === 'proxy') {
+  const upstream = new URL(process.argv[3]!);
+  const certDir = process.argv[4]!;
+  // The same pool settings as Easy Auth's (src/easyauth/forward.ts).
+  const pool = new Pool(upstream.origin, {
+    connections: 128,
+    pipelining: 1,
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 600_000,
+  });
+  const server = https.createServer(
+    {
+      key: fs.readFileSync(path.join(certDir, 'key.pem')),
+      cert: fs.readFileSync(path.join(certDir, 'chain.pem')),
+      minVersion: 'TLSv1.2',
+      keepAliveTimeout: 5_000,
+    },
+    (req, res) => {
+      const raw = req.rawHeaders;
+      const headers: string[] = [];
+      for (let i = 0; i < raw.length; i += 2) {
+        if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) headers.push(raw[i]!, raw[i + 1]!);
+      }
+      headers.push(
+        'x-forwarded-for',
+        req.socket.remoteAddress ?? '',
+        'x-forwarded-proto',
+        'https',
+        'x-forwarded-host',
+        req.headers.host ?? '',
+      );
+      let controller: Dispatcher.DispatchController | undefined;
+      const onDrain = () => controller?.resume();
+      res.on('drain', onDrain);
+      res.once('close', () => {
+        res.off('drain', onDrain);
+        if (!res.writableFinished) controller?.abort(new Error('the client closed the connection'));
+      });
+      const hasBody =
+        req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+      pool.dispatch(
+        {
+          origin: upstream.origin,
+          method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+          path: req.url ?? '/',
+          headers,
+          body: hasBody ? req : null,
+        },
+        {
+          onRequestStart(c) {
+            controller = c;
+          },
+          onResponseStart(_c, status, resHeaders, message) {
+            if (status < 200) return;
+            const out: string[] = [];
+            for (const [name, value] of Object.entries(resHeaders)) {
+              if (value === undefined || HOP_BY_HOP.has(name)) continue;
+              if (Array.isArray(value)) for (const v of value) out.push(name, v);
+              else out.push(name, value);
+            }
+            res.writeHead(status, message || http.STATUS_CODES[status], out);
+          },
+          onResponseData(c, chunk) {
+            if (!res.write(chunk)) c.pause();
+          },
+          onResponseEnd() {
+            res.end();
+          },
+          onResponseError(_c, err) {
+            if (res.headersSent) res.destroy(err);
+            else res.writeHead(502).end();
+          },
+        },
+      );
+    },
+  );
+  server.listen(0, '127.0.0.1', () => ready({ port: (server.address() as AddressInfo).port }));
+  onStop(async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    await pool.destroy();
+  });
+} else if (mode === 'easyauth') {
+  const upstream = process.argv[3]!;
+  const count = Number(process.argv[4] ?? '20000');
+  const { openRuntime } = await import('../../src/server/runtime.ts');
+  const { startEasyAuth } = await import('../../src/easyauth/proxy.ts');
+  const { createLogger } = await import('../../src/server/logger.ts');
+
+  const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_DATA_ROOT ?? os.tmpdir(), 'lanyard-ea-bench-'));
+  const runtime = await openRuntime({ dataDir, env: {} });
+  const d = runtime.directory;
+  const tenant = await d.createTenant({ name: 'bench', domains: ['bench.onmicrosoft.com'] });
+  const api = await d.createApp(tenant.id, { name: 'bench-api', identifierUris: ['api://bench-api'] });
+  const caller = await d.createApp(tenant.id, { name: 'bench-caller' });
+  await d.createResource(tenant.id, { name: 'bench-func', kind: 'app' });
+  await runtime.keys.ensureReady();
+  const client = (await d.findClient(tenant.id, caller.appId))!;
+
+  // Token 0 is the repeated one; 1..count are each sent once per cycle. Minted through the token service (the
+  // path client credentials take), 32 at a time: signing runs on the libuv pool, the audit rows group-commit.
+  const started = performance.now();
+  const tokens: string[] = new Array(count + 1);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next <= count) {
+        const i = next++;
+        const issued = await runtime.tokens.mint({
+          tenant,
+          client,
+          requestedAs: api.appId,
+          acr: '1',
+          via: 'bench',
+        });
+        tokens[i] = issued.accessToken;
+      }
+    }),
+  );
+  const mintMs = performance.now() - started;
+  const tokensFile = path.join(dataDir, 'tokens.txt');
+  fs.writeFileSync(tokensFile, `${tokens.join('\n')}\n`, { mode: 0o600 });
+
+  const front = await startEasyAuth(
+    runtime,
+    'bench-func',
+    {
+      upstream,
+      identityProviders: { azureActiveDirectory: { registration: { clientId: api.appId } } },
+    },
+    { logger: createLogger({ level: 'info' }) },
+  );
+  ready({ port: front.port, servername: 'bench-func.localhost', tokensFile, minted: tokens.length, mintMs });
+  onStop(async () => {
+    await front.close();
+    await runtime.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+} else {
+  process.stderr.write(
+    'usage: server.ts upstream | proxy <upstream> <certDir> | easyauth <upstream> <tokens>\n',
+  );
+  process.exit(2);
+}

@@ -1,0 +1,39 @@
+/**
+ * @module bench/lib/proc
+ * What every benchmark reads from Linux's /proc: the cores it may pin servers and load to, and a process's
+ * own CPU time (the figure that holds up when other work shares the machine).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+
+/** The cores this process may use, from /proc (Linux); empty when unknown. */
+export function allowedCores(): number[] {
+  try {
+    const line = fs
+      .readFileSync('/proc/self/status', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Cpus_allowed_list:'));
+    const cores: number[] = [];
+    for (const part of (line?.split(':')[1] ?? '').trim().split(',')) {
+      const [a, b] = part.split('-').map(Number);
+      if (a === undefined || Number.isNaN(a)) continue;
+      for (let c = a; c <= (b ?? a); c++) cores.push(c);
+    }
+    return cores;
+  } catch {
+    return [];
+  }
+}
+
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime of a process (all its threads) from /proc, in seconds; NaN where /proc is not available. */
+export function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}

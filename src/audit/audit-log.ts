@@ -1,0 +1,137 @@
+/**
+ * @module audit/audit-log
+ * One audit trail for every plane: each token issued or refused, each identity-endpoint call, each proxy or
+ * vault decision. An event goes to the store (queryable, shared by every node) and as one JSON log line. It
+ * names who, what for, and why refused — never a token, secret or key.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { AuditEventRow, Database } from '../store/schema.ts';
+
+export type AuditOutcome = 'success' | 'failure';
+
+export interface AuditEvent {
+  plane: 'directory' | 'issuer' | 'identity' | 'easyauth' | 'gateway' | 'vault' | 'jobs' | 'admin';
+  /** What happened, e.g. `token.issue`, `token.refuse`, `mi.token`. */
+  action: string;
+  outcome: AuditOutcome;
+  tenantId?: string | undefined;
+  /** Who acted: a client id, principal id or workload. */
+  actor?: string | undefined;
+  /** What it acted on: a resource / audience, secret name … */
+  target?: string | undefined;
+  /** A stable reason code for refusals (e.g. `AADSTS7000215`). */
+  reason?: string | undefined;
+  details?: Record<string, unknown> | undefined;
+}
+
+export interface StoredAuditEvent extends AuditEvent {
+  id: string;
+  at: string;
+}
+
+export interface AuditSink {
+  info(obj: object, msg?: string): void;
+}
+
+export interface AuditLog {
+  record(event: AuditEvent): Promise<StoredAuditEvent>;
+  /** Also write every event as a JSON log line to `sink` (the server's logger), from now on. */
+  attach(sink: AuditSink): void;
+  list(filter?: {
+    tenantId?: string;
+    plane?: string;
+    action?: string;
+    limit?: number;
+  }): Promise<StoredAuditEvent[]>;
+}
+
+function fromRow(row: AuditEventRow): StoredAuditEvent {
+  return {
+    id: row.id,
+    at: row.at,
+    plane: row.plane as AuditEvent['plane'],
+    action: row.action,
+    outcome: row.outcome,
+    ...(row.tenant_id === null ? {} : { tenantId: row.tenant_id }),
+    ...(row.actor === null ? {} : { actor: row.actor }),
+    ...(row.target === null ? {} : { target: row.target }),
+    ...(row.reason === null ? {} : { reason: row.reason }),
+    details: JSON.parse(row.details) as Record<string, unknown>,
+  };
+}
+
+export function createAuditLog(
+  db: Kysely<Database>,
+  initialSink?: AuditSink,
+  now: () => Date = () => new Date(),
+): AuditLog {
+  let sink = initialSink;
+  // Group commit: events recorded while a write is in flight are written together in the next one. Each
+  // caller still waits until its own row is durable (fail-closed), but many concurrent token requests share
+  // one transaction — one fsync — instead of paying one each.
+  const pending: {
+    stored: StoredAuditEvent;
+    resolve: (e: StoredAuditEvent) => void;
+    reject: (err: unknown) => void;
+  }[] = [];
+  let flushing = false;
+  const flush = async (): Promise<void> => {
+    // At most 500 rows a statement: SQLite bounds the number of bound parameters.
+    const batch = pending.splice(0, 500);
+    try {
+      await db
+        .insertInto('audit_events')
+        .values(
+          batch.map(({ stored: e }) => ({
+            id: e.id,
+            at: e.at,
+            plane: e.plane,
+            action: e.action,
+            outcome: e.outcome,
+            tenant_id: e.tenantId ?? null,
+            actor: e.actor ?? null,
+            target: e.target ?? null,
+            reason: e.reason ?? null,
+            details: JSON.stringify(e.details ?? {}),
+          })),
+        )
+        .execute();
+      for (const { stored, resolve } of batch) {
+        sink?.info({ audit: stored }, `${stored.plane} ${stored.action} ${stored.outcome}`);
+        resolve(stored);
+      }
+    } catch (err) {
+      for (const { reject } of batch) reject(err);
+    }
+    if (pending.length > 0) setImmediate(flush);
+    else flushing = false;
+  };
+  return {
+    attach(next) {
+      sink = next;
+    },
+    record(event) {
+      const stored: StoredAuditEvent = { ...event, id: randomUUID(), at: now().toISOString() };
+      return new Promise<StoredAuditEvent>((resolve, reject) => {
+        pending.push({ stored, resolve, reject });
+        if (!flushing) {
+          flushing = true;
+          setImmediate(flush);
+        }
+      });
+    },
+    async list(filter = {}) {
+      let q = db.selectFrom('audit_events').selectAll();
+      if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
+      if (filter.plane) q = q.where('plane', '=', filter.plane);
+      if (filter.action) q = q.where('action', '=', filter.action);
+      const rows = await q
+        .orderBy('at', 'desc')
+        .orderBy('id')
+        .limit(Math.min(filter.limit ?? 100, 1000))
+        .execute();
+      return rows.map(fromRow);
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * @module cli/commands/ca
+ * `lanyard ca path` prints the local CA certificate's path (creating the CA on first use), for
+ * `export NODE_EXTRA_CA_CERTS=$(lanyard ca path)` or a trust store; `lanyard ca show` prints its subject,
+ * validity and SHA-256 fingerprint, to compare with what a client says it was shown. Neither needs the store:
+ * only the data folder and the master key, which seals the CA key.
+ */
+import { X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { createEnvelope } from '../../crypto/envelope.ts';
+import type { LocalCa } from '../../crypto/local-ca.ts';
+import { loadMasterKey } from '../../crypto/master-key.ts';
+import { resolveDataDir } from '../../server/runtime.ts';
+import { type GlobalOptions, globalOptions } from '../context.ts';
+import { printError, printRecord } from '../output.ts';
+
+export interface CaSummary {
+  path: string;
+  subject: string;
+  issuer: string;
+  notBefore: string;
+  notAfter: string;
+  sha256Fingerprint: string;
+  serialNumber: string;
+}
+
+export function registerCaCommands(program: Command): void {
+  const ca = program
+    .command('ca')
+    .description('the local certificate authority that signs the HTTPS listeners');
+
+  ca.command('path')
+    .description('print the CA certificate path (for NODE_EXTRA_CA_CERTS), creating the CA if needed')
+    .action(async (_o: unknown, cmd: Command) => {
+      await withCa(cmd, (local, opts) => {
+        if (opts.output === 'json')
+          process.stdout.write(`${JSON.stringify({ path: local.caCertPath }, null, 2)}\n`);
+        else process.stdout.write(`${local.caCertPath}\n`);
+      });
+    });
+
+  ca.command('show')
+    .description('print the CA subject, validity and SHA-256 fingerprint')
+    .action(async (_o: unknown, cmd: Command) => {
+      await withCa(cmd, (local, opts) => {
+        printRecord(summarize(local), opts.output, [
+          { header: 'path', value: (c) => c.path },
+          { header: 'subject', value: (c) => c.subject },
+          { header: 'valid from', value: (c) => c.notBefore },
+          { header: 'valid until', value: (c) => c.notAfter },
+          { header: 'sha256', value: (c) => c.sha256Fingerprint },
+        ]);
+      });
+    });
+}
+
+export function summarize(local: LocalCa): CaSummary {
+  const cert = new X509Certificate(local.caCertPem);
+  const dn = (text: string) => text.split('\n').filter(Boolean).join(', ');
+  return {
+    path: local.caCertPath,
+    subject: dn(cert.subject),
+    issuer: dn(cert.issuer),
+    notBefore: new Date(cert.validFrom).toISOString(),
+    notAfter: new Date(cert.validTo).toISOString(),
+    sha256Fingerprint: cert.fingerprint256,
+    serialNumber: cert.serialNumber,
+  };
+}
+
+async function withCa(cmd: Command, fn: (ca: LocalCa, opts: GlobalOptions) => void): Promise<void> {
+  const opts = globalOptions(cmd);
+  try {
+    const dataDir = resolveDataDir(opts.dataDir, process.env);
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const envelope = createEnvelope({ current: loadMasterKey({ dataDir, env: process.env }) });
+    // Loaded here, not at the top: the certificate library is heavy and only these commands need it.
+    const { ensureLocalCa } = await import('../../crypto/local-ca.ts');
+    fn(await ensureLocalCa({ dataDir, envelope }), opts);
+  } catch (err) {
+    printError(err, opts.output);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * @module cli/commands/explain
+ * `lanyard explain <token> [--app NAME]`: decodes a token (without trusting it) and says, for every Easy Auth
+ * front or the one named, whether it would be let in — and if not, the reason, what was expected, what the
+ * token had, and what to do. The same policy and validator as the fronts, so the answer is the one a request
+ * gets. `-` reads the token from stdin; a leading `Bearer ` is ignored. With --app, the exit code is 1 when
+ * that front refuses the token.
+ */
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { explainToken, formatExplanation } from '../../easyauth/explain.ts';
+import { LanyardError } from '../../errors/lanyard-error.ts';
+import { withRuntime } from '../context.ts';
+
+export function registerExplainCommand(program: Command): void {
+  program
+    .command('explain')
+    .description(
+      'Decode a token and say whether each Easy Auth front (or --app) would accept it, and why not.',
+    )
+    .argument('<token>', 'the access token (or - to read it from stdin)')
+    .option('--app <resource>', 'only this app resource')
+    .option('--resource <resource>', 'same as --app')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  lanyard explain "$TOKEN"\n  lanyard explain "$TOKEN" --app somefunction -o json',
+    )
+    .action((raw: string, o: { app?: string; resource?: string }, cmd: Command) =>
+      withRuntime(cmd, async (runtime, opts) => {
+        const token = raw === '-' ? fs.readFileSync(0, 'utf8') : raw;
+        if (token.trim() === '') {
+          throw new LanyardError('ERR_USAGE', 'No token was given.', {
+            hint: 'Pass the token, or - to read stdin.',
+          });
+        }
+        const resource = o.app ?? o.resource;
+        const explanation = await explainToken(runtime, token, {
+          resource,
+          ...(opts.tenant === undefined ? {} : { tenant: opts.tenant }),
+        });
+        process.stdout.write(
+          opts.output === 'json'
+            ? `${JSON.stringify(explanation, null, 2)}\n`
+            : `${formatExplanation(explanation)}\n`,
+        );
+        if (resource !== undefined && explanation.verdicts.some((v) => !v.accepted)) process.exitCode = 1;
+      }),
+    );
+}

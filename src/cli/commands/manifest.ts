@@ -1,0 +1,68 @@
+/**
+ * @module cli/commands/manifest
+ * `lanyard plan -f lanyard.yaml` shows what apply would change; `lanyard apply -f lanyard.yaml` makes the
+ * directory match, in one transaction. `--prune` also deletes what the manifest does not declare.
+ * The manifest is read and checked before the data folder is opened, so a bad manifest changes nothing.
+ */
+import type { Command } from 'commander';
+import {
+  applyManifest,
+  formatPlan,
+  loadManifest,
+  type Manifest,
+  type Plan,
+  planManifest,
+} from '../../manifest/index.ts';
+import { globalOptions, withRuntime } from '../context.ts';
+import { type OutputFormat, printError } from '../output.ts';
+
+interface ManifestCommandOptions {
+  file: string;
+  prune?: boolean;
+  detailedExitcode?: boolean;
+}
+
+async function load(cmd: Command, file: string): Promise<Manifest | undefined> {
+  try {
+    return await loadManifest(file);
+  } catch (err) {
+    printError(err, globalOptions(cmd).output);
+    return undefined;
+  }
+}
+
+function printPlan(plan: Plan, format: OutputFormat): void {
+  process.stdout.write(format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : `${formatPlan(plan)}\n`);
+}
+
+export function registerManifestCommands(program: Command): void {
+  program
+    .command('plan')
+    .description('show what `lanyard apply` would change to make the directory match the manifest')
+    .option('-f, --file <file>', 'the manifest', 'lanyard.yaml')
+    .option('--prune', 'also plan to delete what the manifest does not declare (first-party apps excepted)')
+    .option('--detailed-exitcode', 'exit 2 when there are changes (0: none, 1: error), as terraform does')
+    .action(async (opts: ManifestCommandOptions, cmd: Command) => {
+      const manifest = await load(cmd, opts.file);
+      if (!manifest) return;
+      await withRuntime(cmd, async (runtime, g) => {
+        const plan = await planManifest(runtime.directory, manifest, { prune: opts.prune === true });
+        printPlan(plan, g.output);
+        if (opts.detailedExitcode && plan.changes.length > 0) process.exitCode = 2;
+      });
+    });
+
+  program
+    .command('apply')
+    .description('make the directory match the manifest, in one transaction (all or nothing)')
+    .option('-f, --file <file>', 'the manifest', 'lanyard.yaml')
+    .option('--prune', 'also delete what the manifest does not declare (first-party apps excepted)')
+    .action(async (opts: ManifestCommandOptions, cmd: Command) => {
+      const manifest = await load(cmd, opts.file);
+      if (!manifest) return;
+      await withRuntime(cmd, async (runtime, g) => {
+        const plan = await applyManifest(runtime.directory, manifest, { prune: opts.prune === true });
+        printPlan(plan, g.output);
+      });
+    });
+}

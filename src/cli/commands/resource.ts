@@ -1,0 +1,167 @@
+/**
+ * @module cli/commands/resource
+ * `lanyard resource …`: the things that carry managed identities (function apps, automation accounts,
+ * gateways, vaults). A resource may have one system-assigned identity, created and deleted with it, and any
+ * number of user-assigned identities attached.
+ */
+import { type Command, Option } from 'commander';
+import type { ManagedIdentity, Resource } from '../../directory/types.ts';
+import { RESOURCE_KINDS } from '../../directory/types.ts';
+import { collect, withTenant } from '../context.ts';
+import { type Column, print, printDone, printRecord } from '../output.ts';
+
+const describeIdentity = (i: ManagedIdentity) =>
+  `${i.name}  client ${i.clientId}  principal ${i.principalId}`;
+
+const RESOURCE_COLUMNS: Column<Resource>[] = [
+  { header: 'NAME', value: (r) => r.name },
+  { header: 'KIND', value: (r) => r.kind },
+  { header: 'SYSTEM IDENTITY (PRINCIPAL ID)', value: (r) => r.systemAssignedIdentity?.principalId },
+  { header: 'USER IDENTITIES', value: (r) => r.userAssignedIdentities.map((i) => i.name) },
+];
+
+const RESOURCE_FIELDS: Column<Resource>[] = [
+  { header: 'name', value: (r) => r.name },
+  { header: 'kind', value: (r) => r.kind },
+  { header: 'id', value: (r) => r.id },
+  { header: 'resource id', value: (r) => r.resourceId },
+  { header: 'subscription', value: (r) => r.subscriptionId },
+  { header: 'resource group', value: (r) => r.resourceGroup },
+  {
+    header: 'system identity',
+    value: (r) =>
+      r.systemAssignedIdentity
+        ? `client ${r.systemAssignedIdentity.clientId}  principal ${r.systemAssignedIdentity.principalId}`
+        : 'none',
+  },
+  { header: 'user identities', value: (r) => r.userAssignedIdentities.map(describeIdentity) },
+  { header: 'created', value: (r) => r.createdAt },
+  { header: 'updated', value: (r) => r.updatedAt },
+];
+
+const RESOURCE_REF = 'name, id or Azure resource id';
+
+export function registerResourceCommands(program: Command): void {
+  const resource = program
+    .command('resource')
+    .description('Resources that carry managed identities: apps, automation accounts, gateways, vaults.');
+
+  resource
+    .command('list')
+    .description('List resources.')
+    .addHelpText('after', '\nExample:\n  lanyard resource list')
+    .action((_o: object, cmd: Command) =>
+      withTenant(cmd, async (runtime, tenant, opts) => {
+        print(await runtime.directory.listResources(tenant), opts.output, RESOURCE_COLUMNS);
+      }),
+    );
+
+  resource
+    .command('show')
+    .description('Show a resource with its identities.')
+    .argument('<resource>', RESOURCE_REF)
+    .addHelpText('after', '\nExample:\n  lanyard resource show orders-func')
+    .action((ref: string, _o: object, cmd: Command) =>
+      withTenant(cmd, async (runtime, tenant, opts) => {
+        printRecord(await runtime.directory.getResource(tenant, ref), opts.output, RESOURCE_FIELDS);
+      }),
+    );
+
+  resource
+    .command('create')
+    .description('Create a resource.')
+    .requiredOption('--name <name>', 'DNS label: 1-60 letters, digits or "-" (it becomes <name>.localhost)')
+    .addOption(new Option('--kind <kind>', 'what it is').choices(RESOURCE_KINDS).makeOptionMandatory())
+    .option('--system-identity', 'give it a system-assigned identity')
+    .option('--user-identity <identity>', 'attach a user-assigned identity (repeatable)', collect)
+    .addHelpText(
+      'after',
+      '\nExample:\n  lanyard resource create --name orders-func --kind app --system-identity --user-identity orders-caller',
+    )
+    .action(
+      (
+        o: { name: string; kind: Resource['kind']; systemIdentity?: boolean; userIdentity?: string[] },
+        cmd: Command,
+      ) =>
+        withTenant(cmd, async (runtime, tenant, opts) => {
+          const created = await runtime.directory.createResource(tenant, {
+            name: o.name,
+            kind: o.kind,
+            systemAssignedIdentity: o.systemIdentity,
+            userAssignedIdentities: o.userIdentity,
+          });
+          printRecord(created, opts.output, RESOURCE_FIELDS);
+        }),
+    );
+
+  resource
+    .command('update')
+    .description(
+      'Turn the system-assigned identity on or off, or replace the attached user-assigned identities.',
+    )
+    .argument('<resource>', RESOURCE_REF)
+    .option('--system-identity', 'give it a system-assigned identity')
+    .option(
+      '--no-system-identity',
+      'delete its system-assigned identity (and that identity’s role assignments)',
+    )
+    .option('--user-identity <identity>', 'user-assigned identity (repeatable; replaces the list)', collect)
+    .option('--no-user-identity', 'detach every user-assigned identity')
+    .addHelpText(
+      'after',
+      '\nExample:\n  lanyard resource update orders-func --no-system-identity --user-identity orders-caller',
+    )
+    .action((ref: string, o: { systemIdentity?: boolean; userIdentity?: string[] | false }, cmd: Command) =>
+      withTenant(cmd, async (runtime, tenant, opts) => {
+        const updated = await runtime.directory.updateResource(tenant, ref, {
+          systemAssignedIdentity: o.systemIdentity,
+          userAssignedIdentities: o.userIdentity === false ? [] : o.userIdentity,
+        });
+        printRecord(updated, opts.output, RESOURCE_FIELDS);
+      }),
+    );
+
+  resource
+    .command('delete')
+    .description(
+      'Delete a resource; its system-assigned identity and that identity’s assignments go with it.',
+    )
+    .argument('<resource>', RESOURCE_REF)
+    .addHelpText('after', '\nExample:\n  lanyard resource delete orders-func')
+    .action((ref: string, _o: object, cmd: Command) =>
+      withTenant(cmd, async (runtime, tenant, opts) => {
+        const deleted = await runtime.directory.deleteResource(tenant, ref);
+        printDone(`Deleted resource "${deleted.name}" (${deleted.kind}).`, opts.output, deleted);
+      }),
+    );
+
+  const identity = resource
+    .command('identity')
+    .description('Attach or detach user-assigned identities one at a time.');
+  const bind = (verb: 'attach' | 'detach') =>
+    identity
+      .command(verb)
+      .description(
+        verb === 'attach'
+          ? 'Attach a user-assigned identity to a resource.'
+          : 'Detach a user-assigned identity from a resource.',
+      )
+      .requiredOption('--resource <resource>', RESOURCE_REF)
+      .requiredOption('--identity <identity>', 'name, client id, principal id or resource id')
+      .addHelpText(
+        'after',
+        `\nExample:\n  lanyard resource identity ${verb} --resource orders-func --identity orders-caller`,
+      )
+      .action((o: { resource: string; identity: string }, cmd: Command) =>
+        withTenant(cmd, async (runtime, tenant, opts) => {
+          const d = runtime.directory;
+          const updated =
+            verb === 'attach'
+              ? await d.attachIdentity(tenant, o.resource, o.identity)
+              : await d.detachIdentity(tenant, o.resource, o.identity);
+          printRecord(updated, opts.output, RESOURCE_FIELDS);
+        }),
+      );
+  bind('attach');
+  bind('detach');
+}

@@ -1,0 +1,56 @@
+/**
+ * @module cli/commands/sp
+ * `lanyard sp list|show`: service principals, the tenant-local principals of apps and managed identities.
+ * They are created and deleted with their app or identity, so the CLI only reads them; their object ids are
+ * what role assignments and tokens (`oid`) name.
+ */
+import type { Command } from 'commander';
+import type { ServicePrincipal } from '../../directory/types.ts';
+import { withTenant } from '../context.ts';
+import { type Column, print, printRecord } from '../output.ts';
+
+const owner = (sp: ServicePrincipal) =>
+  sp.appName !== undefined ? `app:${sp.appName}` : sp.identityId !== undefined ? 'managed identity' : '';
+
+const SP_COLUMNS: Column<ServicePrincipal>[] = [
+  { header: 'DISPLAY NAME', value: (sp) => sp.displayName },
+  { header: 'TYPE', value: (sp) => sp.servicePrincipalType },
+  { header: 'APP ID', value: (sp) => sp.appId },
+  { header: 'OBJECT ID', value: (sp) => sp.objectId },
+  { header: 'OWNER', value: owner },
+];
+
+const SP_FIELDS: Column<ServicePrincipal>[] = [
+  { header: 'display name', value: (sp) => sp.displayName },
+  { header: 'type', value: (sp) => sp.servicePrincipalType },
+  { header: 'object id', value: (sp) => sp.objectId },
+  { header: 'app id', value: (sp) => sp.appId },
+  { header: 'app', value: (sp) => sp.appName },
+  { header: 'identity id', value: (sp) => sp.identityId },
+  { header: 'tenant id', value: (sp) => sp.tenantId },
+];
+
+export function registerServicePrincipalCommands(program: Command): void {
+  const sp = program
+    .command('sp')
+    .description('Service principals of apps and managed identities (read-only: they follow their owner).');
+
+  sp.command('list')
+    .description('List service principals, first-party resources included.')
+    .addHelpText('after', '\nExample:\n  lanyard sp list -o json')
+    .action((_o: object, cmd: Command) =>
+      withTenant(cmd, async (runtime, tenant, opts) => {
+        print(await runtime.directory.listServicePrincipals(tenant), opts.output, SP_COLUMNS);
+      }),
+    );
+
+  sp.command('show')
+    .description('Show a service principal.')
+    .argument('<sp>', 'object id, app id (client id), or the name of an app')
+    .addHelpText('after', '\nExample:\n  lanyard sp show orders')
+    .action((ref: string, _o: object, cmd: Command) =>
+      withTenant(cmd, async (runtime, tenant, opts) => {
+        printRecord(await runtime.directory.getServicePrincipal(tenant, ref), opts.output, SP_FIELDS);
+      }),
+    );
+}

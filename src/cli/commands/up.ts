@@ -1,0 +1,147 @@
+/**
+ * @module cli/commands/up
+ * `lanyard up [-f lanyard.yaml] [--port 8443] [--host localhost] [--prune]`: opens the data folder and store,
+ * applies the manifest if one is given, starts the main HTTPS listener and serves until SIGINT or SIGTERM,
+ * then closes the listener and the store and exits 0. It prints where it listens (the real port, also with
+ * `--port 0`), where the admin token and the CA are, and the `export` lines to use them; never the token.
+ */
+
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { writeFileAtomic } from '../../crypto/atomic-file.ts';
+import { LanyardError } from '../../errors/lanyard-error.ts';
+import { DEFAULT_IDENTITY_PORT } from '../../identity/listener.ts';
+import { resolveAdminToken } from '../../server/admin-token.ts';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../../server/listener-defaults.ts';
+import { withRuntime } from '../context.ts';
+import { shellQuote } from '../output.ts';
+import { VERSION } from '../version.ts';
+import { type ServerInfo, serverInfoPath } from './workload.ts';
+
+interface UpOptions {
+  file?: string;
+  port: string;
+  host: string;
+  prune?: boolean;
+  identityPort: string;
+}
+
+export function registerUpCommand(program: Command): void {
+  program
+    .command('up')
+    .description(
+      'apply a manifest (optional) and serve the issuer, identity endpoints and admin API over HTTPS',
+    )
+    .option('-f, --file <path>', 'manifest to apply before serving (lanyard.yaml)')
+    .option('--port <port>', 'port of the HTTPS listener; 0 picks a free one', String(DEFAULT_PORT))
+    .option('--host <host>', 'address to listen on; localhost binds 127.0.0.1 and ::1', DEFAULT_HOST)
+    .option('--prune', 'with -f: delete what the manifest no longer declares')
+    .option(
+      '--identity-port <port>',
+      'port of the plain-HTTP managed-identity endpoint on 127.0.0.1; 0 picks a free one',
+      String(DEFAULT_IDENTITY_PORT),
+    )
+    .action(async (o: UpOptions, cmd: Command) => {
+      await withRuntime(cmd, async (runtime) => {
+        const port = parsePort(o.port);
+        if (o.prune && !o.file) {
+          throw new LanyardError('ERR_USAGE', '--prune needs a manifest to compare with.', {
+            hint: 'Pass -f lanyard.yaml with --prune.',
+          });
+        }
+        // The server and manifest code load only for this command, keeping every other command's start fast.
+        const { createLogger } = await import('../../server/logger.ts');
+        const { startServer } = await import('../../server/main-listener.ts');
+        const logger = createLogger();
+        // Every audit event is stored and also logged as one JSON line.
+        runtime.audit.attach(logger);
+        // The first line says which build and which Node serve (npm start must show the pinned Node 24).
+        process.stdout.write(
+          `lanyard ${VERSION} (node ${process.version}), store: ${runtime.store.dialect} ${runtime.store.location}\n`,
+        );
+        if (o.file) {
+          const { loadManifest, applyManifest, formatPlan } = await import('../../manifest/index.ts');
+          const manifest = await loadManifest(o.file);
+          const plan = await applyManifest(runtime.directory, manifest, { prune: o.prune ?? false });
+          process.stdout.write(`${formatPlan(plan).trimEnd()}\n`);
+        }
+        const admin = resolveAdminToken({ dataDir: runtime.dataDir });
+        const server = await startServer(runtime, { host: o.host, port, adminToken: admin.token, logger });
+        const { startIdentityListener } = await import('../../identity/listener.ts');
+        let identity: Awaited<ReturnType<typeof startIdentityListener>>;
+        try {
+          identity = await startIdentityListener({
+            service: runtime.identity,
+            audit: runtime.audit,
+            logger,
+            port: parsePort(o.identityPort),
+          });
+        } catch (err) {
+          await server.close();
+          throw err;
+        }
+        const { startEasyAuthFronts } = await import('../../easyauth/proxy.ts');
+        let fronts: Awaited<ReturnType<typeof startEasyAuthFronts>>;
+        try {
+          fronts = await startEasyAuthFronts(runtime, { logger });
+        } catch (err) {
+          await Promise.all([server.close(), identity.close()]);
+          throw err;
+        }
+        const infoFile = serverInfoPath(runtime.dataDir);
+        const info: ServerInfo = { url: server.url, identityEndpoint: identity.endpoint, pid: process.pid };
+        writeFileAtomic(infoFile, JSON.stringify(info, null, 2), { mode: 0o600 });
+
+        const lines = [
+          `lanyard listening on ${server.url}`,
+          `  managed-identity endpoint: ${identity.endpoint}  (\`lanyard run --as <resource> -- CMD\`, \`lanyard workload issue\`)`,
+          ...fronts.map((f) => `  easy auth ${f.resource.name}: ${f.url} → ${f.upstream}`),
+        ];
+        if (admin.source === 'env') {
+          lines.push('  admin token: from LANYARD_ADMIN_TOKEN');
+        } else {
+          lines.push(
+            `  admin token: ${admin.path}${admin.created ? ' (created now)' : ''}`,
+            `    export LANYARD_ADMIN_TOKEN=$(cat ${shellQuote(admin.path!)})`,
+          );
+        }
+        lines.push(
+          `  CA certificate: ${server.caCertPath}`,
+          `    export NODE_EXTRA_CA_CERTS=${shellQuote(server.caCertPath)}`,
+          'Press Ctrl+C to stop.',
+        );
+        process.stdout.write(`${lines.join('\n')}\n`);
+
+        const signal = await waitForSignal();
+        logger.info({ signal }, 'shutting down');
+        fs.rmSync(infoFile, { force: true });
+        await Promise.all([server.close(), identity.close(), ...fronts.map((f) => f.close())]);
+        // withRuntime closes the store once this returns.
+      });
+    });
+}
+
+function parsePort(text: string): number {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw new LanyardError('ERR_USAGE', `--port "${text}" is not a port number.`, {
+      hint: 'Use a number from 1 to 65535, or 0 to pick a free port.',
+    });
+  }
+  return port;
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one while shutting down exits at once. */
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,275 @@
+/**
+ * @module demo/demo
+ * `npm start`: the seed stories 000 and 001, end to end, on the seed manifest, with nothing to set up. It
+ * applies examples/seeds/lanyard.yaml (idempotent), serves what `lanyard up` serves (issuer and admin API on
+ * HTTPS, the managed-identity endpoint), starts the example apps (SomeFunction, ExclusiveFunction) and their
+ * Easy Auth fronts, starts AutoTriggerFunction under `lanyard run`, RUNS both stories with real curl and real
+ * `@azure/identity`, says in plain words what happened, prints commands to try, and keeps serving until
+ * SIGINT or SIGTERM — then stops every child and listener and returns (exit 0).
+ *
+ * The server log (JSON lines, with every audit event) goes to <dataDir>/lanyard.log so the terminal shows the
+ * story; LANYARD_LOG_LEVEL sets its level.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pino } from 'pino';
+import { writeFileAtomic } from '../crypto/atomic-file.ts';
+import { isLanyardError, LanyardError } from '../errors/lanyard-error.ts';
+import type { Runtime } from '../server/runtime.ts';
+import { type ExampleApp, portOf, startExampleApp } from './apps.ts';
+import { autoTrigger } from './auto-trigger.ts';
+import { runSeed000 } from './seed-000.ts';
+import { runSeed001 } from './seed-001.ts';
+import type { StoryContext, StoryResult } from './story.ts';
+import { tryItLines } from './try-it.ts';
+import { displayPath } from './words.ts';
+
+export const SEED_MANIFEST = path.resolve(import.meta.dirname, '../../examples/seeds/lanyard.yaml');
+const SEED_TENANT = 'contoso';
+const AUTO_TRIGGER_PORT = 7073;
+
+export interface DemoOptions {
+  port: number;
+  identityPort: number;
+  /** AutoTriggerFunction's timer period, seconds; 0 turns it off. */
+  timerSeconds: number;
+  /** Run the stories, then stop instead of serving. */
+  once: boolean;
+  /** `--store` as given (passed on to the `lanyard` children). */
+  store?: string | undefined;
+  version: string;
+  /** Resolves on the signal that stops the demo. */
+  stopSignal: Promise<NodeJS.Signals>;
+}
+
+/** Runs the demo; resolves when it has stopped. Returns true when both stories went as the seeds say. */
+export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean> {
+  let stopping = false;
+  // stdout may be a pipe that closes early (`npm start | head`): stop printing, keep serving.
+  let stdoutGone = false;
+  const onStdoutError = () => {
+    stdoutGone = true;
+  };
+  process.stdout.on('error', onStdoutError);
+  const out = (line = '') => {
+    if (!stopping && !stdoutGone) process.stdout.write(`${line}\n`);
+  };
+  void o.stopSignal.then(() => {
+    stopping = true;
+  });
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const logFile = path.join(runtime.dataDir, 'lanyard.log');
+  const destination = pino.destination({ dest: logFile, sync: true, append: false, mkdir: true });
+  cleanups.push(async () => destination.end());
+
+  try {
+    const { createLogger } = await import('../server/logger.ts');
+    const logger = createLogger({ destination });
+    runtime.audit.attach(logger);
+    out(
+      `lanyard ${o.version} (node ${process.version}), store: ${runtime.store.dialect} ${runtime.store.location}`,
+    );
+
+    const { loadManifest, applyManifest, formatPlan } = await import('../manifest/index.ts');
+    const plan = await applyManifest(runtime.directory, await loadManifest(SEED_MANIFEST));
+    const summary = formatPlan(plan).trim().split('\n').at(-1);
+    out(`Applied ${displayPath(SEED_MANIFEST)}: ${summary}`);
+
+    const d = runtime.directory;
+    const tenant = await d.getTenant(SEED_TENANT);
+    const somefunctionApp = await d.getApp(tenant.id, 'somefunction');
+    const exclusiveApp = await d.getApp(tenant.id, 'exclusive-function');
+    const runbook = (await d.getResource(tenant.id, 'runbook-automation')).systemAssignedIdentity!;
+    const caller = (await d.getResource(tenant.id, 'auto-trigger-function')).systemAssignedIdentity!;
+    const { listEasyAuthConfigs } = await import('../easyauth/store.ts');
+    const configs = await listEasyAuthConfigs(runtime.store.db);
+    const configOf = (name: string) => {
+      const c = configs.find((x) => x.tenantId === tenant.id && x.resourceName === name);
+      if (!c) throw new LanyardError('ERR_NOT_FOUND', `The seed manifest declares no Easy Auth for ${name}.`);
+      return c;
+    };
+
+    // ---- what `lanyard up` serves ----
+    const { readServerInfo, serverInfoPath } = await import('../cli/commands/workload.ts');
+    const other = readServerInfo(runtime.dataDir);
+    const otherAlive = other !== undefined && other.pid !== process.pid && isAlive(other.pid);
+    const inUse = (port: number, what: string, flag: string) => (err: unknown) => {
+      if (!isLanyardError(err) || !/in use/.test(err.message)) throw err;
+      throw new LanyardError('ERR_LISTEN', `Port ${port} (${what}) is in use.`, {
+        hint: `${otherAlive ? `Lanyard (pid ${other!.pid}) already serves this data folder at ${other!.url}: stop it first, or` : 'Stop the program holding it, or'} choose another port (${flag} <port>), or let the demo pick free ports: npm start -- --port 0 --identity-port 0`,
+        details: { port, flag },
+      });
+    };
+    const { resolveAdminToken } = await import('../server/admin-token.ts');
+    const { startServer } = await import('../server/main-listener.ts');
+    const admin = resolveAdminToken({ dataDir: runtime.dataDir });
+    const server = await startServer(runtime, { port: o.port, adminToken: admin.token, logger }).catch(
+      inUse(o.port, 'HTTPS: issuer and admin API', '--port'),
+    );
+    cleanups.push(() => server.close());
+    const { startIdentityListener } = await import('../identity/listener.ts');
+    const identity = await startIdentityListener({
+      service: runtime.identity,
+      audit: runtime.audit,
+      logger,
+      port: o.identityPort,
+    }).catch(inUse(o.identityPort, 'the managed-identity endpoint', '--identity-port'));
+    cleanups.push(() => identity.close());
+    const infoFile = serverInfoPath(runtime.dataDir);
+    writeFileAtomic(
+      infoFile,
+      JSON.stringify({ url: server.url, identityEndpoint: identity.endpoint, pid: process.pid }, null, 2),
+      { mode: 0o600 },
+    );
+    // Removed at the end unless another `lanyard up` on this folder has written its own since.
+    cleanups.push(async () => {
+      if (readServerInfo(runtime.dataDir)?.pid === process.pid) fs.rmSync(infoFile, { force: true });
+    });
+
+    // ---- the example apps and their Easy Auth fronts ----
+    // LANYARD_DEMO_PID: the example apps stop on their own if the demo dies without stopping them.
+    const appEnv: NodeJS.ProcessEnv = { ...process.env, LANYARD_DEMO_PID: String(process.pid) };
+    const childEnv: NodeJS.ProcessEnv = {
+      ...appEnv,
+      LANYARD_DATA_DIR: runtime.dataDir,
+      LANYARD_TENANT: tenant.id,
+      ...(o.store === undefined ? {} : { LANYARD_STORE: o.store }),
+    };
+    const apps: ExampleApp[] = [];
+    cleanups.push(() => Promise.all(apps.map((a) => a.handle.stop())));
+    const startFunction = async (name: string, resource: string) => {
+      const app = await startExampleApp({
+        name,
+        script: 'function.mjs',
+        port: portOf(configOf(resource).config.upstream),
+        env: { ...appEnv, FUNCTION_NAME: name },
+      });
+      apps.push(app);
+      return app;
+    };
+    const someFunction = await startFunction('SomeFunction', 'somefunction');
+    const exclusive = await startFunction('ExclusiveFunction', 'exclusive-function');
+    const upstreamOf = new Map([
+      ['somefunction', someFunction.url],
+      ['exclusive-function', exclusive.url],
+    ]);
+    const { startEasyAuth } = await import('../easyauth/proxy.ts');
+    const fronts = new Map<string, Awaited<ReturnType<typeof startEasyAuth>>>();
+    cleanups.push(() => Promise.all([...fronts.values()].map((f) => f.close())));
+    for (const stored of configs) {
+      const upstream = stored.tenantId === tenant.id ? upstreamOf.get(stored.resourceName) : undefined;
+      const front = await startEasyAuth(
+        runtime,
+        stored.resourceName,
+        upstream ? { ...stored.config, upstream } : stored.config,
+        { tenant: stored.tenantId, logger },
+      );
+      fronts.set(`${stored.tenantId}/${stored.resourceName}`, front);
+    }
+    const frontOf = (name: string) => fronts.get(`${tenant.id}/${name}`)!;
+
+    const trigger = autoTrigger({
+      env: childEnv,
+      port: AUTO_TRIGGER_PORT,
+      exclusiveUrl: `${frontOf('exclusive-function').url}/api/ExclusiveFunction`,
+      clientId: exclusiveApp.appId,
+      timerSeconds: o.timerSeconds,
+    });
+    cleanups.push(() => trigger.stop());
+    const autoApp = await trigger.start();
+
+    out(`Serving (the server log, with every audit event: ${displayPath(logFile)}):`);
+    out(`  issuer and admin API        ${server.url}`);
+    out(`  managed-identity endpoint   ${identity.endpoint}`);
+    for (const app of [someFunction, exclusive]) {
+      const front = frontOf(app === someFunction ? 'somefunction' : 'exclusive-function');
+      out(`  ${app.name.padEnd(27)} ${app.url}, behind Easy Auth at ${front.url}${moved(app)}`);
+    }
+    for (const f of fronts.values()) {
+      if (f.resource.tenantId === tenant.id && upstreamOf.has(f.resource.name)) continue;
+      out(`  easy auth ${f.resource.name}: ${f.url} → ${f.upstream}`);
+    }
+    out(
+      `  ${'AutoTriggerFunction'.padEnd(27)} ${autoApp.url}, as auto-trigger-function (lanyard run), timer ${o.timerSeconds > 0 ? `every ${o.timerSeconds} s` : 'off'}${moved(autoApp)}`,
+    );
+    if (otherAlive) out(`  (note: lanyard pid ${other!.pid} also serves this data folder, at ${other!.url})`);
+    out();
+
+    // ---- the stories ----
+    const ctx: StoryContext = { env: childEnv, caPath: server.caCertPath, say: (line) => out(line) };
+    const story = async (name: string, fn: () => Promise<StoryResult>): Promise<boolean> => {
+      let result: StoryResult;
+      try {
+        result = await fn();
+      } catch (err) {
+        result = { ok: false, problems: [(err as Error).message] };
+      }
+      out(
+        result.ok
+          ? `${name} went as in Azure.`
+          : `${name} did NOT go as in Azure: ${result.problems.join('; ')}.`,
+      );
+      out();
+      return result.ok;
+    };
+    const stories = (async () => {
+      const ok000 = await story('Seed 000', () =>
+        runSeed000(ctx, {
+          functionUrl: `${frontOf('somefunction').url}/api/SomeFunction`,
+          appId: somefunctionApp.appId,
+          runbook: { principalId: runbook.principalId, clientId: runbook.clientId },
+        }),
+      );
+      const ok001 = await story('Seed 001', () =>
+        runSeed001(ctx, {
+          exclusiveUrl: `${frontOf('exclusive-function').url}/api/ExclusiveFunction`,
+          appId: exclusiveApp.appId,
+          caller: { principalId: caller.principalId, clientId: caller.clientId },
+          exclusive,
+          autoTrigger: trigger,
+        }),
+      );
+      return ok000 && ok001;
+    })();
+    // A signal during the stories stops the demo; the stories' children are stopped by the cleanups.
+    stories.catch(() => {});
+    const ok = await Promise.race([stories, o.stopSignal.then(() => false)]);
+    if (stopping || o.once) return ok;
+
+    for (const line of tryItLines({
+      dataDir: runtime.dataDir,
+      caPath: server.caCertPath,
+      somefunctionFront: frontOf('somefunction').url,
+      somefunctionAppId: somefunctionApp.appId,
+      exclusiveFront: frontOf('exclusive-function').url,
+      exclusiveAppId: exclusiveApp.appId,
+      autoTriggerUrl: trigger.app?.url ?? autoApp.url,
+      timerSeconds: o.timerSeconds,
+    })) {
+      out(line);
+    }
+    out();
+    out('Press Ctrl+C to stop. AutoTriggerFunction’s runs show up below.');
+    trigger.onLine((line) => out(`  ${line}`));
+    await o.stopSignal;
+    return ok;
+  } finally {
+    stopping = true;
+    process.stdout.off('error', onStdoutError);
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch(() => {});
+    }
+  }
+}
+
+const moved = (app: ExampleApp) =>
+  app.movedFrom === undefined ? '' : ` (port ${app.movedFrom} is taken, so a free one)`;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * @module demo/try-it
+ * The commands the demo prints after the stories, for the user to run in a second terminal against what the
+ * demo keeps serving: the seed stories' calls with real curl under `lanyard run`, with the ports and ids of
+ * this run filled in.
+ */
+import path from 'node:path';
+import { APPS_DIR, LANYARD_BIN } from './processes.ts';
+import { ARM } from './seed-000.ts';
+import { ROLE_ARGS } from './seed-001.ts';
+import { displayPath, shellQuote } from './words.ts';
+
+export interface TryItInput {
+  /** The data folder; named in the alias unless it is ./.lanyard. */
+  dataDir: string;
+  caPath: string;
+  somefunctionFront: string;
+  somefunctionAppId: string;
+  exclusiveFront: string;
+  exclusiveAppId: string;
+  autoTriggerUrl: string;
+  timerSeconds: number;
+  cwd?: string | undefined;
+}
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+
+export function tryItLines(o: TryItInput): string[] {
+  const cwd = o.cwd ?? process.cwd();
+  const dataArg = path.resolve(cwd, '.lanyard') === o.dataDir ? '' : ` --data-dir ${shellQuote(o.dataDir)}`;
+  // npm runs the CLI with the pinned Node 24 (the machine's `node` may be older); outside the checkout, name both.
+  const alias =
+    path.resolve(cwd) === REPO
+      ? `npm run --silent lanyard --${dataArg}`
+      : `${shellQuote(process.execPath)} ${shellQuote(LANYARD_BIN)}${dataArg}`;
+  const ca = shellQuote(displayPath(o.caPath, cwd));
+  const someUrl = `${o.somefunctionFront}/api/SomeFunction`;
+  const exclusiveUrl = `${o.exclusiveFront}/api/ExclusiveFunction`;
+  const fromEndpoint = (resource: string) =>
+    `curl -s "$IDENTITY_ENDPOINT?resource=${resource}&api-version=2019-08-01" -H "X-IDENTITY-HEADER: $IDENTITY_HEADER"`;
+  return [
+    'Try it yourself — in another terminal, in this folder:',
+    `  alias lanyard=${shellQuote(alias)}`,
+    '  # Seed 000: the runbook again (curl, with the Automation account’s identity)',
+    `  FUNCTION_URL=${someUrl} lanyard run --as runbook-automation -- sh ${shellQuote(displayPath(path.join(APPS_DIR, 'runbook.sh'), cwd))}`,
+    '  # one call by hand: a token from $IDENTITY_ENDPOINT for the function’s appId, then the function',
+    `  lanyard run --as runbook-automation -- sh -c 'T=$(${fromEndpoint(o.somefunctionAppId)} | cut -d\\" -f4); curl -si --cacert "$NODE_EXTRA_CA_CERTS" -X POST ${someUrl} -H "Authorization: Bearer $T"'`,
+    `  #   with resource=${ARM} instead: 401, and WWW-Authenticate names the audience to ask for`,
+    `  # Seed 001: run AutoTriggerFunction now (its timer runs it every ${o.timerSeconds} s)`,
+    `  curl -s -X POST ${o.autoTriggerUrl}/admin/functions/AutoTriggerFunction`,
+    '  # no identity, no token: 401',
+    `  curl -si --cacert ${ca} -X POST ${exclusiveUrl}`,
+    '  # without the assignment a new token is refused (AADSTS501051); then put it back',
+    `  lanyard role unassign ${ROLE_ARGS.join(' ')}`,
+    `  lanyard run --as auto-trigger-function -- sh -c '${fromEndpoint(o.exclusiveAppId)}'`,
+    `  lanyard role assign ${ROLE_ARGS.join(' ')}`,
+    '  # why a token is accepted or refused, by every front',
+    `  lanyard explain "$(lanyard token --as runbook-automation --resource ${ARM} -o tsv | cut -f1)"`,
+  ];
+}

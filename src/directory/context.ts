@@ -1,0 +1,65 @@
+/**
+ * @module directory/context
+ * What every directory operation shares: the transaction type, the clock, id generation, and the version
+ * bump that tells other processes on the same store that the directory changed.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import { LanyardError } from '../errors/lanyard-error.ts';
+import type { Database } from '../store/schema.ts';
+
+export type Tx = Kysely<Database>;
+
+export interface SecretHasher {
+  hash(secret: string): string;
+  verify(secret: string, stored: string): boolean;
+}
+
+export interface DirectoryDeps {
+  hasher: SecretHasher;
+  generateSecret: () => string;
+  now?: () => Date;
+}
+
+export interface OpContext {
+  trx: Tx;
+  deps: DirectoryDeps;
+  now: Date;
+  nowIso: string;
+}
+
+export const newId = (): string => randomUUID();
+
+export async function bumpVersion(trx: Tx): Promise<void> {
+  await trx.updateTable('directory_version').set({ version: sql`version + 1` }).where('id', '=', 1).execute();
+}
+
+export async function directoryVersion(db: Tx): Promise<number> {
+  const row = await db
+    .selectFrom('directory_version')
+    .select('version')
+    .where('id', '=', 1)
+    .executeTakeFirst();
+  return Number(row?.version ?? 0);
+}
+
+export function notFound(what: string, ref: string, hint?: string): LanyardError {
+  return new LanyardError('ERR_NOT_FOUND', `${what} "${ref}" was not found.`, {
+    hint: hint ?? `List what exists with \`lanyard ${what.toLowerCase().split(' ').at(-1)} list\`.`,
+    details: { kind: what, ref },
+  });
+}
+
+export const GUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+export const isGuid = (s: string): boolean => GUID_RE.test(s);
+
+/** Maps a unique-constraint failure that slipped past our checks (a race) to ERR_CONFLICT. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; errcode?: unknown; message?: unknown };
+  return (
+    e?.code === '23505' ||
+    e?.errcode === 2067 ||
+    e?.errcode === 1555 ||
+    (typeof e?.message === 'string' && /UNIQUE constraint failed/.test(e.message))
+  );
+}

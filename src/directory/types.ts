@@ -1,0 +1,149 @@
+/**
+ * @module directory/types
+ * The directory model as every plane and the admin API see it: camelCase, Entra's names where Entra has one
+ * (appId, identifierUris, appRoles, appRoleAssignmentRequired, principalId, servicePrincipalType …).
+ */
+
+export type ResourceKind = 'app' | 'automation' | 'gateway' | 'vault';
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['app', 'automation', 'gateway', 'vault'];
+
+export type MemberType = 'Application' | 'User';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  displayName: string;
+  /** Domain names, the default (first) one first. The tenant can be addressed by any of them. */
+  domains: string[];
+  defaultSubscriptionId: string;
+  defaultResourceGroup: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AppRole {
+  id: string;
+  value: string;
+  displayName: string;
+  description: string;
+  allowedMemberTypes: MemberType[];
+  isEnabled: boolean;
+}
+
+export interface Application {
+  objectId: string;
+  tenantId: string;
+  appId: string;
+  name: string;
+  displayName: string;
+  identifierUris: string[];
+  appRoles: AppRole[];
+  appRoleAssignmentRequired: boolean;
+  accessTokenAcceptedVersion: 1 | 2;
+  /** A Microsoft resource (Resource Manager, Key Vault, Graph) pre-registered in every tenant. Read-only. */
+  firstParty: boolean;
+  /** Object ID of the application's service principal in its tenant. */
+  servicePrincipalId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ClientSecretInfo {
+  keyId: string;
+  displayName: string;
+  /** First three characters of the secret, as Entra shows them. */
+  hint: string;
+  startDateTime: string;
+  endDateTime: string;
+}
+
+/** Returned once, when the secret is created. The text is never stored nor shown again. */
+export interface NewClientSecret extends ClientSecretInfo {
+  secretText: string;
+}
+
+export interface CertificateCredential {
+  keyId: string;
+  displayName: string;
+  /** SHA-1 thumbprint, upper-case hex: what Entra shows and what `x5t` carries (base64url of the bytes). */
+  thumbprint: string;
+  thumbprintSha256: string;
+  startDateTime: string;
+  endDateTime: string;
+}
+
+export interface FederatedCredential {
+  id: string;
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+  description: string;
+  /** What the credential belongs to: an application (by name) or a user-assigned identity (by name). */
+  owner: { kind: 'app' | 'identity'; name: string };
+}
+
+export type ServicePrincipalType = 'Application' | 'ManagedIdentity';
+
+export interface ServicePrincipal {
+  objectId: string;
+  tenantId: string;
+  appId: string;
+  displayName: string;
+  servicePrincipalType: ServicePrincipalType;
+  /** For an application's service principal: the application's name. */
+  appName?: string;
+  /** For a managed identity's service principal: the identity's id. */
+  identityId?: string;
+}
+
+export interface ManagedIdentity {
+  id: string;
+  tenantId: string;
+  kind: 'system' | 'user';
+  /** User-assigned: its own name. System-assigned: the name of the resource that carries it. */
+  name: string;
+  clientId: string;
+  principalId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  /** Azure resource id: the identity's own for user-assigned, the carrying resource's for system-assigned. */
+  resourceId: string;
+  /** System-assigned only: the resource that carries it. */
+  ownerResource?: string;
+  /** Names of the resources it is attached to (user-assigned) or that carry it (system-assigned). */
+  attachedTo: string[];
+  createdAt: string;
+}
+
+export interface Resource {
+  id: string;
+  tenantId: string;
+  name: string;
+  kind: ResourceKind;
+  subscriptionId: string;
+  resourceGroup: string;
+  /** Azure-style resource id, e.g. /subscriptions/…/resourceGroups/…/providers/Microsoft.Web/sites/name. */
+  resourceId: string;
+  systemAssignedIdentity: ManagedIdentity | null;
+  userAssignedIdentities: ManagedIdentity[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AppRoleAssignment {
+  id: string;
+  tenantId: string;
+  principalId: string;
+  principalDisplayName: string;
+  principalType: ServicePrincipalType;
+  resourceId: string;
+  resourceDisplayName: string;
+  resourceAppName: string;
+  appRoleId: string;
+  /** The role's value, or null for the default role (00000000-0000-0000-0000-000000000000). */
+  appRoleValue: string | null;
+  createdAt: string;
+}
+
+export const DEFAULT_APP_ROLE_ID = '00000000-0000-0000-0000-000000000000';

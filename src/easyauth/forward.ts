@@ -1,0 +1,238 @@
+/**
+ * @module easyauth/forward
+ * Sends an accepted request to the app and streams the answer back, through one undici Pool per front
+ * (keep-alive connections to the upstream). It uses `pool.dispatch` with a hand-written handler rather than
+ * `request()` + `stream.pipeline`, which halves throughput (performance.md §2c, §2f): bodies stream both ways
+ * with backpressure (a full client socket pauses the upstream read), the upstream request is aborted when the
+ * client goes away, and hop-by-hop response headers (and those the upstream's `Connection` names) are dropped.
+ * WebSocket upgrades are passed through the same pool: the 101 and both byte streams are relayed as they are.
+ */
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import { type Dispatcher, Pool } from 'undici';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+export interface Upstream {
+  readonly origin: string;
+  /** Path prefix of the upstream URL ('' for none), prepended to every forwarded path. */
+  readonly basePath: string;
+  readonly pool: Pool;
+  close(): Promise<void>;
+}
+
+export interface UpstreamOptions {
+  /** PEM of CAs an https upstream may chain to, besides the system's (the local CA). */
+  ca?: readonly string[] | undefined;
+  headersTimeoutMs?: number | undefined;
+  bodyTimeoutMs?: number | undefined;
+  connectTimeoutMs?: number | undefined;
+  connections?: number | undefined;
+}
+
+export function openUpstream(url: string, options: UpstreamOptions = {}): Upstream {
+  const u = new URL(url);
+  const pool = new Pool(u.origin, {
+    connections: options.connections ?? 128,
+    pipelining: 1,
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 600_000,
+    headersTimeout: options.headersTimeoutMs ?? 60_000,
+    bodyTimeout: options.bodyTimeoutMs ?? 300_000,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    ...(u.protocol === 'https:' ? { connect: { ca: [...tls.rootCertificates, ...(options.ca ?? [])] } } : {}),
+  });
+  return {
+    origin: u.origin,
+    basePath: u.pathname === '/' ? '' : u.pathname.replace(/\/+$/, ''),
+    pool,
+    close: () => pool.close(),
+  };
+}
+
+/** Response headers minus hop-by-hop ones (and those `Connection` names), as the flat list `writeHead` takes. */
+function responseHeaders(headers: Record<string, string | string[] | undefined>): string[] {
+  const connection = headers.connection;
+  const named = new Set(
+    (Array.isArray(connection) ? connection.join(',') : (connection ?? ''))
+      .split(',')
+      .map((t) => t.trim().toLowerCase()),
+  );
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    if (Array.isArray(value)) for (const v of value) out.push(name, v);
+    else out.push(name, value);
+  }
+  return out;
+}
+
+/** Why the upstream could not answer, as a status: 504 for timeouts, 502 otherwise. */
+export function upstreamFailureStatus(err: unknown): 502 | 504 {
+  const code = (err as { code?: string }).code ?? '';
+  return /TIMEOUT/i.test(code) ? 504 : 502;
+}
+
+export interface ForwardRequest {
+  method: string;
+  /** Path and query as forwarded (canonical path, upstream base path already prepended). */
+  path: string;
+  headers: string[];
+  /** The client request, streamed as the body when it has one. */
+  body: IncomingMessage | null;
+}
+
+/**
+ * Forwards one request and pipes the response into `res`. `onFailure` is called when the upstream fails
+ * before any response header was sent (the caller answers 502/504); after that the client connection is cut.
+ */
+export function forward(
+  upstream: Upstream,
+  request: ForwardRequest,
+  res: ServerResponse,
+  onFailure: (err: Error) => void,
+): void {
+  let controller: Dispatcher.DispatchController | undefined;
+  let done = false;
+  const onDrain = () => controller?.resume();
+  const onClose = () => {
+    if (!done) controller?.abort(new Error('the client closed the connection'));
+  };
+  res.on('drain', onDrain);
+  res.once('close', onClose);
+  const finish = () => {
+    done = true;
+    res.off('drain', onDrain);
+  };
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart(c) {
+      controller = c;
+      if (res.destroyed) c.abort(new Error('the client closed the connection'));
+    },
+    onResponseStart(c, statusCode, headers, statusMessage) {
+      // 1xx informational answers (100 Continue, 103 Early Hints) are not relayed; Node sends its own 100.
+      if (statusCode < 200) return;
+      try {
+        res.writeHead(statusCode, statusMessage || STATUS_CODES[statusCode], responseHeaders(headers));
+      } catch (err) {
+        c.abort(err as Error);
+      }
+    },
+    onResponseData(c, chunk) {
+      if (!res.write(chunk)) c.pause();
+    },
+    onResponseEnd() {
+      finish();
+      res.end();
+    },
+    onResponseError(_c, err) {
+      finish();
+      if (!res.headersSent && !res.destroyed) onFailure(err);
+      else res.destroy(err);
+    },
+  };
+  upstream.pool.dispatch(
+    {
+      origin: upstream.origin,
+      method: request.method as Dispatcher.HttpMethod,
+      path: request.path,
+      headers: request.headers,
+      body: request.body,
+    },
+    handler,
+  );
+}
+
+/** The status line and headers of a raw HTTP/1.1 answer written straight to a socket. */
+export function rawResponse(status: number, headers: readonly string[], body = ''): string {
+  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return `${head}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+}
+
+/**
+ * Relays a WebSocket (or other) upgrade: the upstream's 101 and then both byte streams. A non-101 answer is
+ * relayed with `Connection: close` and the socket ended after it. `sockets` tracks live tunnels for shutdown.
+ */
+export function forwardUpgrade(
+  upstream: Upstream,
+  request: Omit<ForwardRequest, 'body'> & { upgrade: string },
+  client: Duplex,
+  head: Buffer,
+  sockets: Set<Duplex>,
+  onFailure: (err: Error) => void,
+): void {
+  let answered = false;
+  const handler: Dispatcher.DispatchHandler = {
+    onRequestStart(c) {
+      if (client.destroyed) c.abort(new Error('the client closed the connection'));
+    },
+    onRequestUpgrade(_c, statusCode, headers, socket) {
+      answered = true;
+      let out = `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode] ?? 'Switching Protocols'}\r\n`;
+      for (const [name, value] of Object.entries(headers)) {
+        for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value])
+          out += `${name}: ${v}\r\n`;
+      }
+      client.write(`${out}\r\n`);
+      if (head.length > 0) socket.write(head);
+      sockets.add(client);
+      sockets.add(socket);
+      const teardown = () => {
+        sockets.delete(client);
+        sockets.delete(socket);
+        client.destroy();
+        socket.destroy();
+      };
+      socket.on('error', teardown).on('close', teardown);
+      client.on('error', teardown).on('close', teardown);
+      socket.pipe(client);
+      client.pipe(socket);
+    },
+    onResponseStart(_c, statusCode, headers, statusMessage) {
+      if (statusCode < 200) return;
+      answered = true;
+      const all = responseHeaders(headers);
+      let out = `HTTP/1.1 ${statusCode} ${statusMessage || STATUS_CODES[statusCode] || ''}\r\n`;
+      for (let i = 0; i < all.length; i += 2) {
+        if (all[i]!.toLowerCase() !== 'content-length') out += `${all[i]}: ${all[i + 1]}\r\n`;
+      }
+      // No length: the body runs until the connection closes.
+      client.write(`${out}connection: close\r\n\r\n`);
+    },
+    onResponseData(c, chunk) {
+      if (!client.write(chunk)) {
+        c.pause();
+        client.once('drain', () => c.resume());
+      }
+    },
+    onResponseEnd() {
+      client.end();
+    },
+    onResponseError(_c, err) {
+      if (!answered && !client.destroyed) onFailure(err);
+      else client.destroy();
+    },
+  };
+  upstream.pool.dispatch(
+    {
+      origin: upstream.origin,
+      method: 'GET',
+      path: request.path,
+      headers: request.headers,
+      upgrade: request.upgrade,
+    },
+    handler,
+  );
+}

@@ -1,0 +1,53 @@
+/**
+ * @module errors/codes
+ * Every stable error code with its HTTP status. A code without a status does not compile; a code missing
+ * from docs/errors.md fails test/errors/catalogue.test.ts. Codes are never reused once retired.
+ */
+export const ERROR_CODES = {
+  // Input and generic
+  ERR_VALIDATION: { status: 400, summary: 'The input does not satisfy the schema or a directory rule.' },
+  ERR_NOT_FOUND: { status: 404, summary: 'The named object does not exist.' },
+  ERR_CONFLICT: { status: 409, summary: 'The object would clash with one that already exists.' },
+  ERR_IN_USE: { status: 409, summary: 'The object is still referenced by another object.' },
+  ERR_READ_ONLY: { status: 409, summary: 'The object is managed by Lanyard and cannot be changed that way.' },
+  ERR_INTERNAL: { status: 500, summary: 'An unexpected failure inside Lanyard.' },
+
+  // Store
+  ERR_STORE_CONFIG: { status: 500, summary: 'The store location or connection string is not usable.' },
+  ERR_STORE_SCHEMA_NEWER: {
+    status: 500,
+    summary: 'The database was migrated by a newer Lanyard than this one.',
+  },
+  ERR_STORE_MIGRATION: { status: 500, summary: 'A schema migration failed; nothing was changed.' },
+
+  // Crypto and data folder
+  ERR_MASTER_KEY: { status: 500, summary: 'The master key is missing, malformed or has unsafe permissions.' },
+  ERR_DECRYPT: { status: 500, summary: 'An encrypted record could not be decrypted with the master key.' },
+  ERR_LOCAL_CA: {
+    status: 500,
+    summary: 'The local certificate authority in the data folder is incomplete, unreadable or expired.',
+  },
+
+  // Admin API
+  ERR_ADMIN_UNAUTHORIZED: { status: 401, summary: 'The admin API was called without a valid admin token.' },
+  ERR_ADMIN_ROUTE: { status: 404, summary: 'No admin API route matches the method and path.' },
+  ERR_ADMIN_METHOD: { status: 405, summary: 'The admin API route exists but not for this HTTP method.' },
+  ERR_ADMIN_TOKEN: {
+    status: 500,
+    summary: 'The admin token (LANYARD_ADMIN_TOKEN or the admin.token file) is unusable or unsafe.',
+  },
+  ERR_REQUEST_TOO_LARGE: { status: 413, summary: 'The request body is larger than the limit.' },
+  ERR_BAD_JSON: { status: 400, summary: 'The request body is not valid JSON.' },
+
+  // Manifest
+  ERR_MANIFEST_SYNTAX: { status: 400, summary: 'The manifest is not valid YAML.' },
+  ERR_MANIFEST_SCHEMA: { status: 400, summary: 'The manifest does not match the schema.' },
+  ERR_MANIFEST_REFERENCE: { status: 400, summary: 'The manifest refers to an object it does not declare.' },
+  ERR_MANIFEST_FILE: { status: 400, summary: 'The manifest file cannot be read.' },
+
+  // CLI / server
+  ERR_USAGE: { status: 400, summary: 'The command line is not valid.' },
+  ERR_LISTEN: { status: 500, summary: 'A listener could not be opened.' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,106 @@
+/**
+ * @module issuer/claims
+ * The claims of an app-only access token, as Entra issues them (identity-protocols.md §4.5). The token's
+ * version follows the *resource* app's `accessTokenAcceptedVersion`, whatever endpoint was called: v1 carries
+ * `appid`/`appidacr` and `aud` exactly as requested; v2 carries `azp`/`azpacr` and `aud` = the appId.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ClientPrincipal, ResourceApp } from '../directory/lookups.ts';
+
+/** How the client proved itself: Entra's `appidacr`/`azpacr` ("0" public, "1" secret, "2" certificate / MI). */
+export type ClientAuthStrength = '0' | '1' | '2';
+
+export interface IssuerNames {
+  /** `iss` of v1 tokens for a tenant. */
+  v1(tenantId: string): string;
+  /** `iss` of v2 tokens for a tenant. */
+  v2(tenantId: string): string;
+}
+
+/**
+ * Entra's own issuer strings, the default. Copied validators (`<issuer>https://sts.windows.net/{tid}/</issuer>`)
+ * then work unchanged, and MSAL accepts a Microsoft-host issuer from any authority.
+ */
+export const ENTRA_ISSUERS: IssuerNames = {
+  v1: (tid) => `https://sts.windows.net/${tid}/`,
+  v2: (tid) => `https://login.microsoftonline.com/${tid}/v2.0`,
+};
+
+/** Issuers on Lanyard's own origin, for validators that must not see Microsoft's names. */
+export function selfIssuers(origin: string): IssuerNames {
+  return { v1: (tid) => `${origin}/${tid}/`, v2: (tid) => `${origin}/${tid}/v2.0` };
+}
+
+export interface TokenRequestFacts {
+  client: ClientPrincipal;
+  resource: ResourceApp;
+  /** The identifier exactly as the client named the resource (v1 `aud`). */
+  requestedAs: string;
+  roles: string[];
+  acr: ClientAuthStrength;
+  issuers: IssuerNames;
+  now: Date;
+  lifetimeSeconds: number;
+}
+
+export interface AccessTokenClaims {
+  aud: string;
+  iss: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+  aio: string;
+  idp: string;
+  idtyp: 'app';
+  oid: string;
+  rh: string;
+  roles?: string[];
+  sub: string;
+  tid: string;
+  uti: string;
+  ver: '1.0' | '2.0';
+  appid?: string;
+  appidacr?: ClientAuthStrength;
+  azp?: string;
+  azpacr?: ClientAuthStrength;
+  xms_mirid?: string;
+  [claim: string]: unknown;
+}
+
+const opaque = (n: number) => randomBytes(n).toString('base64url');
+
+/** Entra back-dates `iat`/`nbf` by five minutes so that slightly slow clocks accept a fresh token. */
+export const BACKDATE_SECONDS = 300;
+
+export function buildClaims(f: TokenRequestFacts): AccessTokenClaims {
+  const now = Math.floor(f.now.getTime() / 1000);
+  const version = f.resource.accessTokenAcceptedVersion;
+  const tid = f.resource.tenantId;
+  const iss = version === 2 ? f.issuers.v2(tid) : f.issuers.v1(tid);
+  const claims: AccessTokenClaims = {
+    aud: version === 2 ? f.resource.appId : f.requestedAs,
+    iss,
+    iat: now - BACKDATE_SECONDS,
+    nbf: now - BACKDATE_SECONDS,
+    exp: now + f.lifetimeSeconds,
+    aio: opaque(36),
+    idp: iss,
+    idtyp: 'app',
+    oid: f.client.principalId,
+    rh: `0.${opaque(48)}.`,
+    sub: f.client.principalId,
+    tid,
+    uti: opaque(16),
+    ver: version === 2 ? '2.0' : '1.0',
+  };
+  if (f.roles.length > 0) claims.roles = f.roles;
+  if (version === 2) {
+    claims.azp = f.client.clientId;
+    claims.azpacr = f.acr;
+  } else {
+    claims.appid = f.client.clientId;
+    claims.appidacr = f.acr;
+  }
+  if (f.client.miResourceId) claims.xms_mirid = f.client.miResourceId;
+  return claims;
+}

@@ -1,0 +1,196 @@
+/**
+ * @module issuer/client-auth
+ * Who is asking for a token, and how they prove it (RFC 6749 §2.3, RFC 7523): a client secret (in the body or
+ * HTTP Basic, not both), or a `client_assertion` JWT — signed by one of the app's registered certificates
+ * (`iss` = `sub` = client_id; RS256 with `x5t`, or PS256 with `x5t#S256` as MSAL sends), or issued by an
+ * external OIDC issuer that a federated identity credential trusts.
+ */
+import { createPublicKey, X509Certificate } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
+import type { ClientPrincipal } from '../directory/lookups.ts';
+import type { Tenant } from '../directory/types.ts';
+import { AadstsError } from './aadsts.ts';
+import type { ClientAuthStrength } from './claims.ts';
+import type { ClientLookups } from './directory-cache.ts';
+import type { FederationVerifier } from './federation.ts';
+
+export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+export interface ClientCredentials {
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  clientAssertion: string | undefined;
+  clientAssertionType: string | undefined;
+}
+
+export interface AuthenticatedClient {
+  client: ClientPrincipal;
+  acr: ClientAuthStrength;
+  method: 'client_secret' | 'certificate' | 'federated';
+}
+
+export interface ClientAuthContext {
+  /** The directory, or the issuer's cache of it. */
+  directory: ClientLookups;
+  federation: FederationVerifier;
+  /** Token endpoint URLs a certificate assertion's `aud` may name. */
+  audiences: readonly string[];
+  now: Date;
+}
+
+const MAX_ASSERTION = 16 * 1024;
+
+function b64urlToHex(s: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(s)) return undefined;
+  return Buffer.from(s, 'base64url').toString('hex').toUpperCase();
+}
+
+function notFound(clientId: string, tenant: Tenant): AadstsError {
+  return new AadstsError(
+    700016,
+    `Application with identifier '${clientId}' was not found in the directory '${tenant.displayName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+    'Lanyard: check the client id (`lanyard app list`, `lanyard identity list`) and the tenant in the token URL.',
+  );
+}
+
+export async function authenticateClient(
+  tenant: Tenant,
+  creds: ClientCredentials,
+  ctx: ClientAuthContext,
+): Promise<AuthenticatedClient> {
+  if (!creds.clientId) {
+    throw new AadstsError(900144, "The request body must contain the following parameter: 'client_id'.");
+  }
+  const client = await ctx.directory.findClient(tenant.id, creds.clientId);
+  if (!client) throw notFound(creds.clientId, tenant);
+
+  if (creds.clientSecret !== undefined && creds.clientAssertion !== undefined) {
+    throw new AadstsError(
+      90014,
+      'Only one client authentication method may be used: client_secret or client_assertion.',
+    );
+  }
+  if (creds.clientSecret !== undefined) {
+    if (!client.appObjectId) {
+      throw new AadstsError(
+        7000215,
+        `Invalid client secret provided. '${client.clientId}' is a managed identity and has no client secrets.`,
+        'Lanyard: managed identities get tokens from the managed-identity endpoint (`lanyard run --as <resource>`).',
+      );
+    }
+    const check = await ctx.directory.verifyClientSecret(client.appObjectId, creds.clientSecret);
+    if (check.ok) return { client, acr: '1', method: 'client_secret' };
+    if (check.reason === 'expired') {
+      throw new AadstsError(
+        7000222,
+        `The provided client secret keys for app '${client.clientId}' are expired.`,
+        `Lanyard: create a new one with \`lanyard app secret add --app ${client.clientId}\`.`,
+      );
+    }
+    throw new AadstsError(
+      7000215,
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${client.clientId}'.`,
+    );
+  }
+  if (creds.clientAssertion !== undefined) {
+    if (creds.clientAssertionType !== JWT_BEARER) {
+      throw new AadstsError(
+        900144,
+        `The request body must contain the following parameter: 'client_assertion_type' with the value '${JWT_BEARER}'.`,
+      );
+    }
+    return assertion(client, creds.clientAssertion, ctx);
+  }
+  throw new AadstsError(
+    7000218,
+    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+  );
+}
+
+async function assertion(
+  client: ClientPrincipal,
+  token: string,
+  ctx: ClientAuthContext,
+): Promise<AuthenticatedClient> {
+  let payload: JWTPayload;
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    if (token.length > MAX_ASSERTION) throw new Error('too large');
+    header = decodeProtectedHeader(token);
+    payload = decodeJwt(token);
+  } catch {
+    throw new AadstsError(50027, 'JWT token is invalid or malformed (client_assertion).');
+  }
+  // A certificate assertion is issued by the client itself; anything else is a federated token.
+  if (payload.iss === client.clientId && payload.sub === client.clientId) {
+    return certificateAssertion(client, token, header, ctx);
+  }
+  const credentials = await ctx.directory.federatedCredentialsOf(client);
+  await ctx.federation.verify(token, payload, credentials);
+  return { client, acr: '2', method: 'federated' };
+}
+
+async function certificateAssertion(
+  client: ClientPrincipal,
+  token: string,
+  header: ReturnType<typeof decodeProtectedHeader>,
+  ctx: ClientAuthContext,
+): Promise<AuthenticatedClient> {
+  if (!client.appObjectId) {
+    throw new AadstsError(
+      700027,
+      `Client assertion contains an invalid signature. [Reason - '${client.clientId}' is a managed identity and has no certificates.]`,
+    );
+  }
+  const sha256 = typeof header['x5t#S256'] === 'string' ? b64urlToHex(header['x5t#S256']) : undefined;
+  const sha1 = typeof header.x5t === 'string' ? b64urlToHex(header.x5t) : undefined;
+  const cert = await ctx.directory.certificateOf(client.appObjectId, { sha1, sha256 });
+  if (!cert) {
+    throw new AadstsError(
+      700027,
+      `Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '${sha256 ?? sha1 ?? '(none)'}']`,
+      `Lanyard: register the certificate with \`lanyard app cert add --app ${client.clientId} --file cert.pem\`; the assertion header must carry x5t or x5t#S256.`,
+    );
+  }
+  const now = ctx.now.getTime();
+  if (now < Date.parse(cert.startDateTime) || now >= Date.parse(cert.endDateTime)) {
+    throw new AadstsError(
+      700027,
+      `Client assertion contains an invalid signature. [Reason - The certificate ${cert.thumbprint} is not within its validity period.]`,
+    );
+  }
+  const key = createPublicKey(
+    new X509Certificate(cert.certificatePem).publicKey.export({ type: 'spki', format: 'pem' }),
+  );
+  // No jti replay check: MSAL reuses one assertion for up to ten minutes across token requests, as Entra allows.
+  try {
+    await jwtVerify(token, key, {
+      algorithms: ['RS256', 'PS256', 'ES256'],
+      audience: [...ctx.audiences],
+      issuer: client.clientId,
+      subject: client.clientId,
+      clockTolerance: 300,
+      requiredClaims: ['exp', 'aud'],
+      currentDate: ctx.now,
+    });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    // Only time and claim checks are AADSTS700024; anything else (bad signature, an algorithm that does not
+    // fit the certificate's key, a malformed JWS) means the signature was not proved.
+    if (code !== 'ERR_JWT_EXPIRED' && code !== 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+      throw new AadstsError(
+        700027,
+        `Client assertion failed signature validation. [Reason - ${(err as Error).message}]`,
+      );
+    }
+    const audHint =
+      (err as { claim?: string }).claim === 'aud'
+        ? ` Its aud must be the token endpoint URL, e.g. ${ctx.audiences[0]}.`
+        : '';
+    throw new AadstsError(
+      700024,
+      `Client assertion is not within its valid time range or has invalid claims: ${(err as Error).message}.${audHint}`,
+    );
+  }
+  return { client, acr: '2', method: 'certificate' };
+}

@@ -1,0 +1,355 @@
+/**
+ * @module manifest/references
+ * Checks a manifest as a whole once each object is valid on its own: names that repeat within a list (they
+ * are the stable keys apply addresses objects by), pinned ids used twice, identifier URIs the directory would
+ * refuse, and references to apps, identities, resources or roles the manifest does not declare. Reporting
+ * these at load, with their line, beats a refusal halfway through apply.
+ */
+import { FIRST_PARTY_NAMES } from '../directory/first-party.ts';
+import { identifierUriKey, validateIdentifierUris } from '../directory/identifier-uris.ts';
+import { isLanyardError } from '../errors/lanyard-error.ts';
+import {
+  type Manifest,
+  type ManifestApp,
+  type ManifestFederatedCredential,
+  type ManifestTenant,
+  PRINCIPAL_PATTERN,
+  tenantDomains,
+} from './schema.ts';
+import type { KeyPath } from './source.ts';
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export interface ManifestProblem {
+  kind: 'schema' | 'reference';
+  path: KeyPath;
+  message: string;
+}
+
+/** Reports the second and later occurrences of each key in a list. */
+function duplicates<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string | undefined,
+  pathOf: (index: number) => KeyPath,
+  describe: (item: T, firstIndex: number) => string,
+  out: ManifestProblem[],
+): void {
+  const first = new Map<string, number>();
+  items.forEach((item, i) => {
+    const key = keyOf(item);
+    if (key === undefined) return;
+    const seen = first.get(key);
+    if (seen === undefined) first.set(key, i);
+    else out.push({ kind: 'schema', path: pathOf(i), message: describe(item, seen) });
+  });
+}
+
+function checkFederated(
+  creds: readonly ManifestFederatedCredential[],
+  base: KeyPath,
+  out: ManifestProblem[],
+): void {
+  duplicates(
+    creds,
+    (c) => c.name,
+    (i) => [...base, i, 'name'],
+    (c, j) => `federated credential "${c.name}" is declared twice (also at index ${j})`,
+    out,
+  );
+  duplicates(
+    creds,
+    (c) => `${c.issuer}\n${c.subject}`,
+    (i) => [...base, i, 'subject'],
+    (_c, j) =>
+      `trusts the same issuer and subject as federated credential ${j}; Entra allows one credential per pair`,
+    out,
+  );
+}
+
+function checkApp(app: ManifestApp, base: KeyPath, domains: string[], out: ManifestProblem[]): void {
+  app.identifierUris.forEach((uri, i) => {
+    try {
+      validateIdentifierUris([uri], domains);
+    } catch (err) {
+      if (!isLanyardError(err)) throw err;
+      // The path already names the URI; keep the directory's reason.
+      const message = err.message.replace(/^Invalid identifier URI "[^"]*": /, '');
+      out.push({ kind: 'schema', path: [...base, 'identifierUris', i], message });
+    }
+  });
+  duplicates(
+    app.appRoles,
+    (r) => r.value,
+    (i) => [...base, 'appRoles', i, 'value'],
+    (r, j) => `app role value "${r.value}" is declared twice (also appRoles[${j}])`,
+    out,
+  );
+  duplicates(
+    app.appRoles,
+    (r) => r.id,
+    (i) => [...base, 'appRoles', i, 'id'],
+    (r, j) => `app role id ${r.id} is used twice (also appRoles[${j}])`,
+    out,
+  );
+  checkFederated(app.federatedCredentials, [...base, 'federatedCredentials'], out);
+}
+
+function checkTenant(tenant: ManifestTenant, t: number, out: ManifestProblem[]): void {
+  const base: KeyPath = ['tenants', t];
+  const domains = tenantDomains(tenant);
+  duplicates(
+    domains,
+    (d) => d,
+    (i) => [...base, 'domains', i],
+    (d) => `domain ${d} is listed twice`,
+    out,
+  );
+
+  // Apps, with their identifier URIs unique across the tenant (a token request must name exactly one app).
+  duplicates(
+    tenant.apps,
+    (a) => a.name,
+    (i) => [...base, 'apps', i, 'name'],
+    (a, j) => `app "${a.name}" is declared twice (also apps[${j}])`,
+    out,
+  );
+  const uriOwner = new Map<string, string>();
+  tenant.apps.forEach((app, a) => {
+    checkApp(app, [...base, 'apps', a], domains, out);
+    app.identifierUris.forEach((uri, i) => {
+      const key = identifierUriKey(uri);
+      const owner = uriOwner.get(key);
+      if (owner !== undefined && owner !== app.name) {
+        out.push({
+          kind: 'schema',
+          path: [...base, 'apps', a, 'identifierUris', i],
+          message: `identifier URI ${uri} is also declared by app "${owner}"; it must be unique in the tenant`,
+        });
+      } else {
+        uriOwner.set(key, app.name);
+      }
+    });
+  });
+
+  duplicates(
+    tenant.identities,
+    (x) => x.name,
+    (i) => [...base, 'identities', i, 'name'],
+    (x, j) => `identity "${x.name}" is declared twice (also identities[${j}])`,
+    out,
+  );
+  tenant.identities.forEach((identity, i) => {
+    checkFederated(identity.federatedCredentials, [...base, 'identities', i, 'federatedCredentials'], out);
+  });
+
+  // Pinned GUIDs: an appId, clientId or principalId names one service principal.
+  const pins: { id: string; path: KeyPath }[] = [];
+  tenant.apps.forEach((a, i) => {
+    if (a.appId) pins.push({ id: a.appId, path: [...base, 'apps', i, 'appId'] });
+  });
+  tenant.identities.forEach((x, i) => {
+    if (x.clientId) pins.push({ id: x.clientId, path: [...base, 'identities', i, 'clientId'] });
+    if (x.principalId) pins.push({ id: x.principalId, path: [...base, 'identities', i, 'principalId'] });
+  });
+  duplicates(
+    pins,
+    (p) => p.id,
+    (i) => pins[i]!.path,
+    (p) => `id ${p.id} is pinned twice in this tenant; each app and identity needs its own`,
+    out,
+  );
+
+  duplicates(
+    tenant.resources,
+    (r) => r.name.toLowerCase(),
+    (i) => [...base, 'resources', i, 'name'],
+    (r, j) => `resource "${r.name}" is declared twice (also resources[${j}]; names are case-insensitive)`,
+    out,
+  );
+  const identities = new Set(tenant.identities.map((x) => x.name));
+  tenant.resources.forEach((resource, r) => {
+    const path: KeyPath = [...base, 'resources', r, 'userAssignedIdentities'];
+    duplicates(
+      resource.userAssignedIdentities,
+      (n) => n,
+      (i) => [...path, i],
+      (n) => `identity "${n}" is listed twice`,
+      out,
+    );
+    resource.userAssignedIdentities.forEach((name, i) => {
+      if (!identities.has(name)) {
+        out.push({
+          kind: 'reference',
+          path: [...path, i],
+          message: `identity "${name}" is not declared under tenants[${t}].identities`,
+        });
+      }
+    });
+    // Easy Auth's clientId: an appId, or an app this tenant declares (by name or App ID URI).
+    const clientId = resource.easyAuth?.identityProviders.azureActiveDirectory.registration.clientId;
+    if (clientId !== undefined && !GUID.test(clientId)) {
+      const lower = clientId.toLowerCase();
+      const named = tenant.apps.some(
+        (a) => a.name === clientId || a.identifierUris.some((u) => u.toLowerCase() === lower),
+      );
+      if (!named) {
+        out.push({
+          kind: 'reference',
+          path: [
+            ...base,
+            'resources',
+            r,
+            'easyAuth',
+            'identityProviders',
+            'azureActiveDirectory',
+            'registration',
+            'clientId',
+          ],
+          message: `clientId "${clientId}" is neither an appId nor an app declared under tenants[${t}].apps`,
+        });
+      }
+    }
+  });
+
+  checkAssignments(tenant, t, out);
+}
+
+function checkAssignments(tenant: ManifestTenant, t: number, out: ManifestProblem[]): void {
+  const base: KeyPath = ['tenants', t, 'roleAssignments'];
+  const apps = new Map(tenant.apps.map((a) => [a.name, a]));
+  const identities = new Set(tenant.identities.map((x) => x.name));
+  const resources = new Map(tenant.resources.map((r) => [r.name.toLowerCase(), r]));
+  const keys: (string | undefined)[] = [];
+  tenant.roleAssignments.forEach((assignment, i) => {
+    const [, kind, name] = PRINCIPAL_PATTERN.exec(assignment.principal) ?? [];
+    const where = `tenants[${t}]`;
+    if (kind === 'app' && !apps.has(name!)) {
+      out.push({
+        kind: 'reference',
+        path: [...base, i, 'principal'],
+        message: `app "${name}" is not declared under ${where}.apps`,
+      });
+    } else if (kind === 'identity' && !identities.has(name!)) {
+      out.push({
+        kind: 'reference',
+        path: [...base, i, 'principal'],
+        message: `identity "${name}" is not declared under ${where}.identities`,
+      });
+    } else if (kind === 'resource') {
+      const resource = resources.get(name!.toLowerCase());
+      if (!resource) {
+        out.push({
+          kind: 'reference',
+          path: [...base, i, 'principal'],
+          message: `resource "${name}" is not declared under ${where}.resources`,
+        });
+      } else if (!resource.systemAssignedIdentity) {
+        out.push({
+          kind: 'reference',
+          path: [...base, i, 'principal'],
+          message: `resource "${name}" has no system-assigned identity; set systemAssignedIdentity: true on it`,
+        });
+      }
+    }
+
+    const app = apps.get(assignment.app);
+    let roleKey: string | undefined = assignment.role ?? '';
+    if (app) {
+      if (assignment.role !== undefined) {
+        const wanted = assignment.role.toLowerCase();
+        const role = app.appRoles.find((r) => r.value === assignment.role || r.id === wanted);
+        if (!role) {
+          const values = app.appRoles.map((r) => r.value);
+          out.push({
+            kind: 'reference',
+            path: [...base, i, 'role'],
+            message: `app "${app.name}" declares no role "${assignment.role}" (${values.length > 0 ? `its roles: ${values.join(', ')}` : 'it declares no roles: omit role for the default role'})`,
+          });
+          roleKey = undefined;
+        } else {
+          roleKey = role.value;
+        }
+      }
+    } else if (FIRST_PARTY_NAMES.has(assignment.app)) {
+      if (assignment.role !== undefined) {
+        out.push({
+          kind: 'reference',
+          path: [...base, i, 'role'],
+          message: `first-party app "${assignment.app}" defines no roles here; omit role for the default role`,
+        });
+        roleKey = undefined;
+      }
+    } else {
+      out.push({
+        kind: 'reference',
+        path: [...base, i, 'app'],
+        message: `app "${assignment.app}" is not declared under ${where}.apps (nor is it a first-party app)`,
+      });
+      roleKey = undefined;
+    }
+    keys.push(roleKey === undefined ? undefined : `${assignment.principal}\n${assignment.app}\n${roleKey}`);
+  });
+  duplicates(
+    keys,
+    (k) => k,
+    (i) => [...base, i],
+    (_k, j) => `the same assignment is declared twice (also roleAssignments[${j}])`,
+    out,
+  );
+}
+
+/** Every problem of a schema-valid manifest; empty when it is consistent. */
+export function checkManifest(manifest: Manifest): ManifestProblem[] {
+  const out: ManifestProblem[] = [];
+  duplicates(
+    manifest.tenants,
+    (t) => t.name,
+    (i) => ['tenants', i, 'name'],
+    (t, j) => `tenant "${t.name}" is declared twice (also tenants[${j}])`,
+    out,
+  );
+  duplicates(
+    manifest.tenants,
+    (t) => t.id,
+    (i) => ['tenants', i, 'id'],
+    (t, j) => `tenant id ${t.id} is pinned twice (also tenants[${j}])`,
+    out,
+  );
+  const domainOwner = new Map<string, string>();
+  manifest.tenants.forEach((tenant, t) => {
+    tenantDomains(tenant).forEach((domain, i) => {
+      const owner = domainOwner.get(domain);
+      if (owner !== undefined && owner !== tenant.name) {
+        out.push({
+          kind: 'schema',
+          path: tenant.domains ? ['tenants', t, 'domains', i] : ['tenants', t, 'name'],
+          message: `domain ${domain} also belongs to tenant "${owner}"; a domain names one tenant`,
+        });
+      } else {
+        domainOwner.set(domain, tenant.name);
+      }
+    });
+    checkTenant(tenant, t, out);
+  });
+  // Easy Auth fronts all run in one `lanyard up`: two cannot share a fixed port.
+  const ports = manifest.tenants.flatMap((tenant, t) =>
+    tenant.resources.flatMap((r, i) =>
+      r.easyAuth && r.easyAuth.listen.port !== 0
+        ? [
+            {
+              port: r.easyAuth.listen.port,
+              path: ['tenants', t, 'resources', i, 'easyAuth', 'listen', 'port'] as KeyPath,
+            },
+          ]
+        : [],
+    ),
+  );
+  duplicates(
+    ports,
+    (p) => String(p.port),
+    (i) => ports[i]!.path,
+    (p) => `port ${p.port} is used by another Easy Auth front; use another, or 0 for a free one`,
+    out,
+  );
+  return out;
+}

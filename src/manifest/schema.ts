@@ -1,0 +1,215 @@
+/**
+ * @module manifest/schema
+ * The shape of `lanyard.yaml`: what a tenant declares (apps, user-assigned identities, resources, role
+ * assignments, federated credentials), with Entra's field names and the directory's own validation rules
+ * (reused from directory/inputs so a value the manifest accepts is one the directory accepts). Every object is
+ * strict: an unknown key is an error, never silently ignored. Defaults live here, in `.default()` and
+ * `.describe()`, and are what docs/manifest.md documents.
+ *
+ * A new kind of object (gateways, vaults, jobs …) is one more entry in `tenantSections`, plus its plan step.
+ */
+import { z } from 'zod';
+import { DEFAULT_FEDERATION_AUDIENCE } from '../directory/credentials.ts';
+import { FIRST_PARTY_NAMES } from '../directory/first-party.ts';
+import {
+  appRoleInput,
+  createIdentityInput,
+  displayName,
+  domainName,
+  federatedCredentialInput,
+  guid,
+  identityName,
+  objectName,
+  resourceName,
+} from '../directory/inputs.ts';
+import { RESOURCE_KINDS, type ResourceKind } from '../directory/types.ts';
+import { easyAuthConfigSchema } from '../easyauth/config.ts';
+
+export const API_VERSION = 'lanyard/v1';
+
+const resourceGroup = createIdentityInput.shape.resourceGroup;
+
+export const federatedCredentialSchema = z
+  .strictObject({
+    name: federatedCredentialInput.shape.name.describe('Stable key within its app or identity.'),
+    issuer: federatedCredentialInput.shape.issuer.describe('The external issuer, an https:// URL.'),
+    subject: federatedCredentialInput.shape.subject.describe('The `sub` the external token must carry.'),
+    audiences: z
+      .array(z.string().min(1).max(600))
+      .length(1, 'Entra allows exactly one audience')
+      .default([DEFAULT_FEDERATION_AUDIENCE])
+      .describe(`The \`aud\` the external token must carry. Default: [${DEFAULT_FEDERATION_AUDIENCE}].`),
+    description: z.string().max(600).default('').describe('Free text. Default: empty.'),
+  })
+  .describe('Trusts a token from an external issuer for this subject (workload identity federation).');
+
+export const appRoleSchema = z
+  .strictObject({
+    value: appRoleInput.shape.value.describe(
+      'Stable key: what the `roles` claim carries. No spaces, must not start with ".".',
+    ),
+    id: guid.optional().describe('Pinned role id (GUID). Default: generated once and kept. Immutable.'),
+    displayName: displayName.optional().describe('Default: the value.'),
+    description: z.string().max(1000).default('').describe('Default: empty.'),
+    allowedMemberTypes: z
+      .array(z.enum(['Application', 'User']))
+      .min(1, 'must name at least one of Application, User')
+      .default(['Application'])
+      .describe('Who may hold the role. Default: [Application] (managed identities and service principals).'),
+    isEnabled: z.boolean().default(true).describe('Default: true. A disabled role cannot be assigned.'),
+  })
+  .describe('An app role, addressed by its value.');
+
+export const appSchema = z
+  .strictObject({
+    name: objectName
+      .refine((n) => !FIRST_PARTY_NAMES.has(n), 'is the name of a Microsoft first-party app; choose another')
+      .describe('Stable key of the app registration within its tenant.'),
+    appId: guid.optional().describe('Pinned application (client) id. Default: generated once and kept.'),
+    displayName: displayName.optional().describe('Default: the name.'),
+    identifierUris: z
+      .array(z.string())
+      .max(50)
+      .default([])
+      .describe(
+        'App ID URIs (api://…, https://<tenant domain>/…, urn:…), unique within the tenant. Default: none.',
+      ),
+    appRoleAssignmentRequired: z
+      .boolean()
+      .default(false)
+      .describe('Only principals assigned to the app may get tokens for it. Default: false.'),
+    accessTokenAcceptedVersion: z
+      .literal([1, 2])
+      .default(1)
+      .describe('Access token version issued for this app (1 or 2). Default: 1.'),
+    appRoles: z.array(appRoleSchema).max(1200).default([]).describe('Default: none.'),
+    federatedCredentials: z.array(federatedCredentialSchema).max(20).default([]).describe('Default: none.'),
+  })
+  .describe('An application registration and its service principal.');
+
+export const identitySchema = z
+  .strictObject({
+    name: identityName.describe('Stable key of the user-assigned identity within its tenant.'),
+    clientId: guid.optional().describe('Pinned client id. Default: generated once and kept.'),
+    principalId: guid.optional().describe('Pinned principal (object) id. Default: generated once and kept.'),
+    subscriptionId: guid.optional().describe("Default: the tenant's default subscription. Immutable."),
+    resourceGroup: resourceGroup.describe("Default: the tenant's default resource group. Immutable."),
+    federatedCredentials: z.array(federatedCredentialSchema).max(20).default([]).describe('Default: none.'),
+  })
+  .describe('A user-assigned managed identity: its own lifecycle, attachable to many resources.');
+
+export const resourceSchema = z
+  .strictObject({
+    name: resourceName.describe('Stable key (case-insensitive); becomes the host name <name>.localhost.'),
+    kind: z
+      .enum(RESOURCE_KINDS as [ResourceKind, ...ResourceKind[]])
+      .describe(
+        'app (function/web app), automation (runbooks, flows, jobs), gateway (APIM), vault. Immutable.',
+      ),
+    subscriptionId: guid.optional().describe("Default: the tenant's default subscription. Immutable."),
+    resourceGroup: resourceGroup.describe("Default: the tenant's default resource group. Immutable."),
+    systemAssignedIdentity: z
+      .boolean()
+      .default(false)
+      .describe('Give the resource a system-assigned identity, named after it. Default: false.'),
+    userAssignedIdentities: z
+      .array(identityName)
+      .max(100)
+      .default([])
+      .describe('Names of user-assigned identities (declared under identities) to attach. Default: none.'),
+    easyAuth: easyAuthConfigSchema
+      .optional()
+      .describe('Easy Auth in front of this app (kind app only); see docs/easyauth.md. Default: none.'),
+  })
+  .refine((r) => r.easyAuth === undefined || r.kind === 'app', {
+    message: 'easyAuth is only for resources of kind app',
+    path: ['easyAuth'],
+  })
+  .describe('A resource that carries identities: a function app, an automation account, a gateway, a vault.');
+
+export const PRINCIPAL_PATTERN = /^(app|identity|resource):(\S+)$/;
+
+export const roleAssignmentSchema = z
+  .strictObject({
+    principal: z
+      .string()
+      .regex(PRINCIPAL_PATTERN, 'must be app:<name>, identity:<name> or resource:<name>')
+      .describe(
+        'Who receives the role: app:<name> (its service principal), identity:<name> (user-assigned) or ' +
+          'resource:<name> (its system-assigned identity), all declared in this tenant.',
+      ),
+    app: objectName.describe(
+      'The app that defines the role: an app declared in this tenant, or a first-party app ' +
+        '(azure-resource-manager, azure-key-vault, microsoft-graph).',
+    ),
+    role: z
+      .string()
+      .min(1)
+      .max(249)
+      .optional()
+      .describe(
+        "The role's value (or pinned id). Omit for the default role of an app that defines no roles.",
+      ),
+  })
+  .describe('An app role assignment: the principal may call the app in this role.');
+
+/**
+ * The lists a tenant holds. Adding a section (gateways, vaults, jobs …) is one entry here; the planner gives
+ * it a step, and references.ts checks the names it refers to.
+ */
+export const tenantSections = {
+  apps: z.array(appSchema).default([]).describe('Application registrations. Default: none.'),
+  identities: z
+    .array(identitySchema)
+    .default([])
+    .describe('User-assigned managed identities. Default: none.'),
+  resources: z.array(resourceSchema).default([]).describe('Resources that carry identities. Default: none.'),
+  roleAssignments: z.array(roleAssignmentSchema).default([]).describe('App role assignments. Default: none.'),
+};
+
+export const tenantSchema = z
+  .strictObject({
+    name: objectName.describe('Stable key of the tenant.'),
+    id: guid.optional().describe('Pinned tenant id (GUID). Default: generated once and kept. Immutable.'),
+    displayName: displayName.optional().describe('Default: the name.'),
+    domains: z
+      .array(domainName)
+      .min(1)
+      .max(20)
+      .optional()
+      .describe('Domain names, the default one first. Default: [<name>.onmicrosoft.com].'),
+    defaultSubscriptionId: guid
+      .optional()
+      .describe('Subscription of resources and identities that name none. Default: generated. Immutable.'),
+    defaultResourceGroup: resourceGroup.describe(
+      'Resource group of resources and identities that name none. Default: lanyard. Immutable.',
+    ),
+    ...tenantSections,
+  })
+  .describe('An Entra tenant and everything declared in it.');
+
+export const manifestSchema = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION, { error: `must be ${API_VERSION}` }).describe('Required.'),
+    tenants: z.array(tenantSchema).describe('The tenants this manifest manages (required; may be empty).'),
+  })
+  .describe('lanyard.yaml: the directory as code.');
+
+export type Manifest = z.output<typeof manifestSchema>;
+export type ManifestTenant = Manifest['tenants'][number];
+export type ManifestApp = ManifestTenant['apps'][number];
+export type ManifestAppRole = ManifestApp['appRoles'][number];
+export type ManifestIdentity = ManifestTenant['identities'][number];
+export type ManifestResource = ManifestTenant['resources'][number];
+export type ManifestEasyAuth = NonNullable<ManifestResource['easyAuth']>;
+export type ManifestRoleAssignment = ManifestTenant['roleAssignments'][number];
+export type ManifestFederatedCredential = ManifestApp['federatedCredentials'][number];
+
+/** Entra's initial domain for a tenant, exactly as directory/tenants derives it when none is given. */
+export function defaultDomain(tenantName: string): string {
+  return `${tenantName.toLowerCase().replace(/[^a-z0-9-]/g, '')}.onmicrosoft.com`;
+}
+
+export function tenantDomains(tenant: ManifestTenant): string[] {
+  return tenant.domains ?? [defaultDomain(tenant.name)];
+}

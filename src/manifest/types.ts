@@ -1,0 +1,50 @@
+/**
+ * @module manifest/types
+ * What a plan is: the changes apply makes (or made) to bring the directory to the manifest, addressed by the
+ * stable names the manifest uses, plus the objects the manifest does not declare. JSON-ready: `lanyard plan
+ * -o json` prints it as is.
+ */
+
+export type PlanAction = 'create' | 'update' | 'delete';
+
+export type PlanKind =
+  | 'tenant'
+  | 'app'
+  | 'identity'
+  | 'resource'
+  | 'roleAssignment'
+  | 'federatedCredential'
+  | 'easyAuth';
+
+export interface PlanObject {
+  kind: PlanKind;
+  /** The tenant's name (for a tenant, its own name). */
+  tenant: string;
+  /**
+   * The object's name in its tenant. Federated credentials: `app:<app>/<name>` or `identity:<identity>/<name>`.
+   * Role assignments: `<principal> → <app>/<role>` (`(default)` for the default role). Easy Auth configs: the
+   * resource's name.
+   */
+  name: string;
+}
+
+export interface PlanChange extends PlanObject {
+  action: PlanAction;
+  /** Field-level changes of an update, e.g. `identifierUris: [api://a] → [api://a, api://b]`. */
+  changes?: string[];
+}
+
+export interface Plan {
+  /** The changes, in the order apply performs them: deletions (assignments first), then creates and updates. */
+  changes: PlanChange[];
+  /**
+   * Objects in the store, in tenants the manifest manages (or whole tenants it does not name), that the
+   * manifest does not declare. Shown so drift is visible; deleted only with `prune` (then they are changes).
+   * Microsoft's first-party apps are never listed.
+   */
+  notManaged: PlanObject[];
+  prune: boolean;
+  /** True when returned by applyManifest: the changes were made. */
+  applied: boolean;
+  summary: { create: number; update: number; delete: number };
+}

@@ -1,0 +1,39 @@
+/**
+ * @module server/logger
+ * The server's one logger: pino, JSON lines on stderr, so stdout stays free for what `lanyard up` prints for
+ * people and scripts. The level comes from `LANYARD_LOG_LEVEL` (default `info`). What is logged is chosen at
+ * each call site, and never includes request headers, bodies or query strings: they may carry tokens and
+ * secrets (security.md D65, F100).
+ */
+import { pino } from 'pino';
+import { LanyardError } from '../errors/lanyard-error.ts';
+
+export type Logger = pino.Logger;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface LoggerOptions {
+  /** Overrides `LANYARD_LOG_LEVEL`. */
+  level?: LogLevel | undefined;
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Where the JSON lines go; default stderr. Tests pass a stream that collects them. */
+  destination?: { write(line: string): unknown } | undefined;
+}
+
+export function resolveLogLevel(env: Readonly<Record<string, string | undefined>>): LogLevel {
+  const raw = env.LANYARD_LOG_LEVEL?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
+  throw new LanyardError('ERR_USAGE', `LANYARD_LOG_LEVEL "${raw}" is not a log level.`, {
+    hint: `Use one of ${LOG_LEVELS.join(', ')}.`,
+  });
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? resolveLogLevel(options.env ?? process.env);
+  // Synchronous writes: a line logged just before shutdown is never lost in a buffer, and a local server's
+  // request rate is far below what a blocking stderr write can sustain.
+  const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
+  return pino({ level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+}

@@ -1,0 +1,67 @@
+/**
+ * @module server/route-group
+ * The main listener serves several planes (health, admin API; later the issuer and the managed-identity
+ * endpoints) on one port. Each plane is a RouteGroup; the request handler asks the groups in order which one
+ * the path belongs to and hands the request to it. Adding a plane is one more entry in the list. Shared here,
+ * once for all groups: target parsing, default safety headers, error responses, and the one-line request log.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { LanyardError } from '../errors/lanyard-error.ts';
+import { parseTarget, type RequestContext, sendError } from './http.ts';
+import type { Logger } from './logger.ts';
+
+export interface RouteGroup {
+  /** Shown in the request log, e.g. `admin`. */
+  readonly name: string;
+  /** Whether the request belongs to this group, from its method and path alone (nothing read yet). */
+  matches(ctx: RequestContext): boolean;
+  /** Answers the request. A throw becomes an error response (LanyardError → its status; else a 500). */
+  handle(ctx: RequestContext): Promise<void>;
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createRequestHandler(groups: readonly RouteGroup[], logger: Logger): RequestHandler {
+  return (req, res) => {
+    const started = performance.now();
+    const method = req.method ?? 'GET';
+    // The query string may carry secrets (a token, a client secret): the log shows the path only.
+    const logPath = (req.url ?? '').split('?', 1)[0]!;
+    let groupName = '-';
+    res.once('close', () => {
+      logger.info(
+        {
+          method,
+          path: logPath,
+          status: res.statusCode,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+          group: groupName,
+          ...(res.writableFinished ? {} : { aborted: true }),
+        },
+        'request',
+      );
+    });
+    // Defaults for every response; a group that serves something else (HTML, static files) may override.
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'no-store');
+
+    void (async () => {
+      let ctx: RequestContext | undefined;
+      try {
+        const target = parseTarget(req.url);
+        ctx = { req, res, method, ...target, logger };
+        const group = groups.find((g) => g.matches(ctx!));
+        if (!group) {
+          throw new LanyardError('ERR_NOT_FOUND', 'Nothing is served at this path.', {
+            hint: 'The admin API is under /admin/ (see docs/admin-api.md); health is at /healthz.',
+          });
+        }
+        groupName = group.name;
+        await group.handle(ctx);
+      } catch (err) {
+        sendError({ req, res, logger }, err);
+      }
+    })();
+  };
+}

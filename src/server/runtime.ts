@@ -1,0 +1,105 @@
+/**
+ * @module server/runtime
+ * The composition root: the one place that opens the data folder, the master key, the store and builds the
+ * planes on them. The CLI and the server both start here; nothing else constructs these.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { type AuditLog, createAuditLog } from '../audit/audit-log.ts';
+import { createEnvelope, type Envelope } from '../crypto/envelope.ts';
+import { caPathFor } from '../crypto/local-ca.ts';
+import { loadMasterKey, type MasterKey } from '../crypto/master-key.ts';
+import { generateClientSecret } from '../crypto/random.ts';
+import { createSecretHasher, type SecretHasher } from '../crypto/secret-hash.ts';
+import { Directory } from '../directory/directory.ts';
+import { ManagedIdentityService } from '../identity/mi-service.ts';
+import { WorkloadStore } from '../identity/workloads.ts';
+import { ENTRA_ISSUERS, type IssuerNames } from '../issuer/claims.ts';
+import { FederationVerifier } from '../issuer/federation.ts';
+import { KeyManager, type SigningKeyPolicy } from '../issuer/signing-keys.ts';
+import { TokenService } from '../issuer/token-service.ts';
+import { openStore, type Store } from '../store/open-store.ts';
+
+export interface RuntimeOptions {
+  /** `--data-dir`; else `LANYARD_DATA_DIR`; else `./.lanyard`. */
+  dataDir?: string | undefined;
+  /** `--store`; else `LANYARD_STORE`; else SQLite in the data folder. */
+  store?: string | undefined;
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  now?: (() => Date) | undefined;
+  /** Signing-key rotation settings (tests shorten them). */
+  keyPolicy?: Partial<SigningKeyPolicy> | undefined;
+  /** `iss` values of issued tokens; Entra's own by default. */
+  issuers?: IssuerNames | undefined;
+  /** Where audit events are also logged as JSON lines. */
+  auditSink?: { info(obj: object, msg?: string): void } | undefined;
+}
+
+export interface Runtime {
+  readonly dataDir: string;
+  readonly store: Store;
+  readonly masterKey: MasterKey;
+  readonly envelope: Envelope;
+  readonly hasher: SecretHasher;
+  readonly directory: Directory;
+  readonly audit: AuditLog;
+  readonly keys: KeyManager;
+  readonly tokens: TokenService;
+  readonly federation: FederationVerifier;
+  readonly issuers: IssuerNames;
+  readonly workloads: WorkloadStore;
+  readonly identity: ManagedIdentityService;
+  close(): Promise<void>;
+}
+
+export function resolveDataDir(
+  dataDir: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  return path.resolve(dataDir ?? env.LANYARD_DATA_DIR ?? '.lanyard');
+}
+
+export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const env = options.env ?? process.env;
+  const dataDir = resolveDataDir(options.dataDir, env);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const masterKey = loadMasterKey({ dataDir, env });
+  const envelope = createEnvelope({ current: masterKey });
+  const hasher = createSecretHasher(masterKey);
+  const store = await openStore({ dataDir, location: options.store ?? env.LANYARD_STORE });
+  const directory = new Directory(store.db, {
+    hasher,
+    generateSecret: generateClientSecret,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const now = options.now ?? (() => new Date());
+  const audit = createAuditLog(store.db, options.auditSink, now);
+  const keys = new KeyManager({
+    db: store.db,
+    dialect: store.dialect,
+    envelope,
+    policy: options.keyPolicy,
+    now,
+  });
+  const issuers = options.issuers ?? ENTRA_ISSUERS;
+  const tokens = new TokenService({ directory, keys, audit, issuers, now });
+  const federation = new FederationVerifier({ caFile: caPathFor(dataDir), now });
+  const workloads = new WorkloadStore({ db: store.db, directory, hasher, now });
+  const identity = new ManagedIdentityService(directory, tokens, workloads);
+  return {
+    dataDir,
+    store,
+    masterKey,
+    envelope,
+    hasher,
+    directory,
+    audit,
+    keys,
+    tokens,
+    federation,
+    issuers,
+    workloads,
+    identity,
+    close: () => store.close(),
+  };
+}

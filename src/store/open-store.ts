@@ -1,0 +1,142 @@
+/**
+ * @module store/open-store
+ * Opens the one store every plane shares: SQLite (embedded default, a file in the data folder) or PostgreSQL
+ * (many Lanyard nodes on one database). Runs migrations before handing the store out.
+ *
+ * Locations:
+ * - `sqlite:<path>`, a bare path, or nothing (→ `<dataDir>/lanyard.db`); `sqlite::memory:` for a throwaway store.
+ * - `postgres://user@host:port/db[?schema=name]` (also `postgresql://`); `schema` selects where the tables
+ *   live (default `public`), so several Lanyards or test runs can share a database without colliding.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { LanyardError } from '../errors/lanyard-error.ts';
+import { migrateToLatest } from './migrate.ts';
+import type { Database } from './schema.ts';
+import { createNodeSqliteDialect } from './sqlite-dialect.ts';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: StoreDialect;
+  /** Human-readable location with any password removed, for logs and `lanyard status`. */
+  readonly location: string;
+  /** PostgreSQL schema name; undefined on SQLite. */
+  readonly schema: string | undefined;
+  /** Migrations run by this open (empty when the schema was already current). */
+  readonly migrated: readonly string[];
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  /** A store location as described in the module comment. Empty → SQLite in `dataDir`. */
+  location?: string | undefined;
+  dataDir: string;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function describeLocation(location: string): string {
+  if (!/^postgres(ql)?:\/\//i.test(location)) return location;
+  const url = new URL(location);
+  if (url.password) url.password = '***';
+  return url.toString();
+}
+
+export function resolveStoreLocation(location: string | undefined, dataDir: string): string {
+  if (location === undefined || location === '') return `sqlite:${path.join(dataDir, 'lanyard.db')}`;
+  if (/^postgres(ql)?:\/\//i.test(location) || location.startsWith('sqlite:')) return location;
+  return `sqlite:${location}`;
+}
+
+async function openSqlite(file: string): Promise<Kysely<Database>> {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  let raw: DatabaseSync;
+  try {
+    raw = new DatabaseSync(file);
+  } catch (err) {
+    throw new LanyardError(
+      'ERR_STORE_CONFIG',
+      `Cannot open the SQLite store at ${file}: ${(err as Error).message}`,
+      {
+        cause: err,
+        hint: 'Check that the data folder exists and is writable, or choose another with --data-dir.',
+      },
+    );
+  }
+  // WAL lets readers run beside the writer; FULL makes every commit durable across power loss (security.md §4.2).
+  raw.exec('PRAGMA journal_mode = WAL');
+  raw.exec('PRAGMA synchronous = FULL');
+  raw.exec('PRAGMA foreign_keys = ON');
+  raw.exec('PRAGMA busy_timeout = 5000');
+  return new Kysely<Database>({ dialect: createNodeSqliteDialect(raw) });
+}
+
+function openPostgres(location: string): { db: Kysely<Database>; schema: string } {
+  const url = new URL(location);
+  const schema = url.searchParams.get('schema') ?? 'public';
+  url.searchParams.delete('schema');
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new LanyardError('ERR_STORE_CONFIG', `The PostgreSQL schema name "${schema}" is not allowed.`, {
+      hint: 'Use lower-case letters, digits and underscores, starting with a letter (at most 63 characters).',
+    });
+  }
+  const pool = new pg.Pool({
+    connectionString: url.toString(),
+    max: 10,
+    // Every connection resolves unqualified table names in Lanyard's schema first.
+    options: `-c search_path=${schema}`,
+  });
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), schema };
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const location = resolveStoreLocation(options.location, options.dataDir);
+  let db: Kysely<Database>;
+  let dialect: StoreDialect;
+  let schema: string | undefined;
+  if (location.startsWith('sqlite:')) {
+    db = await openSqlite(location.slice('sqlite:'.length));
+    dialect = 'sqlite';
+  } else {
+    ({ db, schema } = openPostgres(location));
+    dialect = 'postgres';
+    try {
+      await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    } catch (err) {
+      await db.destroy();
+      throw new LanyardError(
+        'ERR_STORE_CONFIG',
+        `Cannot reach PostgreSQL at ${describeLocation(location)}: ${(err as Error).message}`,
+        { cause: err, hint: 'Check that PostgreSQL is running and the connection string is right.' },
+      );
+    }
+  }
+  let migrated: string[];
+  try {
+    try {
+      migrated = await migrateToLatest(db as Kysely<unknown>, { schema });
+    } catch (err) {
+      // Several processes starting on one PostgreSQL schema at once (lanyard up and the programs it starts)
+      // can trip over each other's catalogue reads; once more, after the others are done, settles it.
+      if (dialect !== 'postgres' || (err as { code?: string }).code !== 'ERR_STORE_MIGRATION') throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      migrated = await migrateToLatest(db as Kysely<unknown>, { schema });
+    }
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return {
+    db,
+    dialect,
+    schema,
+    location: describeLocation(location),
+    migrated,
+    close: () => db.destroy(),
+  };
+}

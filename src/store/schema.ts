@@ -1,0 +1,234 @@
+/**
+ * @module store/schema
+ * Row types of every table, as Kysely sees them. Booleans are 0/1 integers and lists are JSON text on both
+ * dialects, so a row reads the same from SQLite and PostgreSQL. Only planes' own store modules use these.
+ */
+import type { Selectable } from 'kysely';
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  display_name: string;
+  default_subscription_id: string;
+  default_resource_group: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TenantDomainsTable {
+  domain: string;
+  tenant_id: string;
+  is_default: number;
+}
+
+export interface ApplicationsTable {
+  object_id: string;
+  tenant_id: string;
+  app_id: string;
+  name: string;
+  display_name: string;
+  app_role_assignment_required: number;
+  access_token_accepted_version: number;
+  first_party: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IdentifierUrisTable {
+  tenant_id: string;
+  /** Lower-cased, trailing slash removed: Entra treats URIs differing only so as the same. */
+  uri_key: string;
+  uri: string;
+  app_object_id: string;
+  position: number;
+}
+
+export interface AppRolesTable {
+  app_object_id: string;
+  id: string;
+  value: string;
+  display_name: string;
+  description: string;
+  allowed_member_types: string;
+  is_enabled: number;
+  position: number;
+}
+
+export interface ManagedIdentitiesTable {
+  id: string;
+  tenant_id: string;
+  kind: 'system' | 'user';
+  name: string;
+  client_id: string;
+  principal_id: string;
+  subscription_id: string;
+  resource_group: string;
+  arm_id: string;
+  owner_resource_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ResourcesTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  kind: 'app' | 'automation' | 'gateway' | 'vault';
+  subscription_id: string;
+  resource_group: string;
+  arm_id: string;
+  system_identity_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ResourceIdentitiesTable {
+  resource_id: string;
+  identity_id: string;
+  created_at: string;
+}
+
+export interface ServicePrincipalsTable {
+  object_id: string;
+  tenant_id: string;
+  app_id: string;
+  display_name: string;
+  type: 'Application' | 'ManagedIdentity';
+  app_object_id: string | null;
+  identity_id: string | null;
+  created_at: string;
+}
+
+export interface AppRoleAssignmentsTable {
+  id: string;
+  tenant_id: string;
+  principal_id: string;
+  resource_sp_id: string;
+  app_role_id: string;
+  created_at: string;
+}
+
+export interface ClientSecretsTable {
+  key_id: string;
+  app_object_id: string;
+  display_name: string;
+  hint: string;
+  secret_hash: string;
+  start_at: string;
+  end_at: string;
+  created_at: string;
+}
+
+export interface CertificateCredentialsTable {
+  key_id: string;
+  app_object_id: string;
+  display_name: string;
+  thumbprint_sha1: string;
+  thumbprint_sha256: string;
+  certificate_pem: string;
+  start_at: string;
+  end_at: string;
+  created_at: string;
+}
+
+export interface FederatedCredentialsTable {
+  id: string;
+  tenant_id: string;
+  app_object_id: string | null;
+  identity_id: string | null;
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string;
+  description: string;
+  created_at: string;
+}
+
+export interface DirectoryVersionTable {
+  id: number;
+  version: number;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  x5c: string;
+  x5t_s256: string;
+  private_key_sealed: string;
+  created_at: string;
+  publish_at: string;
+  activate_at: string;
+  retire_at: string | null;
+  unpublish_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: string;
+  plane: string;
+  action: string;
+  outcome: 'success' | 'failure';
+  tenant_id: string | null;
+  actor: string | null;
+  target: string | null;
+  reason: string | null;
+  details: string;
+}
+
+export interface WorkloadsTable {
+  id: string;
+  tenant_id: string;
+  resource_id: string;
+  secret_hash: string;
+  label: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface EasyAuthConfigsTable {
+  resource_id: string;
+  tenant_id: string;
+  /** The normalized config as JSON; Functions keys only as keyed hashes. */
+  config: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  tenant_domains: TenantDomainsTable;
+  applications: ApplicationsTable;
+  identifier_uris: IdentifierUrisTable;
+  app_roles: AppRolesTable;
+  managed_identities: ManagedIdentitiesTable;
+  resources: ResourcesTable;
+  resource_identities: ResourceIdentitiesTable;
+  service_principals: ServicePrincipalsTable;
+  app_role_assignments: AppRoleAssignmentsTable;
+  client_secrets: ClientSecretsTable;
+  certificate_credentials: CertificateCredentialsTable;
+  federated_credentials: FederatedCredentialsTable;
+  directory_version: DirectoryVersionTable;
+  signing_keys: SigningKeysTable;
+  audit_events: AuditEventsTable;
+  workloads: WorkloadsTable;
+  easyauth_configs: EasyAuthConfigsTable;
+}
+
+export type TenantRow = Selectable<TenantsTable>;
+export type ApplicationRow = Selectable<ApplicationsTable>;
+export type AppRoleRow = Selectable<AppRolesTable>;
+export type ManagedIdentityRow = Selectable<ManagedIdentitiesTable>;
+export type ResourceRow = Selectable<ResourcesTable>;
+export type ServicePrincipalRow = Selectable<ServicePrincipalsTable>;
+export type AppRoleAssignmentRow = Selectable<AppRoleAssignmentsTable>;
+export type ClientSecretRow = Selectable<ClientSecretsTable>;
+export type CertificateCredentialRow = Selectable<CertificateCredentialsTable>;
+export type FederatedCredentialRow = Selectable<FederatedCredentialsTable>;
+export type SigningKeyRow = Selectable<SigningKeysTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type WorkloadRow = Selectable<WorkloadsTable>;
+export type EasyAuthConfigRow = Selectable<EasyAuthConfigsTable>;

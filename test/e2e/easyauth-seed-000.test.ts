@@ -1,0 +1,299 @@
+/**
+ * @module test/e2e/easyauth-seed-000.test
+ * Seed 000 end to end through Easy Auth, with the binaries a user has: `lanyard up` serves the seed manifest's
+ * front of `somefunction` in front of the example SomeFunction app; the runbook (examples/seeds/apps/runbook.sh,
+ * real curl) runs under `lanyard run --as runbook-automation`. A token for Resource Manager → 401 whose
+ * `WWW-Authenticate` names the function's appId; a token for the appId → 200 and the app was handed the
+ * runbook identity's principal; a token for `api://somefunction` → 401 too (only the bare clientId is
+ * implicit). Then `lanyard demo` — what `npm start` runs — tells both seed stories, its printed commands work,
+ * and SIGTERM stops it and every child with exit 0.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type ChildHandle, runToEnd, startChild } from '../../src/demo/processes.ts';
+import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BIN = path.join(ROOT, 'bin/lanyard.js');
+const APPS = path.join(ROOT, 'examples/seeds/apps');
+const MANIFEST = path.join(ROOT, 'examples/seeds/lanyard.yaml');
+const APP_ID = 'cc334b87-fdbe-4996-aa3f-5bad192a18a6';
+const AZURE_DENIED = 'You do not have permission to view this directory or page.';
+
+const env = (dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: process.env.HOME ?? '/tmp',
+  LANYARD_DATA_DIR: dataDir,
+  LANYARD_LOG_LEVEL: 'warn',
+  ...extra,
+});
+const lanyard = (dataDir: string, args: string[], extra: Record<string, string> = {}) =>
+  runToEnd(process.execPath, [BIN, ...args], { env: env(dataDir, extra), timeoutMs: 30_000 });
+
+/** runbook.sh's `<attempt> <field>: <value>` lines. */
+function attempts(stdout: string): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const m of stdout.matchAll(
+    /^(arm|function) (token|token refused|status|www-authenticate|body): (.*)$/gm,
+  )) {
+    out[m[1]!] ??= {};
+    out[m[1]!]![m[2]!] = m[3]!;
+  }
+  return out;
+}
+
+describe('seed 000 through Easy Auth: a runbook calls SomeFunction with its managed identity', () => {
+  const dataDir = tempDir('lanyard-e2e-ea000-');
+  const children: ChildHandle[] = [];
+  let someFunction: ChildHandle;
+  let up: ChildHandle;
+  let functionUrl: string;
+  let runbook: { clientId: string; principalId: string };
+
+  const callsSeen = () => someFunction.lines.filter((l) => l.startsWith('SomeFunction: ')).length;
+  const runRunbook = (appId = APP_ID) =>
+    lanyard(dataDir, ['run', '--as', 'runbook-automation', '--', 'sh', path.join(APPS, 'runbook.sh')], {
+      FUNCTION_URL: functionUrl,
+      FUNCTION_APP_ID: appId,
+    });
+
+  before(async () => {
+    const applied = await lanyard(dataDir, ['apply', '-f', MANIFEST]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /create easyAuth contoso\/somefunction/);
+    someFunction = startChild('SomeFunction', process.execPath, [path.join(APPS, 'function.mjs')], {
+      env: env(dataDir, { FUNCTION_NAME: 'SomeFunction', PORT: '0' }),
+    });
+    children.push(someFunction);
+    const port = (await someFunction.waitForLine(/listening on http:\/\/127\.0\.0\.1:(\d+)/))[1];
+    // The manifest's upstream is 7071 (`npm start` runs the app there); this test's app has a free port.
+    const set = await lanyard(dataDir, [
+      'easyauth',
+      'set',
+      '--resource',
+      'somefunction',
+      '--upstream',
+      `http://127.0.0.1:${port}`,
+      '--client-id',
+      'somefunction',
+    ]);
+    assert.equal(set.code, 0, set.stderr);
+    up = startChild('lanyard up', process.execPath, [BIN, 'up', '--port', '0', '--identity-port', '0'], {
+      env: env(dataDir),
+    });
+    children.push(up);
+    const front = await up.waitForLine(
+      /easy auth somefunction: (https:\/\/somefunction\.localhost:\d+) → (\S+)/,
+    );
+    assert.equal(front[2], `http://127.0.0.1:${port}`);
+    functionUrl = `${front[1]}/api/SomeFunction`;
+    const shown = await lanyard(dataDir, ['resource', 'show', 'runbook-automation', '-o', 'json']);
+    runbook = JSON.parse(shown.stdout).systemAssignedIdentity;
+  });
+
+  after(async () => {
+    // lanyard up and the app stop on SIGTERM, cleanly and in time.
+    const exits = await Promise.all(children.map((c) => c.stop(5_000)));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    assert.deepEqual(
+      exits.map((e) => e.code),
+      children.map(() => 0),
+    );
+  });
+
+  it('a token for Resource Manager gets 401 naming the appId; a token for the appId gets 200 with the runbook’s principal', async () => {
+    const before = callsSeen();
+    const run = await runRunbook();
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const { arm, function: fn } = attempts(run.stdout);
+
+    assert.equal(
+      arm?.token,
+      'https://management.core.windows.net/',
+      'the identity endpoint issued it, as Azure does',
+    );
+    assert.equal(arm?.status, '401');
+    const www = arm?.['www-authenticate'] ?? '';
+    assert.match(
+      www,
+      /^Bearer realm="somefunction\.localhost", error="invalid_token", error_description="audience_mismatch: /,
+    );
+    assert.ok(www.includes(`Request a token for ${APP_ID} instead`), www);
+    assert.ok(www.includes(`resource=${APP_ID}`), 'says what to send to the identity endpoint');
+    assert.equal(arm?.body, AZURE_DENIED);
+
+    assert.equal(fn?.token, APP_ID);
+    assert.equal(fn?.status, '200', fn?.body);
+    const body = JSON.parse(fn!.body!);
+    assert.equal(body.function, 'SomeFunction');
+    assert.deepEqual(body.body, { once: 'toldme' }, 'the seed’s body arrived');
+    assert.equal(body.principal.oid, runbook.principalId);
+    assert.equal(body.principal.id, runbook.principalId, 'X-MS-CLIENT-PRINCIPAL-ID');
+    assert.equal(body.principal.appid, runbook.clientId);
+    assert.equal(body.principal.aud, APP_ID);
+    assert.equal(body.principal.idp, 'aad');
+
+    // Only the accepted call reached the app.
+    await someFunction.waitForLine(/^SomeFunction: POST \/api\/SomeFunction from principal /, { from: 0 });
+    assert.equal(callsSeen() - before, 1);
+  });
+
+  it('a token for api://somefunction is refused too: only the bare clientId is an implicit audience', async () => {
+    const before = callsSeen();
+    const run = await runRunbook('api://somefunction');
+    const { function: fn } = attempts(run.stdout);
+    assert.equal(fn?.token, 'api://somefunction');
+    assert.equal(fn?.status, '401');
+    assert.match(
+      fn?.['www-authenticate'] ?? '',
+      /audience_mismatch: The token is for 'api:\/\/somefunction'/,
+    );
+    assert.equal(run.code, 0);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(callsSeen(), before, 'neither refused call reached the app');
+  });
+});
+
+// `npm start` is `lanyard demo`: a fresh data folder (PostgreSQL when the suite runs it, through --store, so the
+// `lanyard` children get the store too), the stories told, the printed commands usable, SIGTERM → exit 0.
+describe('lanyard demo (npm start): both stories, told in plain words', () => {
+  const dataDir = tempDir('lanyard-e2e-demo-');
+  const store = STORE_KINDS.includes('postgres') ? testLocation('postgres', dataDir) : undefined;
+  let demo: ChildHandle | undefined;
+
+  after(async () => {
+    if (demo && demo.child.exitCode === null) await demo.stop(3_000);
+    await store?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('applies the seed, serves, tells seed 000 and 001, prints working commands, and stops on SIGTERM', async () => {
+    const storeArgs = store ? ['--store', store.location] : [];
+    demo = startChild(
+      'lanyard demo',
+      process.execPath,
+      [BIN, ...storeArgs, 'demo', '--port', '0', '--identity-port', '0'],
+      { env: env(dataDir), cwd: ROOT },
+    );
+    await demo.waitForLine(/^Press Ctrl\+C to stop\./, { timeoutMs: 45_000 });
+    const text = demo.lines.join('\n');
+    assert.match(
+      text,
+      new RegExp(`^lanyard \\S+ \\(node v24\\.\\d+\\.\\d+\\), store: ${store ? 'postgres' : 'sqlite'} `, 'm'),
+    );
+    assert.match(
+      text,
+      /^Applied examples\/seeds\/lanyard\.yaml: Apply complete: \d+ created, 0 updated, 0 deleted\.$/m,
+    );
+    assert.match(
+      text,
+      /^ {2}SomeFunction +http:\/\/127\.0\.0\.1:\d+, behind Easy Auth at https:\/\/somefunction\.localhost:\d+/m,
+    );
+    assert.match(
+      text,
+      /^ {2}AutoTriggerFunction +http:\/\/127\.0\.0\.1:\d+, as auto-trigger-function \(lanyard run\), timer every 60 s/m,
+    );
+
+    assert.match(
+      text,
+      new RegExp(
+        `^Seed 000: the runbook asked for a token for Azure Resource Manager \\(https://management\\.core\\.windows\\.net/\\) → Easy Auth refused: 401 audience_mismatch — request ${APP_ID} instead$`,
+        'm',
+      ),
+    );
+    assert.match(
+      text,
+      new RegExp(
+        `^Seed 000: it asked for a token for the function’s appId ${APP_ID} → 200 OK, the function saw principal [0-9a-f-]{36} \\(runbook-automation’s system-assigned identity`,
+        'm',
+      ),
+    );
+    assert.match(text, /^Seed 000 went as in Azure\.$/m);
+    assert.match(
+      text,
+      /^Seed 001: AutoTriggerFunction \(role Invoke assigned\) called ExclusiveFunction → 200 OK, ExclusiveFunction saw principal [0-9a-f-]{36} \(AutoTriggerFunction’s identity\) with roles \[Invoke\]$/m,
+    );
+    assert.match(
+      text,
+      /^Seed 001: a caller with no identity \(curl, no token\) → Easy Auth refused: 401 token_missing/m,
+    );
+    assert.match(
+      text,
+      /^Seed 001: AutoTriggerFunction ran again with the token it already holds .* → 200 OK/m,
+    );
+    assert.match(
+      text,
+      /^Seed 001: AutoTriggerFunction restarted and asked for a new token → the issuer refused a new token: AADSTS501051: .*\(CredentialUnavailableError from ManagedIdentityCredential\); ExclusiveFunction was not called$/m,
+    );
+    assert.match(text, /^Seed 001: AutoTriggerFunction ran again → 200 OK/m);
+    assert.match(text, /^Seed 001 went as in Azure\.$/m);
+    assert.doesNotMatch(text, /did NOT go/);
+
+    // The printed commands work as printed, with `lanyard` being this checkout's CLI on this data folder.
+    const printed = demo.lines.slice(demo.lines.findIndex((l) => l.startsWith('Try it yourself')));
+    assert.match(printed[1] ?? '', /^ {2}alias lanyard='npm run --silent lanyard -- --data-dir /);
+    const command = (pattern: RegExp) => {
+      const line = printed.find((l) => pattern.test(l));
+      assert.ok(line, `a printed command matches ${pattern}`);
+      return line.trim();
+    };
+    const shell = (line: string) =>
+      runToEnd(
+        'sh',
+        ['-c', `lanyard() { "$NODE" "$BIN" ${store ? '--store "$STORE" ' : ''}"$@"; }\n${line}`],
+        {
+          env: env(dataDir, { NODE: process.execPath, BIN, ...(store ? { STORE: store.location } : {}) }),
+          timeoutMs: 20_000,
+        },
+      );
+    const byHand = await shell(command(/^ {2}lanyard run --as runbook-automation -- sh -c 'T=/));
+    assert.equal(byHand.code, 0, byHand.stderr);
+    assert.match(byHand.stdout, /^HTTP\/1\.1 200 OK/);
+    assert.match(byHand.stdout, /"aud":"cc334b87-fdbe-4996-aa3f-5bad192a18a6"/);
+    const noToken = await shell(command(/^ {2}curl -si --cacert /));
+    assert.match(noToken.stdout, /^HTTP\/1\.1 401 Unauthorized/);
+    assert.match(noToken.stdout, /token_missing/);
+    const manual = await shell(
+      command(/^ {2}curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/admin\/functions\/AutoTriggerFunction$/),
+    );
+    const run = JSON.parse(manual.stdout);
+    assert.equal(run.trigger, 'manual');
+    assert.equal(run.status, 200, 'the restored assignment holds');
+    assert.deepEqual(run.body.principal.roles, ['Invoke']);
+    await demo.waitForLine(/^ {2}AutoTriggerFunction run \d+ \(manual\): ExclusiveFunction answered 200/, {
+      from: printed.length,
+    });
+
+    const ports = [
+      ...text.matchAll(
+        /^ {2}(?:SomeFunction|ExclusiveFunction|AutoTriggerFunction) +(http:\/\/127\.0\.0\.1:\d+)/gm,
+      ),
+    ].map((m) => m[1]!);
+    assert.equal(ports.length, 3);
+    assert.ok(fs.existsSync(path.join(dataDir, 'server.json')));
+
+    demo.child.kill('SIGTERM');
+    const exit = await demo.exited;
+    assert.deepEqual(exit, { code: 0, signal: null });
+    assert.ok(!fs.existsSync(path.join(dataDir, 'server.json')), 'server.json removed');
+    // Every example app has stopped: nothing answers on their ports.
+    for (const url of ports) {
+      await assert.rejects(fetch(url, { signal: AbortSignal.timeout(2_000) }), `${url} is closed`);
+    }
+    // `lanyard run` revoked every workload it issued (the AutoTrigger's, the runbook's).
+    const workloads = await lanyard(
+      dataDir,
+      ['workload', 'list', '--all', '-o', 'json'],
+      store ? { LANYARD_STORE: store.location } : {},
+    );
+    assert.equal(workloads.code, 0, workloads.stderr);
+    const list = JSON.parse(workloads.stdout) as { label: string; revokedAt: string | null }[];
+    assert.ok(list.length >= 4, `workloads: ${list.length}`);
+    assert.deepEqual(
+      list.filter((w) => w.revokedAt === null),
+      [],
+    );
+  });
+});

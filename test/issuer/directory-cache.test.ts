@@ -1,0 +1,102 @@
+/**
+ * @module test/issuer/directory-cache.test
+ * The issuer's directory cache must never serve what the directory no longer says: every write — through this
+ * Directory or through another connection to the same store (another Lanyard node) — is seen by the next
+ * lookup in a later event-loop turn. Run on SQLite and PostgreSQL.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { masterKeyFromBytes } from '../../src/crypto/master-key.ts';
+import { generateClientSecret } from '../../src/crypto/random.ts';
+import { createSecretHasher } from '../../src/crypto/secret-hash.ts';
+import { Directory } from '../../src/directory/directory.ts';
+import { DirectoryCache } from '../../src/issuer/directory-cache.ts';
+import { openStore, type Store } from '../../src/store/open-store.ts';
+import { openTestDirectory, type TestDirectory } from '../helpers/directory.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
+
+for (const kind of STORE_KINDS) {
+  describe(`issuer directory cache (${kind})`, () => {
+    let t: TestDirectory;
+    let cache: DirectoryCache;
+    let tenantId: string;
+    before(async () => {
+      t = await openTestDirectory(kind);
+      cache = new DirectoryCache(t.directory);
+      tenantId = (await t.directory.createTenant({ name: 'contoso', domains: ['contoso.example'] })).id;
+      await t.directory.createApp('contoso', {
+        name: 'api',
+        identifierUris: ['api://api'],
+        appRoles: [{ value: 'Data.Read', allowedMemberTypes: ['Application'] }],
+      });
+    });
+    after(() => t.cleanup());
+
+    it('finds the tenant by id, name and domain, and an unknown one as undefined', async () => {
+      for (const ref of [tenantId, 'contoso', 'contoso.example']) {
+        assert.equal((await cache.findTenant(ref))?.id, tenantId);
+      }
+      assert.equal(await cache.findTenant('fabrikam.example'), undefined);
+    });
+
+    it('sees a client created after it cached the client as unknown, and its deletion', async () => {
+      const appId = '11111111-2222-4333-8444-555555555555';
+      assert.equal(await cache.findClient(tenantId, appId), undefined);
+      await nextTurn();
+      await t.directory.createApp('contoso', { name: 'caller', appId });
+      await nextTurn();
+      assert.equal((await cache.findClient(tenantId, appId.toUpperCase()))?.clientId, appId);
+      await t.directory.deleteApp('contoso', 'caller');
+      await nextTurn();
+      assert.equal(await cache.findClient(tenantId, appId), undefined);
+    });
+
+    it('sees role assignments come and go, and resource settings change', async () => {
+      const caller = await t.directory.createApp('contoso', { name: 'reader' });
+      const client = (await cache.findClient(tenantId, caller.appId))!;
+      let resource = (await cache.findResourceApp(tenantId, 'api://api'))!;
+      assert.deepEqual(await cache.grantedRoles(client.principalId, resource), {
+        assigned: false,
+        roles: [],
+      });
+      const assignment = await t.directory.assignRole('contoso', {
+        principal: 'app:reader',
+        app: 'api',
+        role: 'Data.Read',
+      });
+      await nextTurn();
+      assert.deepEqual(await cache.grantedRoles(client.principalId, resource), {
+        assigned: true,
+        roles: ['Data.Read'],
+      });
+      await t.directory.unassignRole('contoso', assignment.id);
+      await t.directory.updateApp('contoso', 'api', { appRoleAssignmentRequired: true });
+      await nextTurn();
+      resource = (await cache.findResourceApp(tenantId, 'api://api'))!;
+      assert.equal(resource.appRoleAssignmentRequired, true);
+      assert.deepEqual(await cache.grantedRoles(client.principalId, resource), {
+        assigned: false,
+        roles: [],
+      });
+    });
+
+    it('sees writes made through another connection to the same store (another node)', async () => {
+      let other: Store | undefined;
+      try {
+        other = await openStore({ location: t.location, dataDir: t.dataDir });
+        const otherDirectory = new Directory(other.db, {
+          hasher: createSecretHasher(masterKeyFromBytes(randomBytes(32))),
+          generateSecret: generateClientSecret,
+        });
+        assert.equal(await cache.findResourceApp(tenantId, 'api://new'), undefined);
+        await otherDirectory.createApp('contoso', { name: 'new-api', identifierUris: ['api://new'] });
+        await nextTurn();
+        assert.equal((await cache.findResourceApp(tenantId, 'api://new'))?.name, 'new-api');
+      } finally {
+        await other?.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { LanyardError } from '../../src/errors/lanyard-error.ts';
+import { MIGRATION_TABLE, MIGRATIONS } from '../../src/store/migrate.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
+
+for (const kind of STORE_KINDS) {
+  describe(`store migrations (${kind})`, () => {
+    const dataDir = tempDir();
+    const { location, drop } = testLocation(kind, dataDir);
+    after(async () => {
+      await drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    test('first start runs every migration, a second start is a no-op', async () => {
+      const first = await openStore({ location, dataDir });
+      assert.deepEqual([...first.migrated], Object.keys(MIGRATIONS));
+      assert.equal(first.dialect, kind);
+      await first.close();
+      const second = await openStore({ location, dataDir });
+      assert.deepEqual([...second.migrated], []);
+      const row = await second.db.selectFrom('directory_version').select('version').executeTakeFirstOrThrow();
+      assert.equal(Number(row.version), 0);
+      await second.close();
+    });
+
+    test('a schema migrated by a newer Lanyard refuses to start, with a clear message', async () => {
+      const store = await openStore({ location, dataDir });
+      await sql`insert into ${sql.table(MIGRATION_TABLE)} (name, timestamp) values ('9999-from-the-future', '2030-01-01T00:00:00Z')`.execute(
+        store.db,
+      );
+      await store.close();
+      await assert.rejects(openStore({ location, dataDir }), (err: unknown) => {
+        assert.ok(err instanceof LanyardError);
+        assert.equal(err.code, 'ERR_STORE_SCHEMA_NEWER');
+        assert.match(err.message, /9999-from-the-future/);
+        assert.ok(err.hint);
+        return true;
+      });
+    });
+  });
+}
+
+describe('store configuration', () => {
+  test('SQLite runs in WAL mode with synchronous=FULL and foreign keys on', async () => {
+    const dataDir = tempDir();
+    const store = await openStore({ dataDir });
+    const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
+    const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(store.db);
+    const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(store.db);
+    assert.equal(mode.rows[0]?.journal_mode, 'wal');
+    assert.equal(sync.rows[0]?.synchronous, 2);
+    assert.equal(fk.rows[0]?.foreign_keys, 1);
+    assert.ok(fs.existsSync(path.join(dataDir, 'lanyard.db')));
+    await store.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('an unreachable PostgreSQL is a clear ERR_STORE_CONFIG, with the password hidden', async () => {
+    const dataDir = tempDir();
+    await assert.rejects(
+      openStore({ dataDir, location: 'postgres://u:hunter2@127.0.0.1:1/none' }),
+      (err: unknown) => {
+        assert.ok(err instanceof LanyardError);
+        assert.equal(err.code, 'ERR_STORE_CONFIG');
+        assert.doesNotMatch(err.message, /hunter2/);
+        return true;
+      },
+    );
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('an unsafe PostgreSQL schema name is refused before connecting', async () => {
+    await assert.rejects(
+      openStore({ dataDir: tempDir(), location: 'postgres://postgres@127.0.0.1/postgres?schema=x;drop' }),
+      { code: 'ERR_STORE_CONFIG' },
+    );
+  });
+});

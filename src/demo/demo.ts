@@ -35,6 +35,8 @@ export interface DemoOptions {
   timerSeconds: number;
   /** Run the stories, then stop instead of serving. */
   once: boolean;
+  /** Start the example apps on free ports instead of the manifest's (7071, 7072) and 7073. */
+  freeAppPorts?: boolean | undefined;
   /** `--store` as given (passed on to the `lanyard` children). */
   store?: string | undefined;
   version: string;
@@ -141,7 +143,7 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
       const app = await startExampleApp({
         name,
         script: 'function.mjs',
-        port: portOf(configOf(resource).config.upstream),
+        port: o.freeAppPorts ? 0 : portOf(configOf(resource).config.upstream),
         env: { ...appEnv, FUNCTION_NAME: name },
       });
       apps.push(app);
@@ -170,7 +172,7 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
 
     const trigger = autoTrigger({
       env: childEnv,
-      port: AUTO_TRIGGER_PORT,
+      port: o.freeAppPorts ? 0 : AUTO_TRIGGER_PORT,
       exclusiveUrl: `${frontOf('exclusive-function').url}/api/ExclusiveFunction`,
       clientId: exclusiveApp.appId,
       timerSeconds: o.timerSeconds,

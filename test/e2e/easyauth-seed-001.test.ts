@@ -246,7 +246,9 @@ describe('seed 001 through Easy Auth: AutoTriggerFunction calls ExclusiveFunctio
     const demo = startChild(
       'lanyard demo',
       process.execPath,
-      [BIN, 'demo', '--once', '--port', '0', '--identity-port', '0', '--timer', '0'],
+      // Free app ports: the other demo test (seed 000, maybe running at the same time) checks that 7071 is
+      // closed after its demo stops.
+      [BIN, 'demo', '--once', '--port', '0', '--identity-port', '0', '--timer', '0', '--free-app-ports'],
       { env: env(dataDir), cwd: ROOT },
     );
     children.push(demo);

@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { allowedCores } from '../lib/proc.ts';
+import { allowedCores, cpuSeconds } from '../lib/proc.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -53,6 +53,8 @@ interface Phase {
   p99?: number | undefined;
   errors?: number | undefined;
   non2xx?: number | undefined;
+  /** Server CPU time (all threads) per successful token, µs: what one core can do, whatever else ran. */
+  cpuUs?: number | undefined;
   /** With several rounds: the median rate and the rate of every round. */
   median?: number | undefined;
   rounds?: number[] | undefined;
@@ -102,7 +104,7 @@ function startChild(script: string, childArgs: string[], marker: string) {
       });
       child.kill('SIGTERM');
     });
-  return { ready, stop };
+  return { ready, stop, pid: () => child.pid };
 }
 
 function load(url: string, body: string, duration: number) {
@@ -123,8 +125,11 @@ async function serverPhase(key: string, name: string, script: string): Promise<P
     if (!/^https:\/\/(localhost|127\.0\.0\.1):\d+\//.test(info.url))
       throw new Error(`${name}: not loopback HTTPS`);
     if (warmup > 0) await load(info.url, info.body, warmup);
+    const cpuBefore = cpuSeconds(child.pid());
     const r = await load(info.url, info.body, seconds);
+    const cpu = cpuSeconds(child.pid()) - cpuBefore;
     return {
+      cpuUs: r['2xx'] > 0 ? (cpu * 1e6) / r['2xx'] : undefined,
       key,
       name,
       rps: r['2xx'] / seconds,
@@ -142,7 +147,8 @@ async function ceilingPhase(): Promise<Phase> {
   const child = startChild('ceiling.ts', [String(Math.min(seconds, 5))], 'BENCH_RESULT');
   try {
     const r = (await child.ready) as { rps: number };
-    return { key: 'ceiling', name: 'ceiling: crypto.sign RS256-2048', rps: r.rps };
+    // The loop is single-threaded and never waits: one signature costs 1/rate of a core.
+    return { key: 'ceiling', name: 'ceiling: crypto.sign RS256-2048', rps: r.rps, cpuUs: 1e6 / r.rps };
   } finally {
     await child.stop();
   }
@@ -182,6 +188,19 @@ const ratio = (a: string, b: string) => {
   const y = rate(b);
   return x === undefined || y === undefined ? undefined : x / y;
 };
+/** CPU per token, median over the rounds: busy minutes inflate it less than they cut rates. */
+const cpuOf = (key: string) => {
+  const xs = (runs.get(key) ?? [])
+    .map((p) => p.cpuUs)
+    .filter((x): x is number => x !== undefined && !Number.isNaN(x));
+  return xs.length === 0 ? undefined : xs.sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+};
+/** `a` as a share of `b` by CPU: b's CPU per token ÷ a's (higher is better for a). */
+const cpuRatio = (a: string, b: string) => {
+  const x = cpuOf(a);
+  const y = cpuOf(b);
+  return x === undefined || y === undefined ? undefined : y / x;
+};
 /** The same ratio within each round (phases of one round run back to back, so they share the machine's state). */
 const perRound = (a: string, b: string) =>
   (runs.get(a) ?? []).flatMap((x, i) => {
@@ -200,6 +219,12 @@ const ratiosPerRound = {
   lanyardVsHttpsSign: perRound('lanyard', 'https-sign'),
   httpsSignVsCeiling: perRound('https-sign', 'ceiling'),
 };
+const ratiosByCpu = {
+  lanyardVsCeiling: cpuRatio('lanyard', 'ceiling'),
+  lanyardVsOidcProvider: cpuRatio('lanyard', 'oidc-provider'),
+  lanyardVsHttpsSign: cpuRatio('lanyard', 'https-sign'),
+  httpsSignVsCeiling: cpuRatio('https-sign', 'ceiling'),
+};
 const machine = {
   cpu: os.cpus()[0]?.model ?? 'unknown',
   cores: cores.length || os.availableParallelism(),
@@ -216,7 +241,9 @@ const machine = {
 };
 
 if (args.json) {
-  process.stdout.write(`${JSON.stringify({ machine, phases, ratios, ratiosPerRound }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ machine, phases, ratios, ratiosPerRound, ratiosByCpu }, null, 2)}\n`,
+  );
 } else {
   const fmt = (n: number | undefined, unit = '') => (n === undefined ? '-' : `${n.toFixed(0)}${unit}`);
   const several = rounds > 1;
@@ -226,6 +253,7 @@ if (args.json) {
     ...(several ? [fmt(p.median), `[${p.rounds?.join(', ')}]`] : []),
     fmt(p.p50, ' ms'),
     fmt(p.p99, ' ms'),
+    fmt(cpuOf(p.key), ' µs'),
     p.errors === undefined ? '-' : `${p.errors}/${p.non2xx}`,
   ]);
   const head = [
@@ -234,6 +262,7 @@ if (args.json) {
     ...(several ? ['median', 'every round'] : []),
     'p50',
     'p99',
+    'CPU/token (median)',
     'errors/non-2xx',
   ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -259,6 +288,9 @@ if (args.json) {
   );
   console.log(
     `https + sign / ceiling:   ${pct(ratios.httpsSignVsCeiling)}${each(ratiosPerRound.httpsSignVsCeiling, pct)}`,
+  );
+  console.log(
+    `by CPU per token: lanyard / ceiling ${pct(ratiosByCpu.lanyardVsCeiling)}, lanyard / oidc-provider ${times(ratiosByCpu.lanyardVsOidcProvider)}, lanyard / https + sign ${pct(ratiosByCpu.lanyardVsHttpsSign)}, https + sign / ceiling ${pct(ratiosByCpu.httpsSignVsCeiling)}`,
   );
 }
 if (phases.some((p) => p.errors || p.non2xx)) {

@@ -4,7 +4,7 @@
  * bump that tells other processes on the same store that the directory changed.
  */
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import type { Database } from '../store/schema.ts';
 
@@ -34,13 +34,17 @@ export async function bumpVersion(trx: Tx): Promise<void> {
   await trx.updateTable('directory_version').set({ version: sql`version + 1` }).where('id', '=', 1).execute();
 }
 
+// The version is read once per event-loop turn by every cache: the query is compiled once per connection.
+const versionQueries = new WeakMap<Tx, CompiledQuery<{ version: number | string }>>();
+
 export async function directoryVersion(db: Tx): Promise<number> {
-  const row = await db
-    .selectFrom('directory_version')
-    .select('version')
-    .where('id', '=', 1)
-    .executeTakeFirst();
-  return Number(row?.version ?? 0);
+  let compiled = versionQueries.get(db);
+  if (!compiled) {
+    compiled = db.selectFrom('directory_version').select('version').where('id', '=', 1).compile();
+    versionQueries.set(db, compiled);
+  }
+  const { rows } = await db.executeQuery(compiled);
+  return Number(rows[0]?.version ?? 0);
 }
 
 export function notFound(what: string, ref: string, hint?: string): LanyardError {

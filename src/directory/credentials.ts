@@ -146,28 +146,63 @@ export type SecretCheck =
   | { ok: true; keyId: string }
   | { ok: false; reason: 'no_match' | 'expired'; keyId?: string };
 
+/** What a client-secret check needs of each of an app's secrets: no secret text, only its keyed hash. */
+export interface StoredSecretHash {
+  keyId: string;
+  secretHash: string;
+  startAt: number;
+  endAt: number;
+}
+
+/** The hashes and validity windows of every secret of the app (the issuer caches these by directory version). */
+export async function clientSecretHashes(
+  trx: OpContext['trx'],
+  appObjectId: string,
+): Promise<StoredSecretHash[]> {
+  const rows = await trx
+    .selectFrom('client_secrets')
+    .select(['key_id', 'secret_hash', 'start_at', 'end_at'])
+    .where('app_object_id', '=', appObjectId)
+    .execute();
+  return rows.map((r) => ({
+    keyId: r.key_id,
+    secretHash: r.secret_hash,
+    startAt: Date.parse(r.start_at),
+    endAt: Date.parse(r.end_at),
+  }));
+}
+
+/** Whether a secret is inside its validity window at `now`. */
+export function secretValidAt(h: StoredSecretHash, now: Date): boolean {
+  const t = now.getTime();
+  return t >= h.startAt && t < h.endAt;
+}
+
+/** Checks a presented secret against the app's secret hashes, in constant time per candidate, at `now`. */
+export function matchClientSecret(
+  hashes: readonly StoredSecretHash[],
+  secret: string,
+  hasher: OpContext['deps']['hasher'],
+  now: Date,
+): SecretCheck {
+  let expiredMatch: string | undefined;
+  for (const h of hashes) {
+    if (!hasher.verify(secret, h.secretHash)) continue;
+    if (secretValidAt(h, now)) return { ok: true, keyId: h.keyId };
+    expiredMatch = h.keyId;
+  }
+  return expiredMatch
+    ? { ok: false, reason: 'expired', keyId: expiredMatch }
+    : { ok: false, reason: 'no_match' };
+}
+
 /** Checks a presented secret against every secret of the app, in constant time per candidate. */
 export async function verifyClientSecret(
   ctx: Pick<OpContext, 'trx' | 'deps' | 'now'>,
   appObjectId: string,
   secret: string,
 ): Promise<SecretCheck> {
-  const rows = await ctx.trx
-    .selectFrom('client_secrets')
-    .selectAll()
-    .where('app_object_id', '=', appObjectId)
-    .execute();
-  let expiredMatch: string | undefined;
-  for (const row of rows) {
-    if (!ctx.deps.hasher.verify(secret, row.secret_hash)) continue;
-    const now = ctx.now.getTime();
-    if (now >= Date.parse(row.start_at) && now < Date.parse(row.end_at))
-      return { ok: true, keyId: row.key_id };
-    expiredMatch = row.key_id;
-  }
-  return expiredMatch
-    ? { ok: false, reason: 'expired', keyId: expiredMatch }
-    : { ok: false, reason: 'no_match' };
+  return matchClientSecret(await clientSecretHashes(ctx.trx, appObjectId), secret, ctx.deps.hasher, ctx.now);
 }
 
 // ---- certificates ----

@@ -7,10 +7,15 @@
  *
  * Freshness: the version is read at the first lookup of an event-loop turn and trusted until that turn's check
  * phase (setImmediate), so every request whose lookups start after a write has completed sees the write, as with
- * uncached reads. Client secrets are not cached: the store keeps only their keyed hashes, and whether one
- * matches depends on the secret presented and on the clock. Cached values are shared between requests and must
- * not be mutated.
+ * uncached reads. For client secrets the keyed hashes and validity windows are cached, and a secret that matched
+ * one is remembered by its SHA-256 (as the identity endpoint's workload cache does), so a client presenting it
+ * again skips the HMAC; the validity window is checked at the current clock on every request. A wrong secret is
+ * never remembered, and every entry goes with the directory version.
+ * Cached values are shared between requests and must not be mutated.
  */
+
+import { hash } from 'node:crypto';
+import { type StoredSecretHash, secretValidAt } from '../directory/credentials.ts';
 import type { Directory } from '../directory/directory.ts';
 import type {
   CertificateMatch,
@@ -29,6 +34,14 @@ export type ClientLookups = Pick<
 
 /** Entries per map; unknown ids presented by callers must not grow memory without bound. */
 const MAX_ENTRIES = 10_000;
+/** Matched secrets remembered per app: an app has a few secrets, and only matching ones are kept. */
+const MAX_MATCHED_SECRETS = 16;
+
+interface AppSecrets {
+  hashes: StoredSecretHash[];
+  /** SHA-256 (base64url) of a presented secret that matched → the secret it matched. */
+  matched: Map<string, StoredSecretHash>;
+}
 
 export class DirectoryCache implements ClientLookups {
   readonly #directory: Directory;
@@ -42,6 +55,7 @@ export class DirectoryCache implements ClientLookups {
     roles: new Map<string, GrantedRoles>(),
     federated: new Map<string, FederatedMatch[]>(),
     certificate: new Map<string, CertificateMatch | undefined>(),
+    secrets: new Map<string, AppSecrets>(),
   };
 
   constructor(directory: Directory) {
@@ -115,7 +129,24 @@ export class DirectoryCache implements ClientLookups {
       () => this.#directory.certificateOf(appObjectId, thumbprint),
     );
 
-  /** Not cached: see the module comment. */
-  verifyClientSecret: Directory['verifyClientSecret'] = (appObjectId, secret) =>
-    this.#directory.verifyClientSecret(appObjectId, secret);
+  /** See the module comment. */
+  verifyClientSecret: Directory['verifyClientSecret'] = async (appObjectId, secret) => {
+    const app = await this.#cached(this.#maps.secrets, appObjectId, async () => ({
+      hashes: await this.#directory.clientSecretHashes(appObjectId),
+      matched: new Map<string, StoredSecretHash>(),
+    }));
+    const digest = hash('sha256', secret, 'base64url');
+    const known = app.matched.get(digest);
+    if (known) {
+      return secretValidAt(known, this.#directory.clock())
+        ? { ok: true, keyId: known.keyId }
+        : { ok: false, reason: 'expired', keyId: known.keyId };
+    }
+    const check = this.#directory.matchClientSecret(app.hashes, secret);
+    if (check.ok && app.matched.size < MAX_MATCHED_SECRETS) {
+      const matched = app.hashes.find((h) => h.keyId === check.keyId);
+      if (matched) app.matched.set(digest, matched);
+    }
+    return check;
+  };
 }

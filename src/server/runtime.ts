@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type AuditLog, createAuditLog } from '../audit/audit-log.ts';
+import { storeAuditWriter } from '../audit/audit-writer.ts';
+import { sqliteAuditWriter } from '../audit/sqlite-audit-writer.ts';
 import { createEnvelope, type Envelope } from '../crypto/envelope.ts';
 import { caPathFor } from '../crypto/local-ca.ts';
 import { loadMasterKey, type MasterKey } from '../crypto/master-key.ts';
@@ -73,7 +75,12 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     ...(options.now ? { now: options.now } : {}),
   });
   const now = options.now ?? (() => new Date());
-  const audit = createAuditLog(store.db, options.auditSink, now);
+  const audit = createAuditLog(
+    store.db,
+    options.auditSink,
+    now,
+    store.sqliteFile ? sqliteAuditWriter(store.sqliteFile) : storeAuditWriter(store.db),
+  );
   const keys = new KeyManager({
     db: store.db,
     dialect: store.dialect,
@@ -100,6 +107,9 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     issuers,
     workloads,
     identity,
-    close: () => store.close(),
+    close: async () => {
+      await audit.close();
+      await store.close();
+    },
   };
 }

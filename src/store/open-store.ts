@@ -25,6 +25,8 @@ export interface Store {
   readonly dialect: StoreDialect;
   /** Human-readable location with any password removed, for logs and `lanyard status`. */
   readonly location: string;
+  /** The SQLite database file; undefined for PostgreSQL and an in-memory SQLite store. */
+  readonly sqliteFile: string | undefined;
   /** PostgreSQL schema name; undefined on SQLite. */
   readonly schema: string | undefined;
   /** Migrations run by this open (empty when the schema was already current). */
@@ -99,8 +101,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   let db: Kysely<Database>;
   let dialect: StoreDialect;
   let schema: string | undefined;
+  let sqliteFile: string | undefined;
   if (location.startsWith('sqlite:')) {
-    db = await openSqlite(location.slice('sqlite:'.length));
+    const file = location.slice('sqlite:'.length);
+    db = await openSqlite(file);
+    if (file !== ':memory:' && file !== '') sqliteFile = path.resolve(file);
     dialect = 'sqlite';
   } else {
     ({ db, schema } = openPostgres(location));
@@ -135,6 +140,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     db,
     dialect,
     schema,
+    sqliteFile,
     location: describeLocation(location),
     migrated,
     close: () => db.destroy(),

@@ -82,6 +82,52 @@ for (const kind of STORE_KINDS) {
       });
     });
 
+    it('client secrets: a matched secret is remembered, yet its window is checked each time and its removal is seen', async () => {
+      await t.directory.createApp('contoso', { name: 'secretive' });
+      const app = (await t.directory.getApp('contoso', 'secretive'))!;
+      const soon = new Date(t.clock.now.getTime() + 60_000).toISOString();
+      const s1 = await t.directory.addClientSecret('contoso', 'secretive', { endDateTime: soon });
+      const s2 = await t.directory.addClientSecret('contoso', 'secretive');
+      await nextTurn();
+      // A wrong secret: refused each time, never remembered.
+      for (let i = 0; i < 2; i++) {
+        assert.deepEqual(await cache.verifyClientSecret(app.objectId, `${s1.secretText}x`), {
+          ok: false,
+          reason: 'no_match',
+        });
+      }
+      // Twice each: the second check is the remembered one and must agree with the first.
+      for (let i = 0; i < 2; i++) {
+        assert.deepEqual(await cache.verifyClientSecret(app.objectId, s1.secretText), {
+          ok: true,
+          keyId: s1.keyId,
+        });
+        assert.deepEqual(await cache.verifyClientSecret(app.objectId, s2.secretText), {
+          ok: true,
+          keyId: s2.keyId,
+        });
+      }
+      // The clock passes s1's end: the remembered match no longer counts, in this same directory version.
+      const saved = t.clock.now;
+      t.clock.now = new Date(saved.getTime() + 120_000);
+      try {
+        assert.deepEqual(await cache.verifyClientSecret(app.objectId, s1.secretText), {
+          ok: false,
+          reason: 'expired',
+          keyId: s1.keyId,
+        });
+      } finally {
+        t.clock.now = saved;
+      }
+      // Removing s2 is seen in the next turn, although it was remembered.
+      await t.directory.removeClientSecret('contoso', 'secretive', s2.keyId);
+      await nextTurn();
+      assert.deepEqual(await cache.verifyClientSecret(app.objectId, s2.secretText), {
+        ok: false,
+        reason: 'no_match',
+      });
+    });
+
     it('sees writes made through another connection to the same store (another node)', async () => {
       let other: Store | undefined;
       try {

@@ -32,7 +32,10 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('--timer <seconds>', 'how often AutoTriggerFunction runs on its own; 0: never', '60')
     .option('--once', 'run the stories and stop (exit 1 when one did not go as the seed says)')
-    .option('--free-app-ports', "start the example apps on free ports, not the manifest's 7071, 7072 and 7073")
+    .option(
+      '--free-app-ports',
+      "start the example apps on free ports, not the manifest's 7071, 7072 and 7073",
+    )
     .addHelpText(
       'after',
       `

@@ -1,0 +1,29 @@
+/**
+ * @module audit/audit-writer
+ * Where the audit log's batches of rows go. PostgreSQL (and an in-memory SQLite store) take them through the
+ * store's own Kysely connection: those writes are already asynchronous, or cost no fsync. A SQLite file takes
+ * them through `sqlite-audit-writer.ts`, a worker thread with its own connection, because `node:sqlite` is
+ * synchronous: with `synchronous=FULL` every commit waits for an fsync, and on the main thread that wait
+ * stopped the whole server — about a quarter of the token endpoint's time under load.
+ */
+import type { Kysely } from 'kysely';
+import type { AuditEventRow, Database } from '../store/schema.ts';
+
+export interface AuditRowWriter {
+  /** Resolves once every row is durable (committed), rejects when none was written. */
+  write(rows: readonly AuditEventRow[]): Promise<void>;
+  /** Waits for writes in flight, then releases what the writer holds. */
+  close(): Promise<void>;
+}
+
+export function storeAuditWriter(db: Kysely<Database>): AuditRowWriter {
+  return {
+    async write(rows) {
+      await db
+        .insertInto('audit_events')
+        .values([...rows])
+        .execute();
+    },
+    async close() {},
+  };
+}

@@ -28,7 +28,12 @@ import { ensureLocalCa } from '../crypto/local-ca.ts';
 import { isLanyardError, LanyardError } from '../errors/lanyard-error.ts';
 import type { Logger } from '../server/logger.ts';
 import type { Runtime } from '../server/runtime.ts';
-import { type Claims, TokenValidator, type ValidationFailure } from '../validator/validator.ts';
+import {
+  type Claims,
+  TokenValidator,
+  type ValidationFailure,
+  type ValidationResult,
+} from '../validator/validator.ts';
 import { type EasyAuthConfig, type EasyAuthConfigInput, frontUrl, parseEasyAuthConfig } from './config.ts';
 import {
   forward,
@@ -94,6 +99,11 @@ type Decision =
   | Forwarded
   | { kind: 'refuse'; refusal: Refusal; matchPath?: string | undefined }
   | { kind: 'me'; claims: Claims; token: string };
+
+/** `f(value)`, now when `value` is at hand, later when it is a promise: the fast path takes no async hop. */
+function then<T, U>(value: T | Promise<T>, f: (v: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(f) : f(value);
+}
 
 async function findResource(runtime: Runtime, name: string, tenant: string | undefined) {
   if (tenant !== undefined) return runtime.directory.getResource(tenant, name);
@@ -209,10 +219,27 @@ export async function startEasyAuth(
     return headers;
   };
 
-  const authenticate = async (
+  type Authenticated = { ok: true; claims: Claims; token: string } | { ok: false; refusal: Refusal };
+
+  /** The scheme and token of an Authorization header; `Bearer <token>` is read without a regex. */
+  const bearerOf = (header: string): { scheme: string | undefined; token: string | undefined } => {
+    const h = header.trim();
+    if (h.length > 7 && h.charCodeAt(6) === 32 && h.slice(0, 6).toLowerCase() === 'bearer') {
+      return { scheme: 'Bearer', token: h.slice(7).trim() };
+    }
+    const m = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?: +(.*))?$/.exec(h);
+    const scheme = m?.[1];
+    return { scheme, token: scheme?.toLowerCase() === 'bearer' ? (m?.[2]?.trim() ?? '') : undefined };
+  };
+
+  /**
+   * The caller, from the one Authorization header. Synchronous for a token the validator has verified before
+   * (the common case: callers reuse a token for its lifetime), a promise otherwise.
+   */
+  const authenticate = (
     authorization: string[],
     hasAccessToken: boolean,
-  ): Promise<{ ok: true; claims: Claims; token: string } | { ok: false; refusal: Refusal }> => {
+  ): Authenticated | Promise<Authenticated> => {
     if (authorization.length > 1) {
       return {
         ok: false,
@@ -234,26 +261,9 @@ export async function startEasyAuth(
       };
     }
     const header = authorization[0];
-    let token: string | undefined;
-    let scheme: string | undefined;
-    if (header !== undefined) {
-      const m = /^([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?: +(.*))?$/.exec(header.trim());
-      scheme = m?.[1];
-      if (scheme?.toLowerCase() === 'bearer') token = m?.[2]?.trim() ?? '';
-    }
-    let failure: ValidationFailure;
-    if (!aad.enabled) {
-      failure = {
-        ok: false,
-        reason: 'token_missing',
-        status: 401,
-        message:
-          'The Entra provider is disabled in this config (identityProviders.azureActiveDirectory.enabled: false).',
-      };
-    } else {
-      const result = await validator.validate(token || undefined, policy);
-      if (result.ok) return { ok: true, claims: result.claims, token: token! };
-      failure = result;
+    const { scheme, token } =
+      header === undefined ? { scheme: undefined, token: undefined } : bearerOf(header);
+    const refused = (failure: ValidationFailure): Authenticated => {
       if (failure.reason === 'token_missing' && header !== undefined && scheme?.toLowerCase() !== 'bearer') {
         // A bare token (no scheme) parses as one long "scheme": never echo it into the header or the audit log.
         const shown = scheme !== undefined && scheme.length <= 24 && /^[A-Za-z][A-Za-z0-9-]*$/.test(scheme);
@@ -264,13 +274,27 @@ export async function startEasyAuth(
             : 'The Authorization header does not start with a Bearer scheme (a bare token?); Easy Auth reads only "Bearer <token>".',
         };
       }
+      const refusal = refusalFromFailure(failure, ctx, config);
+      if (header !== undefined) refusal.tokenPresented = true;
+      return { ok: false, refusal };
+    };
+    if (!aad.enabled) {
+      return refused({
+        ok: false,
+        reason: 'token_missing',
+        status: 401,
+        message:
+          'The Entra provider is disabled in this config (identityProviders.azureActiveDirectory.enabled: false).',
+      });
     }
-    const refusal = refusalFromFailure(failure, ctx, config);
-    if (header !== undefined) refusal.tokenPresented = true;
-    return { ok: false, refusal };
+    const settle = (result: ValidationResult): Authenticated =>
+      result.ok ? { ok: true, claims: result.claims, token: token! } : refused(result);
+    const known = token ? validator.validateCached(token, policy) : undefined;
+    if (known) return settle(known);
+    return validator.validate(token || undefined, policy).then(settle);
   };
 
-  const decide = async (req: IncomingMessage): Promise<Decision> => {
+  const decide = (req: IncomingMessage): Decision | Promise<Decision> => {
     const prepared = prepareHeaders(req.rawHeaders);
     if ('refused' in prepared) {
       return { kind: 'refuse', refusal: requestRefusal('header_refused', prepared.refused) };
@@ -315,9 +339,13 @@ export async function startEasyAuth(
     const m = target.matchPath;
     if (m === apiPrefix || m.startsWith(`${apiPrefix}/`)) {
       if (m === `${apiPrefix}/me` && (req.method === 'GET' || req.method === 'HEAD')) {
-        const auth = await authenticate(prepared.authorization, target.hasAccessToken);
-        if (auth.ok) return { kind: 'me', claims: auth.claims, token: auth.token };
-        return { kind: 'refuse', refusal: auth.refusal, matchPath: m };
+        return then(
+          authenticate(prepared.authorization, target.hasAccessToken),
+          (auth): Decision =>
+            auth.ok
+              ? { kind: 'me', claims: auth.claims, token: auth.token }
+              : { kind: 'refuse', refusal: auth.refusal, matchPath: m },
+        );
       }
       return {
         kind: 'refuse',
@@ -332,23 +360,24 @@ export async function startEasyAuth(
       };
     }
     if (excluded(m)) return forwardAs();
-    const auth = await authenticate(prepared.authorization, target.hasAccessToken);
-    if (auth.ok) return forwardAs(auth);
-    const refusal = auth.refusal;
-    if (refusal.category === 'authorization') return { kind: 'refuse', refusal, matchPath: m };
-    const action = config.globalValidation.unauthenticatedClientAction;
-    if (
-      refusal.reason !== 'token_ambiguous' &&
-      (!config.globalValidation.requireAuthentication || action === 'AllowAnonymous')
-    ) {
-      // Anonymous is allowed; a token that failed is not a principal, so none is injected (and it is recorded).
-      if (refusal.tokenPresented) await audit(refusal, req, m, 'token.ignore');
-      return forwardAs();
-    }
-    if (action === 'Return403') refusal.status = 403;
-    else if (action === 'Return404') refusal.status = 404;
-    else refusal.status = 401;
-    return { kind: 'refuse', refusal, matchPath: m };
+    return then(authenticate(prepared.authorization, target.hasAccessToken), (auth) => {
+      if (auth.ok) return forwardAs(auth);
+      const refusal = auth.refusal;
+      if (refusal.category === 'authorization') return { kind: 'refuse', refusal, matchPath: m };
+      const action = config.globalValidation.unauthenticatedClientAction;
+      if (
+        refusal.reason !== 'token_ambiguous' &&
+        (!config.globalValidation.requireAuthentication || action === 'AllowAnonymous')
+      ) {
+        // Anonymous is allowed; a token that failed is not a principal, so none is injected (and it is recorded).
+        if (refusal.tokenPresented) return audit(refusal, req, m, 'token.ignore').then(() => forwardAs());
+        return forwardAs();
+      }
+      if (action === 'Return403') refusal.status = 403;
+      else if (action === 'Return404') refusal.status = 404;
+      else refusal.status = 401;
+      return { kind: 'refuse', refusal, matchPath: m };
+    });
   };
 
   const badGateway = (res: ServerResponse, matchPath: string) => (err: Error) => {
@@ -378,8 +407,11 @@ export async function startEasyAuth(
     };
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const decision = await decide(req);
+  /** Answers one request; synchronous when the decision is (a known token), else a promise. */
+  const handle = (req: IncomingMessage, res: ServerResponse): void | Promise<void> =>
+    then(decide(req), (decision) => respond(decision, req, res));
+
+  const respond = (decision: Decision, req: IncomingMessage, res: ServerResponse): void | Promise<void> => {
     if (decision.kind === 'me') {
       const body = JSON.stringify(authMeBody(decision.claims, decision.token));
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -388,15 +420,15 @@ export async function startEasyAuth(
     }
     const refusal = decision.kind === 'refuse' ? decision.refusal : checkKeys(decision);
     if (refusal) {
-      await audit(refusal, req, decision.matchPath);
-      const body = refusalBody(refusal);
-      res.writeHead(refusal.status, [
-        ...refusalHeaders(refusal),
-        'content-length',
-        String(Buffer.byteLength(body)),
-      ]);
-      res.end(req.method === 'HEAD' ? undefined : body);
-      return;
+      return audit(refusal, req, decision.matchPath).then(() => {
+        const body = refusalBody(refusal);
+        res.writeHead(refusal.status, [
+          ...refusalHeaders(refusal),
+          'content-length',
+          String(Buffer.byteLength(body)),
+        ]);
+        res.end(req.method === 'HEAD' ? undefined : body);
+      });
     }
     const d = decision as Forwarded;
     const hasBody =
@@ -467,8 +499,9 @@ export async function startEasyAuth(
       handshakeTimeout: FRONT_LIMITS.handshakeTimeout,
     },
     (req, res) => {
-      const started = logger ? performance.now() : 0;
-      if (logger) {
+      // The request line is logged at debug: no listener, no clock read, unless that level is on.
+      const started = logger?.isLevelEnabled('debug') ? performance.now() : -1;
+      if (logger && started >= 0) {
         res.once('close', () =>
           logger.debug(
             {
@@ -482,11 +515,16 @@ export async function startEasyAuth(
           ),
         );
       }
-      handle(req, res).catch((err: unknown) => {
+      const failed = (err: unknown) => {
         logger?.error({ err, resource: resource.name }, 'easy auth request failed');
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
         res.end('Internal Server Error');
-      });
+      };
+      try {
+        handle(req, res)?.catch(failed);
+      } catch (err) {
+        failed(err);
+      }
     },
   );
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

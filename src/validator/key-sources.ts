@@ -23,6 +23,12 @@ export interface KeySource {
   key(kid: string): Promise<TrustedKey | undefined>;
   /** Whether `kid` is still trusted, from what is cached (for the verified-token cache). */
   has(kid: string): boolean;
+  /**
+   * Whether `kid` is trusted, answered without I/O: true when the cached keys are fresh and hold it; undefined
+   * when only `key()` can tell (the cache is due for a reload, or the kid is unknown). Lets a verified-token
+   * cache hit be answered synchronously.
+   */
+  trustedNow(kid: string): true | undefined;
   /** Where the keys come from, for messages. */
   readonly description: string;
 }
@@ -136,6 +142,11 @@ export class LocalKeySource implements KeySource {
   has(kid: string): boolean {
     return this.#map.has(kid);
   }
+
+  trustedNow(kid: string): true | undefined {
+    if (Date.now() - this.#loadedAt > this.#reloadMs) return undefined;
+    return this.#map.has(kid) ? true : undefined;
+  }
 }
 
 export interface DiscoveryKeySourceOptions {
@@ -243,5 +254,11 @@ export class DiscoveryKeySource implements KeySource {
 
   has(kid: string): boolean {
     return this.#map.has(kid);
+  }
+
+  trustedNow(kid: string): true | undefined {
+    const stale = this.#fetchedAt === 0 || Date.now() - this.#fetchedAt > (this.#o.cacheMs ?? 3_600_000);
+    if (stale) return undefined;
+    return this.#map.has(kid) ? true : undefined;
   }
 }

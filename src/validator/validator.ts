@@ -280,6 +280,27 @@ export class TokenValidator {
     this.#now = options.now ?? Date.now;
   }
 
+  /**
+   * The answer for a token this validator already verified, when it can be given without I/O (the key source's
+   * cache is fresh): the same checks as `validate` on a cache hit — same key source, an allowed algorithm, the
+   * key still trusted, then every claim check at the current time. Undefined when `validate` must run.
+   */
+  validateCached(token: string, policy: ValidationPolicy): ValidationResult | undefined {
+    const hit = this.#cache.get(token);
+    if (!hit || hit.source !== policy.keys) return undefined;
+    const nowSec = this.#now() / 1000;
+    if (
+      hit.exp <= nowSec ||
+      !(policy.algorithms ?? DEFAULT_ALGS).includes(hit.header.alg as string) ||
+      policy.keys.trustedNow(hit.kid) !== true
+    ) {
+      return undefined;
+    }
+    const failure = this.#checkClaims(hit.claims, hit.header, policy, nowSec);
+    if (failure) return { ...failure, claims: hit.claims };
+    return { ok: true, claims: hit.claims, header: hit.header, kid: hit.kid, cached: true };
+  }
+
   async validate(token: string | undefined, policy: ValidationPolicy): Promise<ValidationResult> {
     if (!token) {
       return fail('token_missing', 'No bearer token was sent.', {

@@ -420,6 +420,29 @@ for (const kind of STORE_KINDS) {
       assert.equal(uncached.ok && uncached.cached, false);
     });
 
+    it('validateCached: answers only what validate would, without I/O, and defers to validate otherwise', async () => {
+      const v = new TokenValidator();
+      const keys = new LocalKeySource(runtime.keys, { reloadMs: 200 });
+      const p: ValidationPolicy = { issuers: [V1, V2], audiences: [APP], keys };
+      const t = await token({ uti: 'sync' });
+      assert.equal(v.validateCached(t, p), undefined, 'never verified: validate must run');
+      assert.equal((await v.validate(t, p)).ok, true);
+      const hit = v.validateCached(t, p);
+      assert.ok(hit?.ok && hit.cached, 'a verified token is answered at once');
+      // Claims are checked against the policy at hand, as on an async cache hit.
+      failed(v.validateCached(t, { ...p, audiences: ['someone-else'] })!, 'audience_mismatch');
+      // Another key source, or an algorithm the policy no longer allows: not answered here.
+      assert.equal(v.validateCached(t, { ...p, keys: new LocalKeySource(runtime.keys) }), undefined);
+      assert.equal(v.validateCached(t, { ...p, algorithms: ['PS256'] }), undefined);
+      // Once the key source is due for a reload, only validate (which reloads) can tell: a revoked key shows.
+      const { kid } = await runtime.keys.signingKey();
+      await runtime.keys.revoke(kid);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(v.validateCached(t, p), undefined);
+      failed(await v.validate(t, p), 'key_unknown');
+      assert.equal(v.validateCached(t, p), undefined, 'the refused token is gone from the cache');
+    });
+
     it('a cached token fails once its key is revoked (seen within the key source reload interval)', async () => {
       const v = new TokenValidator();
       const policy: ValidationPolicy = {

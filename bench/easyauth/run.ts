@@ -55,7 +55,7 @@ const { values: args } = parseArgs({
   },
 });
 const seconds = Math.min(Math.max(Number(args.seconds), 1), 10);
-const rounds = Math.min(Math.max(Math.round(Number(args.rounds)), 1), 5);
+const rounds = Math.min(Math.max(Math.round(Number(args.rounds)), 1), 15);
 const warmup = Math.min(Math.max(Number(args.warmup), 0), 5);
 const connections = Math.min(Math.max(Math.round(Number(args.connections)), 1), 200);
 /** Requests per second offered in total (0: as fast as the servers answer). */
@@ -558,6 +558,8 @@ function ratio(a: string, b: string) {
     perRound: ra.map((x, i) => x.rps / rb[i]!.rps),
     medianOfRounds: medianOf(ra.map((x, i) => x.rps / rb[i]!.rps)),
     byCpu: pb.cpuUs / pa.cpuUs,
+    /** Paired within each round (the two phases ran back to back): the steadiest figure on a noisy host. */
+    byCpuMedianOfRounds: medianOf(ra.map((x, i) => rb[i]!.cpuUs / x.cpuUs)),
   };
 }
 const ratios = {
@@ -621,7 +623,8 @@ if (args.json) {
     shown++;
     console.log(
       `${label.padEnd(28)} ${pct(r.rps).padStart(6)}${target === undefined ? '' : ` (target ≥ ${pct(target)})`}` +
-        `  per round [${r.perRound.map(pct).join(', ')}]  by CPU/req ${pct(r.byCpu)}`,
+        `  per round [${r.perRound.map(pct).join(', ')}] (median ${pct(r.medianOfRounds)})` +
+        `  by CPU/req ${pct(r.byCpu)} (median of rounds ${pct(r.byCpuMedianOfRounds)})`,
     );
   };
   show('repeated token / plain proxy', ratio('repeated', 'proxy'), 0.9);

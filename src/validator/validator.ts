@@ -256,6 +256,8 @@ function entraVersionClash(iss: string, ver: unknown): string | undefined {
 }
 
 interface CacheEntry {
+  /** The whole token: entries are found by signature, and only the very same token is a hit. */
+  token: string;
   claims: Claims;
   header: Record<string, unknown>;
   kid: string;
@@ -271,7 +273,17 @@ export interface ValidatorOptions {
 }
 
 export class TokenValidator {
+  /**
+   * Verified tokens by their signature segment: a map lookup hashes its key, and the signature is a quarter
+   * of a token (the header and claims in front of it made every lookup hash ~1 KB more). A hit must be the
+   * very same token, compared in full.
+   */
   readonly #cache = new Map<string, CacheEntry>();
+
+  #lookup(token: string): CacheEntry | undefined {
+    const entry = this.#cache.get(token.slice(token.lastIndexOf('.') + 1));
+    return entry !== undefined && entry.token === token ? entry : undefined;
+  }
   readonly #cacheSize: number;
   readonly #now: () => number;
 
@@ -286,7 +298,7 @@ export class TokenValidator {
    * key still trusted, then every claim check at the current time. Undefined when `validate` must run.
    */
   validateCached(token: string, policy: ValidationPolicy): ValidationResult | undefined {
-    const hit = this.#cache.get(token);
+    const hit = this.#lookup(token);
     if (!hit || hit.source !== policy.keys) return undefined;
     const nowSec = this.#now() / 1000;
     if (
@@ -308,7 +320,7 @@ export class TokenValidator {
       });
     }
     const nowSec = this.#now() / 1000;
-    const hit = this.#cache.get(token);
+    const hit = this.#lookup(token);
     let claims: Claims;
     let header: Record<string, unknown>;
     let kid: string;
@@ -325,7 +337,7 @@ export class TokenValidator {
       ({ claims, header, kid } = hit);
       cached = true;
     } else {
-      if (hit && hit.source === policy.keys) this.#cache.delete(token);
+      if (hit && hit.source === policy.keys) this.#cache.delete(token.slice(token.lastIndexOf('.') + 1));
       const parsed = parse(token, policy.maxTokenBytes ?? 16 * 1024);
       if (!('signingInput' in parsed)) return parsed;
       ({ header, claims } = parsed);
@@ -384,7 +396,14 @@ export class TokenValidator {
       const exp = typeof claims.exp === 'number' ? claims.exp : Number.POSITIVE_INFINITY;
       if (this.#cacheSize > 0 && Number.isFinite(exp)) {
         if (this.#cache.size >= this.#cacheSize) this.#evictOldest();
-        this.#cache.set(token, { claims, header, kid, exp, source: policy.keys });
+        this.#cache.set(token.slice(token.lastIndexOf('.') + 1), {
+          token,
+          claims,
+          header,
+          kid,
+          exp,
+          source: policy.keys,
+        });
       }
     }
     const failure = this.#checkClaims(claims, header, policy, nowSec);
@@ -560,8 +579,8 @@ export class TokenValidator {
    */
   #evictOldest(): void {
     let drop = Math.max(1, this.#cacheSize >> 4);
-    for (const token of this.#cache.keys()) {
-      this.#cache.delete(token);
+    for (const key of this.#cache.keys()) {
+      this.#cache.delete(key);
       if (--drop === 0) break;
     }
   }

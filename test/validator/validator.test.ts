@@ -420,6 +420,20 @@ for (const kind of STORE_KINDS) {
       assert.equal(uncached.ok && uncached.cached, false);
     });
 
+    it('the cache finds tokens by signature, yet a token that only shares the signature is never a hit', async () => {
+      const v = new TokenValidator();
+      const t = await token({ uti: 'sig' });
+      assert.equal((await v.validate(t, policy)).ok, true);
+      const [h, p, sig] = t.split('.');
+      const claims = JSON.parse(Buffer.from(p!, 'base64url').toString('utf8')) as Record<string, unknown>;
+      const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, roles: ['Admin'] })).toString('base64url')}.${sig}`;
+      assert.equal(v.validateCached(forged, policy), undefined);
+      failed(await v.validate(forged, policy), 'signature_invalid');
+      const original = v.validateCached(t, policy);
+      assert.ok(original?.ok && original.cached, 'the verified token is still cached');
+      assert.deepEqual(original.claims.roles, claims.roles);
+    });
+
     it('validateCached: answers only what validate would, without I/O, and defers to validate otherwise', async () => {
       const v = new TokenValidator();
       const keys = new LocalKeySource(runtime.keys, { reloadMs: 200 });

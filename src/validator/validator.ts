@@ -230,6 +230,16 @@ const audList = (aud: unknown): string[] =>
   typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a) => typeof a === 'string') : [];
 
 /** The tenant an Entra-style issuer names: `https://sts.windows.net/{tid}/`, `https://…/{tid}/v2.0`. */
+/** The clock checks of `#checkClaims` alone (exp, nbf, iat within the skew), for claims that passed the rest. */
+function timesHold(claims: Claims, policy: ValidationPolicy, now: number): boolean {
+  const skew = policy.clockSkewSeconds ?? 300;
+  const { exp, nbf, iat } = claims;
+  if (typeof exp === 'number' ? now - skew >= exp : (policy.requireExpiration ?? true)) return false;
+  if (typeof nbf === 'number' && nbf > now + skew) return false;
+  if (typeof iat === 'number' && iat > now + skew) return false;
+  return true;
+}
+
 export function tenantOfIssuer(iss: string): string | undefined {
   return /\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\/v2\.0)?\/?$/i
     .exec(iss)?.[1]
@@ -264,6 +274,11 @@ interface CacheEntry {
   exp: number;
   /** The source whose key verified the signature: a hit under another source proves nothing. */
   source: KeySource;
+  /**
+   * The last policy every claim check passed under. The claims never change, so a hit under that same policy
+   * object only needs the clock checks again (policies are built once per front and never mutated).
+   */
+  passed?: ValidationPolicy | undefined;
 }
 
 export interface ValidatorOptions {
@@ -308,8 +323,11 @@ export class TokenValidator {
     ) {
       return undefined;
     }
-    const failure = this.#checkClaims(hit.claims, hit.header, policy, nowSec);
-    if (failure) return { ...failure, claims: hit.claims };
+    if (hit.passed !== policy || !timesHold(hit.claims, policy, nowSec)) {
+      const failure = this.#checkClaims(hit.claims, hit.header, policy, nowSec);
+      if (failure) return { ...failure, claims: hit.claims };
+      hit.passed = policy;
+    }
     return { ok: true, claims: hit.claims, header: hit.header, kid: hit.kid, cached: true };
   }
 

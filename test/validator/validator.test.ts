@@ -434,6 +434,20 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(original.claims.roles, claims.roles);
     });
 
+    it('validateCached under the same policy again: the clock checks still run on every hit', async () => {
+      let clock = Date.now();
+      const v = new TokenValidator({ now: () => clock });
+      const t = await token({ uti: 'clock', iat: Math.floor(clock / 1000), nbf: undefined });
+      assert.equal((await v.validate(t, policy)).ok, true);
+      assert.equal(v.validateCached(t, policy)?.ok, true);
+      assert.equal(v.validateCached(t, policy)?.ok, true, 'the remembered pass');
+      // The server clock jumps back 10 minutes: the token is now from the future (beyond the 5 min skew).
+      clock -= 600_000;
+      failed(v.validateCached(t, policy)!, 'issued_in_future');
+      clock += 600_000;
+      assert.equal(v.validateCached(t, policy)?.ok, true);
+    });
+
     it('validateCached: answers only what validate would, without I/O, and defers to validate otherwise', async () => {
       const v = new TokenValidator();
       const keys = new LocalKeySource(runtime.keys, { reloadMs: 200 });

@@ -59,6 +59,24 @@ export function clientPrincipal(claims: Claims): ClientPrincipal {
   return { auth_typ: 'aad', claims: principalClaims(claims), name_typ: NAME_TYPE, role_typ: ROLE_TYPE };
 }
 
+/**
+ * `JSON.stringify(clientPrincipal(claims))`, written directly: no object per claim (this runs once for every new
+ * token a front sees). Tested to give the same text.
+ */
+export function clientPrincipalJson(claims: Claims): string {
+  let out = '{"auth_typ":"aad","claims":[';
+  let first = true;
+  for (const name of Object.keys(claims)) {
+    const value = claims[name];
+    const typ = JSON.stringify(CLAIM_TYPE_MAP[name] ?? name);
+    for (const val of values(value)) {
+      out += `${first ? '' : ','}{"typ":${typ},"val":${JSON.stringify(val)}}`;
+      first = false;
+    }
+  }
+  return `${out}],"name_typ":${JSON.stringify(NAME_TYPE)},"role_typ":${JSON.stringify(ROLE_TYPE)}}`;
+}
+
 /** The caller's id: the object id, as App Service uses for Entra (`sub` when a token has none). */
 export function principalId(claims: Claims): string {
   return String(claims.oid ?? claims.sub ?? '');
@@ -101,7 +119,7 @@ export function principalHeaders(claims: Claims): PrincipalHeaders {
   let hit = cache.get(claims);
   if (!hit) {
     hit = {
-      principal: Buffer.from(JSON.stringify(clientPrincipal(claims)), 'utf8').toString('base64'),
+      principal: Buffer.from(clientPrincipalJson(claims), 'utf8').toString('base64'),
       id: headerValue(principalId(claims)),
       name: headerValue(principalName(claims)),
     };

@@ -295,8 +295,21 @@ export class TokenValidator {
    */
   readonly #cache = new Map<string, CacheEntry>();
 
+  // The key of the last token looked up: a miss in validateCached is followed by validate (and an insert) of the
+  // same string, and a reused key object keeps its computed hash.
+  #lastToken = '';
+  #lastKey = '';
+
+  #keyOf(token: string): string {
+    if (token !== this.#lastToken) {
+      this.#lastToken = token;
+      this.#lastKey = token.slice(token.lastIndexOf('.') + 1);
+    }
+    return this.#lastKey;
+  }
+
   #lookup(token: string): CacheEntry | undefined {
-    const entry = this.#cache.get(token.slice(token.lastIndexOf('.') + 1));
+    const entry = this.#cache.get(this.#keyOf(token));
     return entry !== undefined && entry.token === token ? entry : undefined;
   }
   readonly #cacheSize: number;
@@ -355,7 +368,7 @@ export class TokenValidator {
       ({ claims, header, kid } = hit);
       cached = true;
     } else {
-      if (hit && hit.source === policy.keys) this.#cache.delete(token.slice(token.lastIndexOf('.') + 1));
+      if (hit && hit.source === policy.keys) this.#cache.delete(this.#keyOf(token));
       const parsed = parse(token, policy.maxTokenBytes ?? 16 * 1024);
       if (!('signingInput' in parsed)) return parsed;
       ({ header, claims } = parsed);
@@ -414,7 +427,7 @@ export class TokenValidator {
       const exp = typeof claims.exp === 'number' ? claims.exp : Number.POSITIVE_INFINITY;
       if (this.#cacheSize > 0 && Number.isFinite(exp)) {
         if (this.#cache.size >= this.#cacheSize) this.#evictOldest();
-        this.#cache.set(token.slice(token.lastIndexOf('.') + 1), {
+        this.#cache.set(this.#keyOf(token), {
           token,
           claims,
           header,

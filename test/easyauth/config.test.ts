@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { parseEasyAuthConfig } from '../../src/easyauth/config.ts';
 import { importAuthSettingsV2 } from '../../src/easyauth/import.ts';
 import { canonicalTarget, pathMatcher } from '../../src/easyauth/paths.ts';
-import { clientPrincipal, principalHeaders } from '../../src/easyauth/principal.ts';
+import { clientPrincipal, clientPrincipalJson, principalHeaders } from '../../src/easyauth/principal.ts';
 import { rfc6750Text } from '../../src/easyauth/refusal.ts';
 import { prepareHeaders } from '../../src/easyauth/request-headers.ts';
 import { LanyardError } from '../../src/errors/lanyard-error.ts';
@@ -242,6 +242,29 @@ describe('principal and headers', () => {
       { typ: 'aud', val: 'x' },
       { typ: 'custom', val: '{"a":1}' },
     ]);
+  });
+
+  it('the principal JSON written directly is the text JSON.stringify gives', () => {
+    const samples = [
+      {},
+      { oid: 'o', tid: 't', roles: ['A', 'B'], iat: 1, aud: 'x', custom: { a: 1 } },
+      {
+        aud: ['x', 'y'],
+        name: 'Zoë "Z" \\ Ω \u2028 😀',
+        nested: [[1, [2]], { b: [true, null] }],
+        scp: 'a b',
+        empty: '',
+        n: -0.5,
+        f: false,
+        nul: null,
+        ctl: 'a\u0000b\r\n',
+        ['__proto__']: 'own',
+      },
+      JSON.parse('{"__proto__":{"x":1},"oid":"o"}'),
+    ];
+    for (const claims of samples) {
+      assert.equal(clientPrincipalJson(claims), JSON.stringify(clientPrincipal(claims)));
+    }
   });
 
   it('header values: control characters removed, non-Latin-1 names sent as UTF-8 bytes', () => {

@@ -282,7 +282,7 @@ interface CacheEntry {
 }
 
 export interface ValidatorOptions {
-  /** Entries in the verified-token cache; 0 disables it. Default 10 000. */
+  /** Entries in the verified-token cache (a token enters on its second verification); 0 disables it. Default 10 000. */
   cacheSize?: number | undefined;
   now?: (() => number) | undefined;
 }
@@ -306,6 +306,24 @@ export class TokenValidator {
       this.#lastKey = token.slice(token.lastIndexOf('.') + 1);
     }
     return this.#lastKey;
+  }
+
+  /**
+   * Admission on second sight: a verified token enters the cache the second time it is verified. Tokens seen
+   * once — a flood of distinct valid tokens, or a cycle longer than the cache — then cannot evict the tokens
+   * callers keep reusing, and leave nothing long-lived behind (entries that would be evicted unused were most
+   * of the fresh-token path's garbage-collection time). A reused token pays one extra verification.
+   * The doorkeeper keeps 12 characters of each signature: a copy, not a slice that would hold the token.
+   */
+  readonly #seenOnce = new Set<string>();
+
+  #admit(token: string): boolean {
+    const key = this.#keyOf(token);
+    const mark = key.length > 12 ? key.slice(0, 12) : key;
+    if (this.#seenOnce.delete(mark)) return true;
+    if (this.#seenOnce.size >= this.#cacheSize) this.#seenOnce.clear();
+    this.#seenOnce.add(mark);
+    return false;
   }
 
   #lookup(token: string): CacheEntry | undefined {
@@ -425,7 +443,7 @@ export class TokenValidator {
         });
       }
       const exp = typeof claims.exp === 'number' ? claims.exp : Number.POSITIVE_INFINITY;
-      if (this.#cacheSize > 0 && Number.isFinite(exp)) {
+      if (this.#cacheSize > 0 && Number.isFinite(exp) && this.#admit(token)) {
         if (this.#cache.size >= this.#cacheSize) this.#evictOldest();
         this.#cache.set(this.#keyOf(token), {
           token,
@@ -619,5 +637,6 @@ export class TokenValidator {
   /** Forgets every verified token (e.g. after an emergency key revocation). */
   clear(): void {
     this.#cache.clear();
+    this.#seenOnce.clear();
   }
 }

@@ -99,7 +99,7 @@ for (const kind of STORE_KINDS) {
       );
     };
 
-    it('accepts a good token: claims, header, kid, and the second time from the cache', async () => {
+    it('accepts a good token: claims, header, kid, and from the cache once it was verified twice', async () => {
       const v = new TokenValidator();
       const t = await token();
       const first = await v.validate(t, policy);
@@ -110,7 +110,9 @@ for (const kind of STORE_KINDS) {
       assert.equal(first.kid, (await runtime.keys.signingKey()).kid);
       assert.equal(first.header.alg, 'RS256');
       const second = await v.validate(t, policy);
-      assert.equal(second.ok && second.cached, true);
+      assert.equal(second.ok && second.cached, false, 'admitted on second sight, verified again');
+      const third = await v.validate(t, policy);
+      assert.equal(third.ok && third.cached, true);
     });
 
     it('token_missing with a hint on how to send one', async () => {
@@ -404,7 +406,8 @@ for (const kind of STORE_KINDS) {
     it('the verified-token cache: bounded, bound to its key source, claims re-checked on every hit', async () => {
       const v = new TokenValidator({ cacheSize: 2 });
       const [a, b, c] = [await token(), await token({ uti: 'b' }), await token({ uti: 'c' })];
-      for (const t of [a, b, c]) assert.equal((await v.validate(t, policy)).ok, true);
+      // Each verified twice: admitted.
+      for (const t of [a, a, b, b, c, c]) assert.equal((await v.validate(t, policy)).ok, true);
       const again = await v.validate(a, policy);
       assert.equal(again.ok && again.cached, false, 'the oldest entry was evicted');
       const hitC = await v.validate(c, policy);
@@ -420,10 +423,23 @@ for (const kind of STORE_KINDS) {
       assert.equal(uncached.ok && uncached.cached, false);
     });
 
+    it('admission on second sight: a flood of distinct tokens seen once never evicts a token in use', async () => {
+      const v = new TokenValidator({ cacheSize: 4 });
+      const hot = await token({ uti: 'hot' });
+      for (let i = 0; i < 2; i++) await v.validate(hot, policy);
+      assert.equal(v.validateCached(hot, policy)?.ok, true);
+      for (let i = 0; i < 40; i++) {
+        const once = await v.validate(await token({ uti: `once-${i}` }), policy);
+        assert.equal(once.ok && once.cached, false);
+      }
+      const still = v.validateCached(hot, policy);
+      assert.ok(still?.ok && still.cached, 'the token in use survived 40 one-off tokens in a 4-entry cache');
+    });
+
     it('the cache finds tokens by signature, yet a token that only shares the signature is never a hit', async () => {
       const v = new TokenValidator();
       const t = await token({ uti: 'sig' });
-      assert.equal((await v.validate(t, policy)).ok, true);
+      for (let i = 0; i < 2; i++) assert.equal((await v.validate(t, policy)).ok, true);
       const [h, p, sig] = t.split('.');
       const claims = JSON.parse(Buffer.from(p!, 'base64url').toString('utf8')) as Record<string, unknown>;
       const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, roles: ['Admin'] })).toString('base64url')}.${sig}`;
@@ -438,7 +454,7 @@ for (const kind of STORE_KINDS) {
       let clock = Date.now();
       const v = new TokenValidator({ now: () => clock });
       const t = await token({ uti: 'clock', iat: Math.floor(clock / 1000), nbf: undefined });
-      assert.equal((await v.validate(t, policy)).ok, true);
+      for (let i = 0; i < 2; i++) assert.equal((await v.validate(t, policy)).ok, true);
       assert.equal(v.validateCached(t, policy)?.ok, true);
       assert.equal(v.validateCached(t, policy)?.ok, true, 'the remembered pass');
       // The server clock jumps back 10 minutes: the token is now from the future (beyond the 5 min skew).
@@ -454,6 +470,8 @@ for (const kind of STORE_KINDS) {
       const p: ValidationPolicy = { issuers: [V1, V2], audiences: [APP], keys };
       const t = await token({ uti: 'sync' });
       assert.equal(v.validateCached(t, p), undefined, 'never verified: validate must run');
+      assert.equal((await v.validate(t, p)).ok, true);
+      assert.equal(v.validateCached(t, p), undefined, 'verified once: not admitted yet');
       assert.equal((await v.validate(t, p)).ok, true);
       const hit = v.validateCached(t, p);
       assert.ok(hit?.ok && hit.cached, 'a verified token is answered at once');
@@ -480,7 +498,7 @@ for (const kind of STORE_KINDS) {
       };
       const t = await token();
       const { kid } = await runtime.keys.signingKey();
-      assert.equal((await v.validate(t, policy)).ok, true);
+      for (let i = 0; i < 2; i++) assert.equal((await v.validate(t, policy)).ok, true);
       const hit = await v.validate(t, policy);
       assert.equal(hit.ok && hit.cached, true);
       await runtime.keys.revoke(kid);
@@ -511,7 +529,7 @@ describe('TokenValidator with a remote issuer (DiscoveryKeySource)', () => {
       const policy: ValidationPolicy = { issuers: [issuer.issuer], audiences: [APP], keys };
       const v = new TokenValidator();
       const t = issuer.sign({ aud: APP, exp: Math.floor(Date.now() / 1000) + 600 }, k1);
-      assert.equal((await v.validate(t, policy)).ok, true);
+      for (let i = 0; i < 2; i++) assert.equal((await v.validate(t, policy)).ok, true);
       const hit = await v.validate(t, policy);
       assert.equal(hit.ok && hit.cached, true);
       issuer.removeKey('k1');

@@ -112,7 +112,9 @@ export function wwwAuthenticate(refusal: Refusal, realm: string, config: EasyAut
   if (refusal.category !== 'authentication' && refusal.category !== 'authorization') return undefined;
   if (config.identityProviders.azureActiveDirectory.login.disableWWWAuthenticate) return undefined;
   const parts = [`Bearer realm="${rfc6750Text(realm, 255)}"`];
-  if (refusal.tokenPresented) {
+  // RFC 6750 §3.1: no error code when the request carries no bearer token at all — also when it used another
+  // scheme (Basic, a bare token): that is "lacks authentication information", not an invalid token.
+  if (refusal.tokenPresented && refusal.reason !== 'token_missing') {
     parts.push(`error="${refusal.category === 'authorization' ? 'insufficient_scope' : 'invalid_token'}"`);
   }
   if (config.diagnostics === 'full')

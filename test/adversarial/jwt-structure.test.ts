@@ -382,6 +382,8 @@ describe('catalogue A: JWT structure and algorithm at the Easy Auth front', { co
           basic.headers['www-authenticate'] as string,
           /'Basic' scheme; Easy Auth reads only Bearer/,
         );
+        // RFC 6750 §3.1: another scheme is "no bearer token", which carries no error code.
+        assert.doesNotMatch(basic.headers['www-authenticate'] as string, /error="/);
         // A bare token is not echoed back as if it were a scheme name (nor written to the audit log).
         const bare = await a.refused('/api/admin', { headers: { authorization: t } }, noError);
         assert.ok(!(bare.headers['www-authenticate'] as string).includes(split(t).s.slice(0, 40)));

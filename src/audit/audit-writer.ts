@@ -2,9 +2,9 @@
  * @module audit/audit-writer
  * Where the audit log's batches of rows go. PostgreSQL (and an in-memory SQLite store) take them through the
  * store's own Kysely connection: those writes are already asynchronous, or cost no fsync. A SQLite file takes
- * them through `sqlite-audit-writer.ts`, a worker thread with its own connection, because `node:sqlite` is
- * synchronous: with `synchronous=FULL` every commit waits for an fsync, and on the main thread that wait
- * stopped the whole server — about a quarter of the token endpoint's time under load.
+ * them through `sqlite-wal-audit-writer.ts`: its own connection, whose batches are made durable by an
+ * asynchronous fdatasync of the WAL, because `node:sqlite` is synchronous and with `synchronous=FULL` every
+ * commit's fsync stopped the whole server — about a quarter of the token endpoint's time under load.
  */
 import type { Kysely } from 'kysely';
 import type { AuditEventRow, Database } from '../store/schema.ts';

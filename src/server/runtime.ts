@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type AuditLog, createAuditLog } from '../audit/audit-log.ts';
 import { storeAuditWriter } from '../audit/audit-writer.ts';
-import { sqliteAuditWriter } from '../audit/sqlite-audit-writer.ts';
+import { sqliteWalAuditWriter } from '../audit/sqlite-wal-audit-writer.ts';
 import { createEnvelope, type Envelope } from '../crypto/envelope.ts';
 import { caPathFor } from '../crypto/local-ca.ts';
 import { loadMasterKey, type MasterKey } from '../crypto/master-key.ts';
@@ -79,7 +79,7 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     store.db,
     options.auditSink,
     now,
-    store.sqliteFile ? sqliteAuditWriter(store.sqliteFile) : storeAuditWriter(store.db),
+    store.sqliteFile ? sqliteWalAuditWriter(store.sqliteFile) : storeAuditWriter(store.db),
   );
   const keys = new KeyManager({
     db: store.db,

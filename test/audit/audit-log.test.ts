@@ -13,7 +13,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { type AuditEvent, createAuditLog } from '../../src/audit/audit-log.ts';
 import { storeAuditWriter } from '../../src/audit/audit-writer.ts';
-import { sqliteAuditWriter } from '../../src/audit/sqlite-audit-writer.ts';
+import { sqliteWalAuditWriter } from '../../src/audit/sqlite-wal-audit-writer.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { openTestStore, STORE_KINDS, type TestStore, tempDir } from '../helpers/stores.ts';
 
@@ -28,7 +28,7 @@ const event = (i: number): AuditEvent => ({
 });
 
 for (const kind of STORE_KINDS) {
-  describe(`audit log (${kind}${kind === 'sqlite' ? ', worker-thread writer' : ''})`, () => {
+  describe(`audit log (${kind}${kind === 'sqlite' ? ', own connection, WAL synced off the event loop' : ''})`, () => {
     let t: TestStore;
     before(async () => {
       t = await openTestStore(kind);
@@ -36,9 +36,9 @@ for (const kind of STORE_KINDS) {
     after(() => t.cleanup());
 
     const writerFor = () =>
-      t.store.sqliteFile ? sqliteAuditWriter(t.store.sqliteFile) : storeAuditWriter(t.store.db);
+      t.store.sqliteFile ? sqliteWalAuditWriter(t.store.sqliteFile) : storeAuditWriter(t.store.db);
 
-    it('uses the worker for a SQLite file, and a resolved record is readable through the store', async () => {
+    it('a SQLite file gets its own writer, and a resolved record is readable through the store', async () => {
       assert.equal(t.store.sqliteFile !== undefined, kind === 'sqlite');
       const lines: object[] = [];
       const log = createAuditLog(t.store.db, { info: (o) => lines.push(o) }, undefined, writerFor());
@@ -112,7 +112,7 @@ describe('SQLite audit writer failures', () => {
       store.db,
       { info: (o) => lines.push(o) },
       undefined,
-      sqliteAuditWriter(store.sqliteFile!),
+      sqliteWalAuditWriter(store.sqliteFile!),
     );
     try {
       // A NOT NULL column left empty fails the whole batch inside the worker's transaction.
@@ -139,10 +139,10 @@ describe('SQLite audit writer failures', () => {
     try {
       const script = `
         import { createAuditLog } from ${JSON.stringify(new URL('../../src/audit/audit-log.ts', import.meta.url).href)};
-        import { sqliteAuditWriter } from ${JSON.stringify(new URL('../../src/audit/sqlite-audit-writer.ts', import.meta.url).href)};
+        import { sqliteWalAuditWriter } from ${JSON.stringify(new URL('../../src/audit/sqlite-wal-audit-writer.ts', import.meta.url).href)};
         import { openStore } from ${JSON.stringify(new URL('../../src/store/open-store.ts', import.meta.url).href)};
         const store = await openStore({ dataDir: ${JSON.stringify(dir)} });
-        const log = createAuditLog(store.db, undefined, undefined, sqliteAuditWriter(store.sqliteFile));
+        const log = createAuditLog(store.db, undefined, undefined, sqliteWalAuditWriter(store.sqliteFile));
         await log.record({ plane: 'admin', action: 'first', outcome: 'success' });
         // Not awaited, never closed: the process must still write it before exiting on its own.
         void log.record({ plane: 'admin', action: 'last', outcome: 'success' });

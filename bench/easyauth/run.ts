@@ -37,6 +37,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
+import { principalHeaders } from '../../src/easyauth/principal.ts';
 import { allowedCores, cpuSeconds } from '../lib/proc.ts';
 
 const { values: args } = parseArgs({
@@ -47,7 +48,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     rate: { type: 'string', default: '0' },
     tokens: { type: 'string', default: '20000' },
-    only: { type: 'string', default: 'direct,proxy,repeated,fresh,nginx' },
+    only: { type: 'string', default: 'direct,proxy,proxy-identity,repeated,fresh,nginx' },
     nginx: { type: 'string' },
     json: { type: 'boolean', default: false },
     'data-dir-root': { type: 'string' },
@@ -439,6 +440,39 @@ try {
       cpu: proxy.cpu,
     });
   }
+  if (wanted('proxy-identity')) {
+    // The same proxy, adding the identity headers Easy Auth adds for the repeated token (same names, same
+    // values): what is left between it and Easy Auth is the authentication itself.
+    if (!front)
+      throw new Error('--only proxy-identity needs repeated or fresh (the token comes from the front)');
+    const claims = JSON.parse(Buffer.from(repeatedToken.split('.')[1]!, 'base64url').toString('utf8'));
+    const p = principalHeaders(claims);
+    const identity = [
+      'x-ms-client-principal',
+      p.principal,
+      'x-ms-client-principal-id',
+      p.id,
+      'x-ms-client-principal-name',
+      p.name,
+      'x-ms-client-principal-idp',
+      'aad',
+      'x-ms-token-aad-access-token',
+      repeatedToken,
+    ];
+    const withIdentity = await startNode<{ port: number }>('proxy', [upstreamUrl, certDir], {
+      cores: measuredCore,
+      profile: true,
+      env: { BENCH_EXTRA_HEADERS: JSON.stringify(identity) },
+    });
+    servers.push(withIdentity);
+    targets.push({
+      key: 'proxy-identity',
+      name: 'plain proxy + the same identity headers',
+      url: `https://127.0.0.1:${withIdentity.info.port}`,
+      token: sameToken,
+      cpu: withIdentity.cpu,
+    });
+  }
   if (front) {
     const frontUrl = `https://127.0.0.1:${front.info.port}`;
     if (wanted('repeated')) {
@@ -567,6 +601,7 @@ const ratios = {
   freshVsProxy: { ...ratio('fresh', 'proxy'), target: 0.55 },
   repeatedVsNginx: ratio('repeated', 'nginx'),
   freshVsNginx: ratio('fresh', 'nginx'),
+  repeatedVsProxyIdentity: ratio('repeated', 'proxy-identity'),
   proxyVsNginx: ratio('proxy', 'nginx'),
   proxyVsDirect: ratio('proxy', 'direct'),
 };
@@ -629,6 +664,7 @@ if (args.json) {
   };
   show('repeated token / plain proxy', ratio('repeated', 'proxy'), 0.9);
   show('fresh token / plain proxy', ratio('fresh', 'proxy'), 0.55);
+  show('repeated / proxy + identity hdrs', ratio('repeated', 'proxy-identity'));
   show('repeated token / nginx', ratio('repeated', 'nginx'));
   show('fresh token / nginx', ratio('fresh', 'nginx'));
   show('plain proxy / nginx', ratio('proxy', 'nginx'));

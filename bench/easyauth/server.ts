@@ -9,6 +9,9 @@
  *                                             Easy Auth's) + an undici Pool with `pool.dispatch` and a streaming
  *                                             handler, hop-by-hop headers dropped both ways, X-Forwarded-* added;
  *                                             no authentication (performance.md §2c's "plain undici proxy");
+ *                                             with BENCH_EXTRA_HEADERS (a JSON name/value list) it also adds
+ *                                             those headers to every request: the identity headers Easy Auth
+ *                                             sends for the repeated token, as a like-for-like baseline;
  *   server.ts easyauth <upstream> <tokens>    Lanyard's Easy Auth front as `lanyard up` starts it (runtime on a
  *                                             fresh SQLite folder, info-level log to stderr) for an app whose
  *                                             callers use client-credentials tokens, plus <tokens> distinct
@@ -69,6 +72,7 @@ if (mode === 'upstream') {
 } else if (mode === 'proxy') {
   const upstream = new URL(process.argv[3]!);
   const certDir = process.argv[4]!;
+  const extra = JSON.parse(process.env.BENCH_EXTRA_HEADERS ?? '[]') as string[];
   // The same pool settings as Easy Auth's (src/easyauth/forward.ts).
   const pool = new Pool(upstream.origin, {
     connections: 128,
@@ -89,6 +93,7 @@ if (mode === 'upstream') {
       for (let i = 0; i < raw.length; i += 2) {
         if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) headers.push(raw[i]!, raw[i + 1]!);
       }
+      for (const h of extra) headers.push(h);
       headers.push(
         'x-forwarded-for',
         req.socket.remoteAddress ?? '',

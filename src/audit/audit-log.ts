@@ -79,20 +79,10 @@ export function createAuditLog(
     resolve: (e: StoredAuditEvent) => void;
     reject: (err: unknown) => void;
   }[] = [];
-  // Two batches may be in flight: the next one is queued at the writer while the current one commits, so
-  // requests never wait a whole extra round trip for their row (measured: the token endpoint sat idle ~9 % of
-  // the time with one).
-  const MAX_IN_FLIGHT = 1;
-  let inFlight = 0;
-  let scheduled = false;
-  const schedule = () => {
-    if (scheduled || inFlight >= MAX_IN_FLIGHT || pending.length === 0) return;
-    scheduled = true;
-    setImmediate(flush);
-  };
+  // Set from the moment a flush is scheduled until it has written and nothing is pending: one write in flight.
+  let flushing = false;
+  const drained: (() => void)[] = [];
   const flush = async (): Promise<void> => {
-    scheduled = false;
-    inFlight++;
     // At most 500 rows a statement: SQLite bounds the number of bound parameters.
     const batch = pending.splice(0, 500);
     try {
@@ -117,11 +107,12 @@ export function createAuditLog(
     } catch (err) {
       for (const { reject } of batch) reject(err);
     }
-    inFlight--;
-    schedule();
-    if (inFlight === 0 && pending.length === 0) for (const resolve of drained.splice(0)) resolve();
+    if (pending.length > 0) setImmediate(flush);
+    else {
+      flushing = false;
+      for (const resolve of drained.splice(0)) resolve();
+    }
   };
-  const drained: (() => void)[] = [];
   return {
     attach(next) {
       sink = next;
@@ -130,7 +121,10 @@ export function createAuditLog(
       const stored: StoredAuditEvent = { ...event, id: randomUUID(), at: now().toISOString() };
       return new Promise<StoredAuditEvent>((resolve, reject) => {
         pending.push({ stored, resolve, reject });
-        schedule();
+        if (!flushing) {
+          flushing = true;
+          setImmediate(flush);
+        }
       });
     },
     async list(filter = {}) {
@@ -146,7 +140,7 @@ export function createAuditLog(
       return rows.map(fromRow);
     },
     async close() {
-      if (inFlight > 0 || pending.length > 0) await new Promise<void>((resolve) => drained.push(resolve));
+      if (flushing) await new Promise<void>((resolve) => drained.push(resolve));
       await writer.close();
     },
   };

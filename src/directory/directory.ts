@@ -121,17 +121,17 @@ export class Directory {
   ) => this.#write((c) => credentials.addFederatedCredential(c, tenant, owner, input));
   removeFederatedCredential = (tenant: string, owner: credentials.FederationOwner, name: string) =>
     this.#write((c) => credentials.removeFederatedCredential(c, tenant, owner, name));
+  /** The directory's clock (tests pass a fixed one). */
+  clock = (): Date => this.#deps.now?.() ?? new Date();
   /** For the issuer's cache: the keyed hashes and validity windows of the app's secrets. */
   clientSecretHashes = (appObjectId: string) => credentials.clientSecretHashes(this.#reader, appObjectId);
   /** Checks a presented secret against hashes read with `clientSecretHashes`, at the directory's clock. */
   matchClientSecret = (hashes: readonly credentials.StoredSecretHash[], secret: string) =>
-    credentials.matchClientSecret(hashes, secret, this.#deps.hasher, this.#deps.now?.() ?? new Date());
-  /** The directory's clock (tests pass a fixed one). */
-  clock = (): Date => this.#deps.now?.() ?? new Date();
+    credentials.matchClientSecret(hashes, secret, this.#deps.hasher, this.clock());
   /** For the issuer: checks a presented client secret of the app with this object id. */
   verifyClientSecret = (appObjectId: string, secret: string) =>
     credentials.verifyClientSecret(
-      { trx: this.#reader, deps: this.#deps, now: this.#deps.now?.() ?? new Date() },
+      { trx: this.#reader, deps: this.#deps, now: this.clock() },
       appObjectId,
       secret,
     );

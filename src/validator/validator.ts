@@ -229,7 +229,6 @@ function verifySignature(alg: string, key: TrustedKey, input: Buffer, signature:
 const audList = (aud: unknown): string[] =>
   typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a) => typeof a === 'string') : [];
 
-/** The tenant an Entra-style issuer names: `https://sts.windows.net/{tid}/`, `https://…/{tid}/v2.0`. */
 /** The clock checks of `#checkClaims` alone (exp, nbf, iat within the skew), for claims that passed the rest. */
 function timesHold(claims: Claims, policy: ValidationPolicy, now: number): boolean {
   const skew = policy.clockSkewSeconds ?? 300;
@@ -240,6 +239,7 @@ function timesHold(claims: Claims, policy: ValidationPolicy, now: number): boole
   return true;
 }
 
+/** The tenant an Entra-style issuer names: `https://sts.windows.net/{tid}/`, `https://…/{tid}/v2.0`. */
 export function tenantOfIssuer(iss: string): string | undefined {
   return /\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\/v2\.0)?\/?$/i
     .exec(iss)?.[1]
@@ -279,6 +279,15 @@ interface CacheEntry {
    * object only needs the clock checks again (policies are built once per front and never mutated).
    */
   passed?: ValidationPolicy | undefined;
+}
+
+/** A cache hit may stand for a verification under `policy`: same key source, not expired, an allowed algorithm. */
+function usableHit(hit: CacheEntry, policy: ValidationPolicy, nowSec: number): boolean {
+  return (
+    hit.source === policy.keys &&
+    hit.exp > nowSec &&
+    (policy.algorithms ?? DEFAULT_ALGS).includes(hit.header.alg as string)
+  );
 }
 
 export interface ValidatorOptions {
@@ -345,15 +354,8 @@ export class TokenValidator {
    */
   validateCached(token: string, policy: ValidationPolicy): ValidationResult | undefined {
     const hit = this.#lookup(token);
-    if (!hit || hit.source !== policy.keys) return undefined;
     const nowSec = this.#now() / 1000;
-    if (
-      hit.exp <= nowSec ||
-      !(policy.algorithms ?? DEFAULT_ALGS).includes(hit.header.alg as string) ||
-      policy.keys.trustedNow(hit.kid) !== true
-    ) {
-      return undefined;
-    }
+    if (!hit || !usableHit(hit, policy, nowSec) || policy.keys.trustedNow(hit.kid) !== true) return undefined;
     if (hit.passed !== policy || !timesHold(hit.claims, policy, nowSec)) {
       const failure = this.#checkClaims(hit.claims, hit.header, policy, nowSec);
       if (failure) return { ...failure, claims: hit.claims };
@@ -374,15 +376,8 @@ export class TokenValidator {
     let header: Record<string, unknown>;
     let kid: string;
     let cached = false;
-    // Same key source, an algorithm this policy allows, and the key still trusted now (revocation, rotation
-    // out of JWKS; `key()` answers from its cache).
-    if (
-      hit &&
-      hit.exp > nowSec &&
-      hit.source === policy.keys &&
-      (policy.algorithms ?? DEFAULT_ALGS).includes(hit.header.alg as string) &&
-      (await policy.keys.key(hit.kid)) !== undefined
-    ) {
+    // The key still trusted now (revocation, rotation out of JWKS; `key()` answers from its cache).
+    if (hit && usableHit(hit, policy, nowSec) && (await policy.keys.key(hit.kid)) !== undefined) {
       ({ claims, header, kid } = hit);
       cached = true;
     } else {

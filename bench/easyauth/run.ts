@@ -37,7 +37,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
-import { principalHeaders } from '../../src/easyauth/principal.ts';
+import { pushIdentityHeaders } from '../../src/easyauth/principal.ts';
 import { allowedCores, cpuSeconds } from '../lib/proc.ts';
 
 const { values: args } = parseArgs({
@@ -446,19 +446,8 @@ try {
     if (!front)
       throw new Error('--only proxy-identity needs repeated or fresh (the token comes from the front)');
     const claims = JSON.parse(Buffer.from(repeatedToken.split('.')[1]!, 'base64url').toString('utf8'));
-    const p = principalHeaders(claims);
-    const identity = [
-      'x-ms-client-principal',
-      p.principal,
-      'x-ms-client-principal-id',
-      p.id,
-      'x-ms-client-principal-name',
-      p.name,
-      'x-ms-client-principal-idp',
-      'aad',
-      'x-ms-token-aad-access-token',
-      repeatedToken,
-    ];
+    const identity: string[] = [];
+    pushIdentityHeaders(identity, claims, repeatedToken);
     const withIdentity = await startNode<{ port: number }>('proxy', [upstreamUrl, certDir], {
       cores: measuredCore,
       profile: true,

@@ -128,6 +128,26 @@ export function principalHeaders(claims: Claims): PrincipalHeaders {
   return hit;
 }
 
+/**
+ * Appends the identity headers App Service sends an app for a bearer caller (name, value, …) to a flat header
+ * list: `X-MS-CLIENT-PRINCIPAL`, `-ID`, `-NAME`, `-IDP` and `X-MS-TOKEN-AAD-ACCESS-TOKEN`.
+ */
+export function pushIdentityHeaders(headers: string[], claims: Claims, accessToken: string): void {
+  const p = principalHeaders(claims);
+  headers.push(
+    'x-ms-client-principal',
+    p.principal,
+    'x-ms-client-principal-id',
+    p.id,
+    'x-ms-client-principal-name',
+    p.name,
+    'x-ms-client-principal-idp',
+    'aad',
+    'x-ms-token-aad-access-token',
+    accessToken,
+  );
+}
+
 /** `expires_on` as App Service writes it: ISO 8601 with seven fractional digits. */
 function iso7(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');

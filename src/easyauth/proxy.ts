@@ -46,7 +46,7 @@ import {
 import { createFunctionKeyGate, type FunctionKeyGate } from './function-keys.ts';
 import { canonicalTarget, pathMatcher } from './paths.ts';
 import { buildEasyAuthPolicy, type EasyAuthPolicy } from './policy.ts';
-import { authMeBody, principalHeaders } from './principal.ts';
+import { authMeBody, pushIdentityHeaders } from './principal.ts';
 import { AZURE_DENIED_BODY, type Refusal, refusalFromFailure, wwwAuthenticate } from './refusal.ts';
 import { prepareHeaders } from './request-headers.ts';
 import { listEasyAuthConfigs, resolveClientId } from './store.ts';
@@ -303,21 +303,7 @@ export async function startEasyAuth(
     if (!target.ok) return { kind: 'refuse', refusal: requestRefusal('path_ambiguous', target.message) };
     const forwardAs = (principal?: { claims: Claims; token: string }): Forwarded => {
       const headers = prepared.forward;
-      if (principal) {
-        const p = principalHeaders(principal.claims);
-        headers.push(
-          'x-ms-client-principal',
-          p.principal,
-          'x-ms-client-principal-id',
-          p.id,
-          'x-ms-client-principal-name',
-          p.name,
-          'x-ms-client-principal-idp',
-          'aad',
-          'x-ms-token-aad-access-token',
-          principal.token,
-        );
-      }
+      if (principal) pushIdentityHeaders(headers, principal.claims, principal.token);
       headers.push(
         'x-forwarded-for',
         req.socket.remoteAddress ?? '',

@@ -3,21 +3,25 @@
  * A reference point between the raw ceiling and a real token endpoint: a bare node:https server (same kind of
  * certificate as Lanyard's) that reads the form, builds a JWT-sized claim set and signs it RS256 with Node's
  * crypto, and answers the token JSON — no client check, no directory, no audit, no log. What any Node token
- * endpoint on this core can at best reach once TLS and HTTP are paid for. Prints `BENCH_READY <json>`.
+ * endpoint on this core can at best reach once TLS and HTTP are paid for. It signs as Lanyard does (the
+ * batching signer of src/issuer/rs256-signer.ts), so the comparison isolates everything else.
+ * Prints `BENCH_READY <json>`.
  */
-import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
+import { createRs256Signer } from '../../src/issuer/rs256-signer.ts';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'https-sign-bench-'));
 const ca = await ensureLocalCa({ dataDir });
 const cert = await ca.issueServerCertificate(['localhost', '127.0.0.1']);
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const kid = randomBytes(20).toString('base64url');
+const signer = createRs256Signer();
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
 const server = https.createServer(
@@ -45,23 +49,22 @@ const server = https.createServer(
         azp: form.get('client_id'),
         azpacr: '1',
       })}`;
-      sign('sha256', Buffer.from(input), privateKey, (err, signature) => {
-        if (err) {
-          res.writeHead(500).end();
-          return;
-        }
-        const body = JSON.stringify({
-          token_type: 'Bearer',
-          expires_in: 3599,
-          ext_expires_in: 3599,
-          access_token: `${input}.${signature.toString('base64url')}`,
-        });
-        res.writeHead(200, {
-          'content-type': 'application/json; charset=utf-8',
-          'cache-control': 'no-store',
-        });
-        res.end(body);
-      });
+      signer.sign(input, kid, privateKey).then(
+        (signature) => {
+          const body = JSON.stringify({
+            token_type: 'Bearer',
+            expires_in: 3599,
+            ext_expires_in: 3599,
+            access_token: `${input}.${signature}`,
+          });
+          res.writeHead(200, {
+            'content-type': 'application/json; charset=utf-8',
+            'cache-control': 'no-store',
+          });
+          res.end(body);
+        },
+        () => res.writeHead(500).end(),
+      );
     });
   },
 );

@@ -4,8 +4,8 @@
  * vault decision. An event goes to the store (queryable, shared by every node) and as one JSON log line. It
  * names who, what for, and why refused — never a token, secret or key.
  */
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { timeOrderedGuid } from '../crypto/random.ts';
 import type { AuditEventRow, Database } from '../store/schema.ts';
 import { type AuditRowWriter, storeAuditWriter } from './audit-writer.ts';
 
@@ -118,7 +118,9 @@ export function createAuditLog(
       sink = next;
     },
     record(event) {
-      const stored: StoredAuditEvent = { ...event, id: randomUUID(), at: now().toISOString() };
+      const at = now();
+      // Time-ordered ids: each batch appends to the id index instead of touching a random page per row.
+      const stored: StoredAuditEvent = { ...event, id: timeOrderedGuid(at.getTime()), at: at.toISOString() };
       return new Promise<StoredAuditEvent>((resolve, reject) => {
         pending.push({ stored, resolve, reject });
         if (!flushing) {

@@ -27,6 +27,10 @@ export const ERROR_CODES = {
     status: 500,
     summary: 'The local certificate authority in the data folder is incomplete, unreadable or expired.',
   },
+  ERR_SIGNING: {
+    status: 500,
+    summary: 'A token could not be signed: a signing thread failed, or Lanyard is shutting down.',
+  },
 
   // Admin API
   ERR_ADMIN_UNAUTHORIZED: { status: 401, summary: 'The admin API was called without a valid admin token.' },

@@ -90,6 +90,12 @@ function canSign(row: SigningKeyRow, now: number): boolean {
   return row.revoked_at === null && Date.parse(row.activate_at) <= now && now < at(row.retire_at);
 }
 
+/** The most recently activated key that can sign at `now` (rows are in activation order). */
+function lastThatCanSign(rows: readonly SigningKeyRow[], now: number): SigningKeyRow | undefined {
+  for (let i = rows.length - 1; i >= 0; i--) if (canSign(rows[i]!, now)) return rows[i];
+  return undefined;
+}
+
 function stateOf(row: SigningKeyRow, now: number): KeyInfo['state'] {
   if (row.revoked_at !== null) return 'revoked';
   if (!isPublished(row, now)) return Date.parse(row.publish_at) > now ? 'pending' : 'unpublished';
@@ -142,7 +148,8 @@ export class KeyManager {
   readonly #now: () => Date;
   #rows: SigningKeyRow[] = [];
   #loadedAt = Number.NEGATIVE_INFINITY;
-  readonly #privateKeys = new Map<string, KeyObject>();
+  /** Opened signing keys by kid (unsealed once, not per token). */
+  readonly #signing = new Map<string, SigningKey>();
   #loading: Promise<void> | undefined;
   #readSeq = 0;
   #appliedSeq = 0;
@@ -282,27 +289,28 @@ export class KeyManager {
       const current = await trx.selectFrom('signing_keys').selectAll().orderBy('activate_at').execute();
       if (!current.some((r) => canSign(r, now))) await this.#insert(trx, current, now, 0);
     });
-    this.#privateKeys.delete(kid);
+    this.#signing.delete(kid);
     await this.#reload();
   }
 
   /** The key that signs now: the most recently activated usable key. */
   async signingKey(): Promise<SigningKey> {
     const now = this.#now().getTime();
-    let row = [...(await this.#fresh())].reverse().find((r) => canSign(r, now));
+    let row = lastThatCanSign(await this.#fresh(), now);
     if (!row) {
       await this.ensureReady();
-      row = [...this.#rows].reverse().find((r) => canSign(r, now));
+      row = lastThatCanSign(this.#rows, now);
     }
     if (!row) throw new Error('no signing key is usable after ensureReady');
-    let privateKey = this.#privateKeys.get(row.kid);
-    if (!privateKey) {
+    let key = this.#signing.get(row.kid);
+    if (!key) {
       const der = this.#envelope.open(row.private_key_sealed, aadFor(row.kid));
-      privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+      const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
       der.fill(0);
-      this.#privateKeys.set(row.kid, privateKey);
+      key = { kid: row.kid, privateKey, jwk: JSON.parse(row.public_jwk) as PublicJwk };
+      this.#signing.set(row.kid, key);
     }
-    return { kid: row.kid, privateKey, jwk: JSON.parse(row.public_jwk) as PublicJwk };
+    return key;
   }
 
   /** Every key a validator may need now: pending, active and retired-but-not-expired keys. */

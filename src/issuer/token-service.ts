@@ -12,12 +12,15 @@ import { AadstsError } from './aadsts.ts';
 import { type AccessTokenClaims, buildClaims, type ClientAuthStrength, type IssuerNames } from './claims.ts';
 import { DirectoryCache } from './directory-cache.ts';
 import { signRs256 } from './jws.ts';
+import type { Rs256Signer } from './rs256-signer.ts';
 import type { KeyManager } from './signing-keys.ts';
 
 export interface TokenServiceOptions {
   directory: Directory;
   keys: KeyManager;
   audit: AuditLog;
+  /** Signs the tokens (in batches, on signing threads where there are spare cores). */
+  signer: Rs256Signer;
   issuers: IssuerNames;
   /** Lifetime of client-credentials tokens. Entra: 60–90 minutes; default 3599 s as in its samples. */
   clientCredentialsLifetimeSeconds?: number | undefined;
@@ -134,7 +137,7 @@ export class TokenService {
         claims.ver === '1.0'
           ? { alg: 'RS256', typ: 'JWT', x5t: key.kid, kid: key.kid }
           : { alg: 'RS256', typ: 'JWT', kid: key.kid };
-      const accessToken = await signRs256(header, claims, key.privateKey);
+      const accessToken = await signRs256(this.#o.signer, header, claims, key);
       await this.#o.audit.record({
         plane: 'issuer',
         action: 'token.issue',

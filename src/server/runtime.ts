@@ -18,6 +18,7 @@ import { ManagedIdentityService } from '../identity/mi-service.ts';
 import { WorkloadStore } from '../identity/workloads.ts';
 import { ENTRA_ISSUERS, type IssuerNames } from '../issuer/claims.ts';
 import { FederationVerifier } from '../issuer/federation.ts';
+import { createRs256Signer, signingThreadsFromEnv } from '../issuer/rs256-signer.ts';
 import { KeyManager, type SigningKeyPolicy } from '../issuer/signing-keys.ts';
 import { TokenService } from '../issuer/token-service.ts';
 import { openStore, type Store } from '../store/open-store.ts';
@@ -33,6 +34,8 @@ export interface RuntimeOptions {
   keyPolicy?: Partial<SigningKeyPolicy> | undefined;
   /** `iss` values of issued tokens; Entra's own by default. */
   issuers?: IssuerNames | undefined;
+  /** Signing threads (0: sign on the event loop); default `LANYARD_SIGNING_THREADS`, else one per spare core. */
+  signingThreads?: number | undefined;
   /** Where audit events are also logged as JSON lines. */
   auditSink?: { info(obj: object, msg?: string): void } | undefined;
 }
@@ -64,6 +67,8 @@ export function resolveDataDir(
 export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const env = options.env ?? process.env;
   const dataDir = resolveDataDir(options.dataDir, env);
+  // Read before anything is opened: a bad value is refused with nothing left to close.
+  const signingThreads = options.signingThreads ?? signingThreadsFromEnv(env);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const masterKey = loadMasterKey({ dataDir, env });
   const envelope = createEnvelope({ current: masterKey });
@@ -89,7 +94,8 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     now,
   });
   const issuers = options.issuers ?? ENTRA_ISSUERS;
-  const tokens = new TokenService({ directory, keys, audit, issuers, now });
+  const signer = createRs256Signer({ threads: signingThreads });
+  const tokens = new TokenService({ directory, keys, audit, signer, issuers, now });
   const federation = new FederationVerifier({ caFile: caPathFor(dataDir), now });
   const workloads = new WorkloadStore({ db: store.db, directory, hasher, now });
   const identity = new ManagedIdentityService(directory, tokens, workloads);
@@ -108,6 +114,7 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     workloads,
     identity,
     close: async () => {
+      await signer.close();
       await audit.close();
       await store.close();
     },

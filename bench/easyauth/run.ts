@@ -13,7 +13,7 @@
  * size (the proxies forward it untouched), so the load generator does the same work everywhere.
  *
  * The measured servers (proxy, Easy Auth, nginx) run pinned to the first allowed core (`taskset`, every
- * thread); the upstream and this process (autocannon, keep-alive) run on the other cores. Phases alternate
+ * thread); the upstream and the load generator (wrk or autocannon, keep-alive) run on the other cores. Phases alternate
  * in order over `--rounds` rounds (reversed every other round), so a neighbour's load on a shared machine hits
  * them alike; medians are reported, with each round, and server CPU time per request (from /proc), which does
  * not depend on where the bottleneck was. Bounded: each phase ≤ 10 s, 127.0.0.1 only, a watchdog ends
@@ -24,6 +24,11 @@
  *     [--rate N]              offer N requests/s in all instead of saturating: every server then handles the
  *                             same load, and CPU per request compares costs at equal batching
  *     [--only direct,proxy,repeated,fresh,nginx] [--nginx /usr/sbin/nginx] [--json]
+ *     [--load-generator auto|wrk|autocannon]
+ *                             auto (default): wrk when installed (Debian: apt-get install wrk), else autocannon.
+ *                             autocannon is one Node thread: near 11–14k requests/s on this kind of core it is
+ *                             the bottleneck, and every fast phase reads the same rate (ratios near 100 %).
+ *                             wrk (C) keeps the measured server the bottleneck, so rates compare servers.
  *     [--data-dir-root DIR]   where the work folder goes (default /dev/shm when present: minting N tokens
  *                             writes N audit rows)
  *     [--cpu-prof-dir DIR]    write a V8 CPU profile of the proxy and Easy Auth processes there
@@ -50,6 +55,7 @@ const { values: args } = parseArgs({
     tokens: { type: 'string', default: '20000' },
     only: { type: 'string', default: 'direct,proxy,proxy-identity,repeated,fresh,nginx' },
     nginx: { type: 'string' },
+    'load-generator': { type: 'string', default: 'auto' },
     json: { type: 'boolean', default: false },
     'data-dir-root': { type: 'string' },
     'cpu-prof-dir': { type: 'string' },
@@ -66,6 +72,13 @@ const only = new Set(args.only.split(',').map((s) => s.trim()));
 const profileDir = args['cpu-prof-dir'] ? path.resolve(args['cpu-prof-dir']) : undefined;
 const here = import.meta.dirname;
 const PATH = '/api/data';
+const generator = args['load-generator'];
+if (!['auto', 'wrk', 'autocannon'].includes(generator))
+  throw new Error('--load-generator: auto, wrk or autocannon');
+// wrk cannot offer a fixed rate: --rate always uses autocannon.
+const wrk = generator === 'autocannon' || rate > 0 ? undefined : onPath('wrk');
+if (generator === 'wrk' && !wrk)
+  throw new Error('--load-generator wrk: no wrk on PATH (Debian: apt-get install wrk)');
 
 // ---------------------------------------------------------------------------------------------- cores, pinning
 
@@ -310,12 +323,115 @@ interface Target {
   name: string;
   url: string;
   servername?: string | undefined;
-  /** The token for each request (called once per request). */
+  /** The token for each request (called once per request; autocannon). */
   token: () => string;
+  /** The tokens the requests cycle through, in order (wrk). */
+  tokens: readonly string[];
   cpu: () => number;
 }
 
 async function load(target: Target, duration: number, upstreamCpu: () => number): Promise<Run> {
+  return wrk
+    ? loadWithWrk(wrk, target, duration, upstreamCpu)
+    : loadWithAutocannon(target, duration, upstreamCpu);
+}
+
+/** Finds a program on PATH (or in the usual system folders). */
+function onPath(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/bin', '/usr/local/bin'];
+  return dirs.map((d) => path.join(d, name)).find((p) => p && fs.existsSync(p));
+}
+
+// Each wrk thread takes every n-th token of the list from its own offset: with one token, the same token every
+// time; with the fresh list, no token comes back before the whole list has gone by.
+const WRK_SCRIPT = `
+local counter = 0
+function setup(thread)
+  thread:set("tid", counter)
+  counter = counter + 1
+end
+local tokens, i, step, target
+function init(args)
+  tokens = {}
+  for line in io.lines(args[1]) do tokens[#tokens + 1] = "Bearer " .. line end
+  step = tonumber(args[2])
+  target = args[3]
+  i = tid
+end
+function request()
+  local t = tokens[i % #tokens + 1]
+  i = i + step
+  return wrk.format("GET", target, { Authorization = t })
+end
+function done(summary, latency, requests)
+  io.write(string.format('WRK_RESULT {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d}\\n',
+    summary.requests, summary.duration, summary.errors.connect, summary.errors.read, summary.errors.write,
+    summary.errors.status, summary.errors.timeout, latency:percentile(50), latency:percentile(99)))
+end
+`;
+const WRK_THREADS = 1;
+
+async function loadWithWrk(
+  binary: string,
+  target: Target,
+  duration: number,
+  upstreamCpu: () => number,
+): Promise<Run> {
+  const script = path.join(workDir, 'load.lua');
+  if (!fs.existsSync(script)) fs.writeFileSync(script, WRK_SCRIPT);
+  const tokensFile = path.join(workDir, `tokens-${target.key}.txt`);
+  if (!fs.existsSync(tokensFile)) fs.writeFileSync(tokensFile, `${target.tokens.join('\n')}\n`);
+  const argv = [
+    '-t',
+    String(WRK_THREADS),
+    '-c',
+    String(connections),
+    '-d',
+    `${duration}s`,
+    '--timeout',
+    '5s',
+    '-s',
+    script,
+    target.url,
+    '--',
+    tokensFile,
+    String(WRK_THREADS),
+    PATH,
+  ];
+  const cpuBefore = target.cpu();
+  const upBefore = upstreamCpu();
+  // This process is already on the load cores; wrk inherits that.
+  const child = spawn(binary, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    out += c;
+  });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    out += c;
+  });
+  const stopper = setTimeout(() => child.kill('SIGKILL'), duration * 1000 + 10_000);
+  await new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  clearTimeout(stopper);
+  running.delete(child);
+  const line = out.split('\n').find((l) => l.startsWith('WRK_RESULT '));
+  if (!line) throw new Error(`wrk gave no result for ${target.name}: ${out.slice(-500)}`);
+  const w = JSON.parse(line.slice('WRK_RESULT '.length)) as Record<string, number>;
+  const ok = w.requests! - w.status!;
+  return {
+    key: target.key,
+    rps: ok / (w.duration_us! / 1e6),
+    p50: w.p50_us! / 1000,
+    p99: w.p99_us! / 1000,
+    cpuUs: ((target.cpu() - cpuBefore) * 1e6) / ok,
+    upstreamCpuUs: ((upstreamCpu() - upBefore) * 1e6) / ok,
+    requests: w.requests!,
+    errors: w.connect! + w.read! + w.write! + w.timeout!,
+    non2xx: w.status!,
+  };
+}
+
+async function loadWithAutocannon(target: Target, duration: number, upstreamCpu: () => number): Promise<Run> {
   const options: autocannon.Options & { servername?: string; overallRate?: number } = {
     url: `${target.url}${PATH}`,
     connections,
@@ -426,6 +542,7 @@ try {
       name: 'direct upstream (node:http)',
       url: upstreamUrl,
       token: sameToken,
+      tokens: [repeatedToken],
       cpu: upstream.cpu,
     });
   }
@@ -437,6 +554,7 @@ try {
       name: 'plain undici proxy (HTTPS)',
       url: `https://127.0.0.1:${proxy.info.port}`,
       token: sameToken,
+      tokens: [repeatedToken],
       cpu: proxy.cpu,
     });
   }
@@ -459,6 +577,7 @@ try {
       name: 'plain proxy + the same identity headers',
       url: `https://127.0.0.1:${withIdentity.info.port}`,
       token: sameToken,
+      tokens: [repeatedToken],
       cpu: withIdentity.cpu,
     });
   }
@@ -471,6 +590,7 @@ try {
         url: frontUrl,
         servername: front.info.servername,
         token: sameToken,
+        tokens: [repeatedToken],
         cpu: front.cpu,
       });
     }
@@ -482,6 +602,7 @@ try {
         url: frontUrl,
         servername: front.info.servername,
         token: () => freshTokens[i++ % freshTokens.length]!,
+        tokens: freshTokens,
         cpu: front.cpu,
       });
     }
@@ -502,6 +623,7 @@ try {
         name: `${nginx.info.version} proxy, 1 worker (HTTPS)`,
         url: `https://127.0.0.1:${nginx.info.port}`,
         token: sameToken,
+        tokens: [repeatedToken],
         cpu: nginx.cpu,
       });
     }
@@ -599,9 +721,9 @@ const machine = {
   cores: cores.length || os.availableParallelism(),
   node: process.version,
   pinning: pin
-    ? `proxy, Easy Auth and nginx on core ${measuredCore} (taskset, every thread); upstream and autocannon on core(s) ${otherCores}`
+    ? `proxy, Easy Auth and nginx on core ${measuredCore} (taskset, every thread); upstream and ${wrk ? 'wrk' : 'autocannon'} on core(s) ${otherCores}`
     : 'not pinned (no taskset or a single core): figures include the load generator and the upstream',
-  load: `autocannon, ${connections} connections${rate > 0 ? `, ${rate} requests/s offered` : ''}, keep-alive, GET ${PATH} with a ${tokenBytes}-byte bearer token; ${warmup} s warm-up per target, then ${rounds} alternating rounds of ${seconds} s`,
+  load: `${wrk ? `wrk (${WRK_THREADS} thread)` : 'autocannon'}, ${connections} connections${rate > 0 ? `, ${rate} requests/s offered` : ''}, keep-alive, GET ${PATH} with a ${tokenBytes}-byte bearer token; ${warmup} s warm-up per target, then ${rounds} alternating rounds of ${seconds} s`,
   loadAverage: [Number(loadBefore.toFixed(2)), Number(os.loadavg()[0]!.toFixed(2))],
   ...machineExtra,
 };

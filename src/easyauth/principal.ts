@@ -59,22 +59,48 @@ export function clientPrincipal(claims: Claims): ClientPrincipal {
   return { auth_typ: 'aad', claims: principalClaims(claims), name_typ: NAME_TYPE, role_typ: ROLE_TYPE };
 }
 
+/** `{"typ":"<mapped name>","val":` per claim name, built once (bounded: names come from verified tokens). */
+const claimPrefixes = new Map<string, string>();
+function claimPrefix(name: string): string {
+  let prefix = claimPrefixes.get(name);
+  if (prefix === undefined) {
+    prefix = `{"typ":${JSON.stringify(CLAIM_TYPE_MAP[name] ?? name)},"val":`;
+    if (claimPrefixes.size < 512) claimPrefixes.set(name, prefix);
+  }
+  return prefix;
+}
+const PRINCIPAL_TAIL = `],"name_typ":${JSON.stringify(NAME_TYPE)},"role_typ":${JSON.stringify(ROLE_TYPE)}}`;
+
+/** One claim value as the JSON string App Service writes (objects as their JSON text). */
+function valueJson(value: unknown): string {
+  return JSON.stringify(
+    typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value),
+  );
+}
+
 /**
- * `JSON.stringify(clientPrincipal(claims))`, written directly: no object per claim (this runs once for every new
- * token a front sees). Tested to give the same text.
+ * `JSON.stringify(clientPrincipal(claims))`, written directly: no object or array per claim, each claim's
+ * `typ` quoted once per name (this runs for every new token a front sees). Tested to give the same text.
  */
 export function clientPrincipalJson(claims: Claims): string {
   let out = '{"auth_typ":"aad","claims":[';
-  let first = true;
+  let sep = '';
   for (const name of Object.keys(claims)) {
     const value = claims[name];
-    const typ = JSON.stringify(CLAIM_TYPE_MAP[name] ?? name);
-    for (const val of values(value)) {
-      out += `${first ? '' : ','}{"typ":${typ},"val":${JSON.stringify(val)}}`;
-      first = false;
+    if (value === undefined || value === null) continue;
+    const prefix = claimPrefix(name);
+    if (Array.isArray(value)) {
+      for (const v of value.flat(Number.POSITIVE_INFINITY)) {
+        if (v === undefined || v === null) continue;
+        out += `${sep}${prefix}${valueJson(v)}}`;
+        sep = ',';
+      }
+    } else {
+      out += `${sep}${prefix}${valueJson(value)}}`;
+      sep = ',';
     }
   }
-  return `${out}],"name_typ":${JSON.stringify(NAME_TYPE)},"role_typ":${JSON.stringify(ROLE_TYPE)}}`;
+  return out + PRINCIPAL_TAIL;
 }
 
 /** The caller's id: the object id, as App Service uses for Entra (`sub` when a token has none). */

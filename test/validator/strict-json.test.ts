@@ -39,6 +39,21 @@ describe('strict JSON', () => {
     assert.deepEqual(parseStrictObject('{"a":{"x":1},"b":{"x":2}}'), { a: { x: 1 }, b: { x: 2 } });
   });
 
+  it('colons, quotes and backslashes inside strings are not members (no false repeat)', () => {
+    for (const text of [
+      '{"a:b":"c:d","e":"\\\\","f":"\\":\\"","g\\"":":"}',
+      '{"url":"https://x:443/a?b=c:d","t":"\\\\\\"x:y"}',
+      '{"a":["::",{"b":":"}],"c":{"d":"\\u003a"}}',
+    ]) {
+      assert.deepEqual(parseStrictObject(text), JSON.parse(text), text);
+    }
+  });
+
+  it('refuses a literal longer than 64 characters', () => {
+    refuses(`{"exp":${'9'.repeat(65)}}`, /longer than 64/);
+    assert.deepEqual(parseStrictObject(`{"exp":${'9'.repeat(20)}}`), { exp: 99999999999999999999 });
+  });
+
   it('bounds the depth (16 levels below the top object) and survives 50 000 levels without a stack overflow', () => {
     const nest = (n: number) => `{"x":${'['.repeat(n)}${']'.repeat(n)}}`;
     assert.doesNotThrow(() => parseStrictObject(nest(16)));

@@ -64,14 +64,19 @@ export function openUpstream(url: string, options: UpstreamOptions = {}): Upstre
 /** Response headers minus hop-by-hop ones (and those `Connection` names), as the flat list `writeHead` takes. */
 function responseHeaders(headers: Record<string, string | string[] | undefined>): string[] {
   const connection = headers.connection;
-  const named = new Set(
-    (Array.isArray(connection) ? connection.join(',') : (connection ?? ''))
-      .split(',')
-      .map((t) => t.trim().toLowerCase()),
-  );
+  // Most upstreams send `Connection: keep-alive` (or nothing): it names no other header to drop.
+  const named =
+    connection === undefined || connection === 'keep-alive' || connection === 'close'
+      ? undefined
+      : new Set(
+          (Array.isArray(connection) ? connection.join(',') : connection)
+            .split(',')
+            .map((t) => t.trim().toLowerCase()),
+        );
   const out: string[] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || named?.has(name)) continue;
     if (Array.isArray(value)) for (const v of value) out.push(name, v);
     else out.push(name, value);
   }

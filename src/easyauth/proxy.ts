@@ -233,8 +233,8 @@ export async function startEasyAuth(
   };
 
   /**
-   * The caller, from the one Authorization header. Synchronous for a token the validator has verified before
-   * (the common case: callers reuse a token for its lifetime), a promise otherwise.
+   * The caller, from the one Authorization header. Synchronous whenever the issuer's keys are at hand — a token
+   * verified before (callers reuse a token for its lifetime) or a new one — a promise when keys must be fetched.
    */
   const authenticate = (
     authorization: string[],
@@ -289,7 +289,7 @@ export async function startEasyAuth(
     }
     const settle = (result: ValidationResult): Authenticated =>
       result.ok ? { ok: true, claims: result.claims, token: token! } : refused(result);
-    const known = token ? validator.validateCached(token, policy) : undefined;
+    const known = token ? validator.validateNow(token, policy) : undefined;
     if (known) return settle(known);
     return validator.validate(token || undefined, policy).then(settle);
   };

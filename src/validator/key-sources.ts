@@ -24,11 +24,11 @@ export interface KeySource {
   /** Whether `kid` is still trusted, from what is cached (for the verified-token cache). */
   has(kid: string): boolean;
   /**
-   * Whether `kid` is trusted, answered without I/O: true when the cached keys are fresh and hold it; undefined
-   * when only `key()` can tell (the cache is due for a reload, or the kid is unknown). Lets a verified-token
-   * cache hit be answered synchronously.
+   * The key with this `kid`, answered without I/O: the key when the cached keys are fresh and hold it; undefined
+   * when only `key()` can tell (the cache is due for a reload, or the kid is unknown). Lets a token be
+   * validated synchronously — a verified-token cache hit, or a new token signed with a known key.
    */
-  trustedNow(kid: string): true | undefined;
+  keyNow(kid: string): TrustedKey | undefined;
   /** Where the keys come from, for messages. */
   readonly description: string;
 }
@@ -143,9 +143,9 @@ export class LocalKeySource implements KeySource {
     return this.#map.has(kid);
   }
 
-  trustedNow(kid: string): true | undefined {
+  keyNow(kid: string): TrustedKey | undefined {
     if (Date.now() - this.#loadedAt > this.#reloadMs) return undefined;
-    return this.#map.has(kid) ? true : undefined;
+    return this.#map.get(kid);
   }
 }
 
@@ -256,9 +256,9 @@ export class DiscoveryKeySource implements KeySource {
     return this.#map.has(kid);
   }
 
-  trustedNow(kid: string): true | undefined {
+  keyNow(kid: string): TrustedKey | undefined {
     const stale = this.#fetchedAt === 0 || Date.now() - this.#fetchedAt > (this.#o.cacheMs ?? 3_600_000);
     if (stale) return undefined;
-    return this.#map.has(kid) ? true : undefined;
+    return this.#map.get(kid);
   }
 }

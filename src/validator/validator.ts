@@ -144,6 +144,12 @@ interface Parsed {
   signature: Buffer;
 }
 
+/** A parsed token whose header passed the checks that need no key. */
+interface Checked extends Parsed {
+  alg: string;
+  kid: string;
+}
+
 function parse(token: string, maxBytes: number): Parsed | ValidationFailure {
   if (token.length > maxBytes) {
     return fail(
@@ -304,8 +310,8 @@ export class TokenValidator {
    */
   readonly #cache = new Map<string, CacheEntry>();
 
-  // The key of the last token looked up: a miss in validateCached is followed by validate (and an insert) of the
-  // same string, and a reused key object keeps its computed hash.
+  // The key of the last token looked up: a miss is followed by an insert of the same string (and, when keys must
+  // be fetched, by validate's lookup), and a reused key object keeps its computed hash.
   #lastToken = '';
   #lastKey = '';
 
@@ -348,20 +354,27 @@ export class TokenValidator {
   }
 
   /**
-   * The answer for a token this validator already verified, when it can be given without I/O (the key source's
-   * cache is fresh): the same checks as `validate` on a cache hit — same key source, an allowed algorithm, the
-   * key still trusted, then every claim check at the current time. Undefined when `validate` must run.
+   * The answer for `token`, when it can be given without I/O — the key source's keys are fresh and hold the
+   * token's key: a token verified before (same key source, an allowed algorithm, the key still trusted, then
+   * every claim check at the current time), or a new one (parsed, checked and verified here). Undefined when only
+   * `validate` can answer (keys due for a reload, or an unknown `kid` to look up). No promise, no microtask.
    */
-  validateCached(token: string, policy: ValidationPolicy): ValidationResult | undefined {
-    const hit = this.#lookup(token);
+  validateNow(token: string, policy: ValidationPolicy): ValidationResult | undefined {
     const nowSec = this.#now() / 1000;
-    if (!hit || !usableHit(hit, policy, nowSec) || policy.keys.trustedNow(hit.kid) !== true) return undefined;
-    if (hit.passed !== policy || !timesHold(hit.claims, policy, nowSec)) {
-      const failure = this.#checkClaims(hit.claims, hit.header, policy, nowSec);
-      if (failure) return { ...failure, claims: hit.claims };
-      hit.passed = policy;
+    const hit = this.#lookup(token);
+    if (hit && usableHit(hit, policy, nowSec)) {
+      if (policy.keys.keyNow(hit.kid) === undefined) return undefined;
+      if (hit.passed !== policy || !timesHold(hit.claims, policy, nowSec)) {
+        const failure = this.#checkClaims(hit.claims, hit.header, policy, nowSec);
+        if (failure) return { ...failure, claims: hit.claims };
+        hit.passed = policy;
+      }
+      return { ok: true, claims: hit.claims, header: hit.header, kid: hit.kid, cached: true };
     }
-    return { ok: true, claims: hit.claims, header: hit.header, kid: hit.kid, cached: true };
+    const checked = this.#parseChecked(token, policy, hit);
+    if (!('signingInput' in checked)) return checked;
+    const key = policy.keys.keyNow(checked.kid);
+    return key === undefined ? undefined : this.#verified(token, checked, key, policy, nowSec);
   }
 
   async validate(token: string | undefined, policy: ValidationPolicy): Promise<ValidationResult> {
@@ -370,89 +383,104 @@ export class TokenValidator {
         hint: 'Send Authorization: Bearer <access token> — for a managed identity, the access_token from IDENTITY_ENDPOINT.',
       });
     }
+    const now = this.validateNow(token, policy);
+    if (now !== undefined) return now;
     const nowSec = this.#now() / 1000;
     const hit = this.#lookup(token);
-    let claims: Claims;
-    let header: Record<string, unknown>;
-    let kid: string;
-    let cached = false;
-    // The key still trusted now (revocation, rotation out of JWKS; `key()` answers from its cache).
+    // The key still trusted now (revocation, rotation out of JWKS; `key()` reloads when due).
     if (hit && usableHit(hit, policy, nowSec) && (await policy.keys.key(hit.kid)) !== undefined) {
-      ({ claims, header, kid } = hit);
-      cached = true;
-    } else {
-      if (hit && hit.source === policy.keys) this.#cache.delete(this.#keyOf(token));
-      const parsed = parse(token, policy.maxTokenBytes ?? 16 * 1024);
-      if (!('signingInput' in parsed)) return parsed;
-      ({ header, claims } = parsed);
-      const algs = policy.algorithms ?? DEFAULT_ALGS;
-      const alg = header.alg;
-      if (typeof alg !== 'string' || !algs.includes(alg)) {
-        return fail('alg_not_allowed', `The token's algorithm ${JSON.stringify(alg)} is not accepted.`, {
-          expected: algs,
-          actual: alg,
-          hint: `Tokens must be signed with ${algs.join(' or ')}; "none" and HMAC are never accepted.`,
-        });
-      }
-      const forbidden = FORBIDDEN_HEADERS.filter((name) => name in header);
-      if (forbidden.length > 0) {
-        return fail(
-          'header_not_allowed',
-          `The token header carries ${forbidden.join(', ')}, which access tokens must not use.`,
-        );
-      }
-      // `cty: JWT` announces a nested token (security.md §1.1 step 4): the claims would be another token's.
-      if (typeof header.cty === 'string' && /^(application\/)?jwt$/i.test(header.cty)) {
-        return fail(
-          'header_not_allowed',
-          'The token header says cty "JWT": nested tokens are not accepted.',
-          {
-            actual: header.cty,
-          },
-        );
-      }
-      if (typeof header.kid !== 'string' || header.kid === '' || header.kid.length > 256) {
-        return fail('key_unknown', 'The token header has no usable "kid", so no trusted key can be chosen.');
-      }
-      kid = header.kid;
-      const key = await policy.keys.key(kid);
-      if (!key) {
-        return fail(
-          'key_unknown',
-          `The token was signed with key "${kid}", which ${policy.keys.description} does not publish.`,
-          {
-            actual: kid,
-            hint: 'The token comes from another issuer, or from keys that were revoked or reset (a new data folder?). Get a new token from the issuer this app trusts.',
-          },
-        );
-      }
-      if (key.alg !== alg) {
-        return fail('alg_not_allowed', `Key "${kid}" verifies ${key.alg}, but the token says ${alg}.`, {
-          expected: key.alg,
-          actual: alg,
-        });
-      }
-      if (!verifySignature(alg, key, parsed.signingInput, parsed.signature)) {
-        return fail('signature_invalid', `The signature does not verify with key "${kid}".`, {
-          hint: 'The token was altered after it was issued, or signed by a different issuer that reuses the kid.',
-        });
-      }
-      const exp = typeof claims.exp === 'number' ? claims.exp : Number.POSITIVE_INFINITY;
-      if (this.#cacheSize > 0 && Number.isFinite(exp) && this.#admit(token)) {
-        if (this.#cache.size >= this.#cacheSize) this.#evictOldest();
-        this.#cache.set(this.#keyOf(token), {
-          token,
-          claims,
-          header,
-          kid,
-          exp,
-          source: policy.keys,
-        });
-      }
+      const failure = this.#checkClaims(hit.claims, hit.header, policy, nowSec);
+      if (failure) return { ...failure, claims: hit.claims };
+      return { ok: true, claims: hit.claims, header: hit.header, kid: hit.kid, cached: true };
     }
-    const failure = this.#checkClaims(claims, header, policy, nowSec);
-    if (failure) return { ...failure, claims };
-    return { ok: true, claims, header, kid, cached };
+    const checked = this.#parseChecked(token, policy, hit);
+    if (!('signingInput' in checked)) return checked;
+    const key = await policy.keys.key(checked.kid);
+    if (!key) {
+      return fail(
+        'key_unknown',
+        `The token was signed with key "${checked.kid}", which ${policy.keys.description} does not publish.`,
+        {
+          actual: checked.kid,
+          hint: 'The token comes from another issuer, or from keys that were revoked or reset (a new data folder?). Get a new token from the issuer this app trusts.',
+        },
+      );
+    }
+    return this.#verified(token, checked, key, policy, nowSec);
+  }
+
+  /** Parses a token the cache cannot answer and checks its header: an allowed algorithm, no forbidden member, a kid. */
+  #parseChecked(
+    token: string,
+    policy: ValidationPolicy,
+    hit: CacheEntry | undefined,
+  ): Checked | ValidationFailure {
+    if (hit && hit.source === policy.keys) this.#cache.delete(this.#keyOf(token));
+    const parsed = parse(token, policy.maxTokenBytes ?? 16 * 1024);
+    if (!('signingInput' in parsed)) return parsed;
+    const { header } = parsed;
+    const algs = policy.algorithms ?? DEFAULT_ALGS;
+    const alg = header.alg;
+    if (typeof alg !== 'string' || !algs.includes(alg)) {
+      return fail('alg_not_allowed', `The token's algorithm ${JSON.stringify(alg)} is not accepted.`, {
+        expected: algs,
+        actual: alg,
+        hint: `Tokens must be signed with ${algs.join(' or ')}; "none" and HMAC are never accepted.`,
+      });
+    }
+    const forbidden = FORBIDDEN_HEADERS.filter((name) => name in header);
+    if (forbidden.length > 0) {
+      return fail(
+        'header_not_allowed',
+        `The token header carries ${forbidden.join(', ')}, which access tokens must not use.`,
+      );
+    }
+    // `cty: JWT` announces a nested token (security.md §1.1 step 4): the claims would be another token's.
+    if (typeof header.cty === 'string' && /^(application\/)?jwt$/i.test(header.cty)) {
+      return fail('header_not_allowed', 'The token header says cty "JWT": nested tokens are not accepted.', {
+        actual: header.cty,
+      });
+    }
+    if (typeof header.kid !== 'string' || header.kid === '' || header.kid.length > 256) {
+      return fail('key_unknown', 'The token header has no usable "kid", so no trusted key can be chosen.');
+    }
+    return { ...parsed, alg, kid: header.kid };
+  }
+
+  /** Verifies a parsed token with `key`, caches it (on second sight), then checks its claims at `nowSec`. */
+  #verified(
+    token: string,
+    c: Checked,
+    key: TrustedKey,
+    policy: ValidationPolicy,
+    nowSec: number,
+  ): ValidationResult {
+    if (key.alg !== c.alg) {
+      return fail('alg_not_allowed', `Key "${c.kid}" verifies ${key.alg}, but the token says ${c.alg}.`, {
+        expected: key.alg,
+        actual: c.alg,
+      });
+    }
+    if (!verifySignature(c.alg, key, c.signingInput, c.signature)) {
+      return fail('signature_invalid', `The signature does not verify with key "${c.kid}".`, {
+        hint: 'The token was altered after it was issued, or signed by a different issuer that reuses the kid.',
+      });
+    }
+    const exp = typeof c.claims.exp === 'number' ? c.claims.exp : Number.POSITIVE_INFINITY;
+    if (this.#cacheSize > 0 && Number.isFinite(exp) && this.#admit(token)) {
+      if (this.#cache.size >= this.#cacheSize) this.#evictOldest();
+      this.#cache.set(this.#keyOf(token), {
+        token,
+        claims: c.claims,
+        header: c.header,
+        kid: c.kid,
+        exp,
+        source: policy.keys,
+      });
+    }
+    const failure = this.#checkClaims(c.claims, c.header, policy, nowSec);
+    if (failure) return { ...failure, claims: c.claims };
+    return { ok: true, claims: c.claims, header: c.header, kid: c.kid, cached: false };
   }
 
   #checkClaims(

@@ -427,12 +427,12 @@ for (const kind of STORE_KINDS) {
       const v = new TokenValidator({ cacheSize: 4 });
       const hot = await token({ uti: 'hot' });
       for (let i = 0; i < 2; i++) await v.validate(hot, policy);
-      assert.equal(v.validateCached(hot, policy)?.ok, true);
+      assert.equal(v.validateNow(hot, policy)?.ok, true);
       for (let i = 0; i < 40; i++) {
         const once = await v.validate(await token({ uti: `once-${i}` }), policy);
         assert.equal(once.ok && once.cached, false);
       }
-      const still = v.validateCached(hot, policy);
+      const still = v.validateNow(hot, policy);
       assert.ok(still?.ok && still.cached, 'the token in use survived 40 one-off tokens in a 4-entry cache');
     });
 
@@ -443,50 +443,55 @@ for (const kind of STORE_KINDS) {
       const [h, p, sig] = t.split('.');
       const claims = JSON.parse(Buffer.from(p!, 'base64url').toString('utf8')) as Record<string, unknown>;
       const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, roles: ['Admin'] })).toString('base64url')}.${sig}`;
-      assert.equal(v.validateCached(forged, policy), undefined);
+      // Not a hit: verified in full (synchronously, the keys being fresh), and refused.
+      failed(v.validateNow(forged, policy)!, 'signature_invalid');
       failed(await v.validate(forged, policy), 'signature_invalid');
-      const original = v.validateCached(t, policy);
+      const original = v.validateNow(t, policy);
       assert.ok(original?.ok && original.cached, 'the verified token is still cached');
       assert.deepEqual(original.claims.roles, claims.roles);
     });
 
-    it('validateCached under the same policy again: the clock checks still run on every hit', async () => {
+    it('validateNow under the same policy again: the clock checks still run on every hit', async () => {
       let clock = Date.now();
       const v = new TokenValidator({ now: () => clock });
       const t = await token({ uti: 'clock', iat: Math.floor(clock / 1000), nbf: undefined });
       for (let i = 0; i < 2; i++) assert.equal((await v.validate(t, policy)).ok, true);
-      assert.equal(v.validateCached(t, policy)?.ok, true);
-      assert.equal(v.validateCached(t, policy)?.ok, true, 'the remembered pass');
+      assert.equal(v.validateNow(t, policy)?.ok, true);
+      assert.equal(v.validateNow(t, policy)?.ok, true, 'the remembered pass');
       // The server clock jumps back 10 minutes: the token is now from the future (beyond the 5 min skew).
       clock -= 600_000;
-      failed(v.validateCached(t, policy)!, 'issued_in_future');
+      failed(v.validateNow(t, policy)!, 'issued_in_future');
       clock += 600_000;
-      assert.equal(v.validateCached(t, policy)?.ok, true);
+      assert.equal(v.validateNow(t, policy)?.ok, true);
     });
 
-    it('validateCached: answers only what validate would, without I/O, and defers to validate otherwise', async () => {
+    it('validateNow: answers only what validate would, without I/O, and defers to validate otherwise', async () => {
       const v = new TokenValidator();
       const keys = new LocalKeySource(runtime.keys, { reloadMs: 200 });
       const p: ValidationPolicy = { issuers: [V1, V2], audiences: [APP], keys };
       const t = await token({ uti: 'sync' });
-      assert.equal(v.validateCached(t, p), undefined, 'never verified: validate must run');
+      assert.equal(
+        v.validateNow(t, p),
+        undefined,
+        'the key source has not loaded its keys: validate must run',
+      );
       assert.equal((await v.validate(t, p)).ok, true);
-      assert.equal(v.validateCached(t, p), undefined, 'verified once: not admitted yet');
-      assert.equal((await v.validate(t, p)).ok, true);
-      const hit = v.validateCached(t, p);
+      const second = v.validateNow(t, p);
+      assert.ok(second?.ok && !second.cached, 'keys fresh: a token not cached yet is verified at once');
+      const hit = v.validateNow(t, p);
       assert.ok(hit?.ok && hit.cached, 'a verified token is answered at once');
       // Claims are checked against the policy at hand, as on an async cache hit.
-      failed(v.validateCached(t, { ...p, audiences: ['someone-else'] })!, 'audience_mismatch');
+      failed(v.validateNow(t, { ...p, audiences: ['someone-else'] })!, 'audience_mismatch');
       // Another key source, or an algorithm the policy no longer allows: not answered here.
-      assert.equal(v.validateCached(t, { ...p, keys: new LocalKeySource(runtime.keys) }), undefined);
-      assert.equal(v.validateCached(t, { ...p, algorithms: ['PS256'] }), undefined);
+      assert.equal(v.validateNow(t, { ...p, keys: new LocalKeySource(runtime.keys) }), undefined);
+      failed(v.validateNow(t, { ...p, algorithms: ['PS256'] })!, 'alg_not_allowed');
       // Once the key source is due for a reload, only validate (which reloads) can tell: a revoked key shows.
       const { kid } = await runtime.keys.signingKey();
       await runtime.keys.revoke(kid);
       await new Promise((r) => setTimeout(r, 300));
-      assert.equal(v.validateCached(t, p), undefined);
+      assert.equal(v.validateNow(t, p), undefined);
       failed(await v.validate(t, p), 'key_unknown');
-      assert.equal(v.validateCached(t, p), undefined, 'the refused token is gone from the cache');
+      assert.equal(v.validateNow(t, p), undefined, 'the refused token is gone from the cache');
     });
 
     it('a cached token fails once its key is revoked (seen within the key source reload interval)', async () => {

@@ -51,7 +51,8 @@ describe('strict JSON', () => {
 
   it('refuses a literal longer than 64 characters', () => {
     refuses(`{"exp":${'9'.repeat(65)}}`, /longer than 64/);
-    assert.deepEqual(parseStrictObject(`{"exp":${'9'.repeat(20)}}`), { exp: 99999999999999999999 });
+    const twenty = `{"exp":${'9'.repeat(20)}}`;
+    assert.deepEqual(parseStrictObject(twenty), JSON.parse(twenty));
   });
 
   it('bounds the depth (16 levels below the top object) and survives 50 000 levels without a stack overflow', () => {

@@ -78,6 +78,23 @@ async function openSqlite(file: string): Promise<Kysely<Database>> {
   return new Kysely<Database>({ dialect: createNodeSqliteDialect(raw) });
 }
 
+/**
+ * Errors a migration may hit through no fault of its own on a shared PostgreSQL database, and that another try
+ * settles: several processes starting on one schema at once (lanyard up and the programs it starts) trip over
+ * each other's catalogue reads (ERR_STORE_MIGRATION); and Kysely's table introspection reads every schema of the
+ * database by name (`has_schema_privilege`), so another installation or test dropping its schema at that
+ * moment fails the read with "schema … does not exist" (3F000) or a catalogue cache miss (XX000).
+ */
+function isCatalogueRace(err: unknown): boolean {
+  let e = err;
+  for (let depth = 0; e !== null && typeof e === 'object' && depth < 3; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ERR_STORE_MIGRATION' || code === '3F000' || code === 'XX000') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 function openPostgres(location: string): { db: Kysely<Database>; schema: string } {
   const url = new URL(location);
   const schema = url.searchParams.get('schema') ?? 'public';
@@ -123,14 +140,14 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   }
   let migrated: string[];
   try {
-    try {
-      migrated = await migrateToLatest(db as Kysely<unknown>, { schema });
-    } catch (err) {
-      // Several processes starting on one PostgreSQL schema at once (lanyard up and the programs it starts)
-      // can trip over each other's catalogue reads; once more, after the others are done, settles it.
-      if (dialect !== 'postgres' || (err as { code?: string }).code !== 'ERR_STORE_MIGRATION') throw err;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      migrated = await migrateToLatest(db as Kysely<unknown>, { schema });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        migrated = await migrateToLatest(db as Kysely<unknown>, { schema });
+        break;
+      } catch (err) {
+        if (dialect !== 'postgres' || attempt >= 4 || !isCatalogueRace(err)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      }
     }
   } catch (err) {
     await db.destroy();

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { LanyardError } from '../../src/errors/lanyard-error.ts';
 import { MIGRATION_TABLE, MIGRATIONS } from '../../src/store/migrate.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
+import { PG_URL, STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
 
 for (const kind of STORE_KINDS) {
   describe(`store migrations (${kind})`, () => {
@@ -82,3 +83,46 @@ describe('store configuration', () => {
     );
   });
 });
+
+if (STORE_KINDS.includes('postgres')) {
+  describe('store start on a shared PostgreSQL database', () => {
+    test('opens while other installations drop their schemas (catalogue reads retried)', async () => {
+      // Kysely's introspection reads every schema by name; a schema dropped in that instant used to fail the
+      // start with `schema "…" does not exist` (seen as a rare test flake when another suite cleaned up).
+      const churn = new pg.Client({ connectionString: PG_URL });
+      await churn.connect();
+      let stop = false;
+      let dropped = 0;
+      const churning = (async () => {
+        for (let i = 0; !stop; i++) {
+          const name = `lanyard_churn_${process.pid}_${i}`;
+          await churn.query(`create schema ${name}`);
+          await churn.query(`create table ${name}.t (id int, v text)`);
+          await churn.query(`drop schema ${name} cascade`);
+          dropped++;
+        }
+      })();
+      const opened: string[] = [];
+      try {
+        for (let i = 0; i < 8; i++) {
+          const dataDir = tempDir();
+          const { location, drop } = testLocation('postgres', dataDir);
+          try {
+            const store = await openStore({ location, dataDir });
+            opened.push(store.schema!);
+            await store.close();
+          } finally {
+            await drop();
+            fs.rmSync(dataDir, { recursive: true, force: true });
+          }
+        }
+      } finally {
+        stop = true;
+        await churning;
+        await churn.end();
+      }
+      assert.equal(opened.length, 8);
+      assert.ok(dropped > 0, 'schemas were being dropped meanwhile');
+    });
+  });
+}

@@ -11,10 +11,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import { migrateToLatest } from './migrate.ts';
+import { SchemaScopedPostgresDialect } from './pg-scoped-dialect.ts';
 import type { Database } from './schema.ts';
 import { createNodeSqliteDialect } from './sqlite-dialect.ts';
 
@@ -81,9 +82,9 @@ async function openSqlite(file: string): Promise<Kysely<Database>> {
 /**
  * Errors a migration may hit through no fault of its own on a shared PostgreSQL database, and that another try
  * settles: several processes starting on one schema at once (lanyard up and the programs it starts) trip over
- * each other's catalogue reads (ERR_STORE_MIGRATION); and Kysely's table introspection reads every schema of the
- * database by name (`has_schema_privilege`), so another installation or test dropping its schema at that
- * moment fails the read with "schema … does not exist" (3F000) or a catalogue cache miss (XX000).
+ * each other's catalogue reads (ERR_STORE_MIGRATION), or a catalogue read may meet another schema being
+ * dropped ("schema … does not exist", 3F000; a catalogue cache miss, XX000) — pg-scoped-dialect.ts keeps
+ * Lanyard's own reads out of other schemas, this is the second line.
  */
 function isCatalogueRace(err: unknown): boolean {
   let e = err;
@@ -110,7 +111,7 @@ function openPostgres(location: string): { db: Kysely<Database>; schema: string 
     // Every connection resolves unqualified table names in Lanyard's schema first.
     options: `-c search_path=${schema}`,
   });
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), schema };
+  return { db: new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema) }), schema };
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {

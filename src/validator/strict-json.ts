@@ -124,6 +124,8 @@ function membersInText(text: string): number {
       let j = i;
       for (;;) {
         j = text.indexOf('"', j + 1);
+        // Unreachable for text JSON.parse accepted; a count of -1 sends the caller to the naming scanner.
+        if (j < 0) return -1;
         let k = j - 1;
         while (text.charCodeAt(k) === 0x5c) k--;
         if ((j - 1 - k) % 2 === 0) break;

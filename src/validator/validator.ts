@@ -195,7 +195,14 @@ function parse(token: string, maxBytes: number): Parsed | ValidationFailure {
     const why = err instanceof StrictJsonError ? err.message : 'not JSON';
     return fail('token_malformed', `The token's header or claims are not a valid JSON object: ${why}.`);
   }
-  return { header, claims, signingInput: Buffer.from(`${h}.${p}`), signature: sb };
+  // The signing input is the token up to its last dot: one copy of ASCII (checked above) instead of joining the
+  // parts into a new string and encoding that as UTF-8.
+  return {
+    header,
+    claims,
+    signingInput: Buffer.from(token.slice(0, h.length + 1 + p.length), 'latin1'),
+    signature: sb,
+  };
 }
 
 function verifySignature(alg: string, key: TrustedKey, input: Buffer, signature: Buffer): boolean {

@@ -37,6 +37,8 @@ export interface Rs256SignerOptions {
   threads?: number | undefined;
   /** Most signatures per batch (default 8 on the event loop, 16 on a thread). */
   maxBatch?: number | undefined;
+  /** The signing thread's script (tests substitute one that fails); default rs256-sign-worker.ts. */
+  workerScript?: URL | undefined;
 }
 
 interface Pending {
@@ -122,7 +124,8 @@ export function createRs256Signer(options: Rs256SignerOptions = {}): Rs256Signer
 
   const startThread = (slot: number): SignThread => {
     // No inherited flags: the thread needs none, and some (`--input-type`, `--eval`'s) are refused by a file.
-    const worker = new Worker(new URL('./rs256-sign-worker.ts', import.meta.url), { execArgv: [] });
+    const script = options.workerScript ?? new URL('./rs256-sign-worker.ts', import.meta.url);
+    const worker = new Worker(script, { execArgv: [] });
     const thread: SignThread = { worker, kids: new Set(), inFlight: undefined };
     worker.on('message', (result: SignResult) => {
       const batch = thread.inFlight ?? [];

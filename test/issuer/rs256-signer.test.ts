@@ -74,6 +74,39 @@ for (const threads of [0, 2]) {
   });
 }
 
+describe('RS256 signer: a signing thread that dies', () => {
+  const failing = new URL('./fixtures/failing-sign-worker.ts', import.meta.url);
+  for (const how of ['exit', 'throw'] as const) {
+    it(`refuses the batch in flight when its thread ${how === 'exit' ? 'exits' : 'throws'}, then signs on a new thread`, async () => {
+      const signer = createRs256Signer({ threads: 1, workerScript: failing });
+      try {
+        const ok = await signer.sign('x.before', 'kid-a', keyA.privateKey);
+        assert.ok(verifies('x.before', ok, keyA.publicKey));
+        // One batch: both requests go down with the thread.
+        const doomed = [
+          signer.sign(`${how}:now`, 'kid-a', keyA.privateKey),
+          signer.sign('x.same', 'kid-a', keyA.privateKey),
+        ];
+        for (const p of doomed) {
+          await assert.rejects(p, (err: Error & { code?: string }) => {
+            assert.equal(err.code, 'ERR_SIGNING');
+            assert.match(
+              err.message,
+              how === 'exit' ? /exited with code 3/ : /failed \(the signing thread broke\)/,
+            );
+            return true;
+          });
+        }
+        // A new thread takes over, and is given the key again.
+        const after = await signer.sign('x.after', 'kid-a', keyA.privateKey);
+        assert.ok(verifies('x.after', after, keyA.publicKey));
+      } finally {
+        await signer.close();
+      }
+    });
+  }
+});
+
 describe('RS256 signer threads and the process lifetime', () => {
   const run = (code: string) =>
     spawnSync(process.execPath, ['--input-type=module', '-e', code], {

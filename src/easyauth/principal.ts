@@ -138,10 +138,11 @@ function headerValue(text: string): string {
 }
 
 /**
- * The header values for verified claims. The validator hands back the same claims object for a cached token,
- * so a repeated token encodes nothing again.
+ * The header values for verified claims. `remember`: the validator hands back the same claims object for a token
+ * it serves from its cache, so for those the values are kept (a repeated token encodes nothing again); a token
+ * verified afresh is not kept — most are seen once, and a WeakMap entry per request only made work for the GC.
  */
-export function principalHeaders(claims: Claims): PrincipalHeaders {
+export function principalHeaders(claims: Claims, remember = true): PrincipalHeaders {
   let hit = cache.get(claims);
   if (!hit) {
     hit = {
@@ -149,17 +150,23 @@ export function principalHeaders(claims: Claims): PrincipalHeaders {
       id: headerValue(principalId(claims)),
       name: headerValue(principalName(claims)),
     };
-    cache.set(claims, hit);
+    if (remember) cache.set(claims, hit);
   }
   return hit;
 }
 
 /**
  * Appends the identity headers App Service sends an app for a bearer caller (name, value, …) to a flat header
- * list: `X-MS-CLIENT-PRINCIPAL`, `-ID`, `-NAME`, `-IDP` and `X-MS-TOKEN-AAD-ACCESS-TOKEN`.
+ * list: `X-MS-CLIENT-PRINCIPAL`, `-ID`, `-NAME`, `-IDP` and `X-MS-TOKEN-AAD-ACCESS-TOKEN`. `remember` as for
+ * `principalHeaders`.
  */
-export function pushIdentityHeaders(headers: string[], claims: Claims, accessToken: string): void {
-  const p = principalHeaders(claims);
+export function pushIdentityHeaders(
+  headers: string[],
+  claims: Claims,
+  accessToken: string,
+  remember = true,
+): void {
+  const p = principalHeaders(claims, remember);
   headers.push(
     'x-ms-client-principal',
     p.principal,

@@ -219,7 +219,9 @@ export async function startEasyAuth(
     return headers;
   };
 
-  type Authenticated = { ok: true; claims: Claims; token: string } | { ok: false; refusal: Refusal };
+  type Authenticated =
+    | { ok: true; claims: Claims; token: string; cached: boolean }
+    | { ok: false; refusal: Refusal };
 
   /** The scheme and token of an Authorization header; `Bearer <token>` is read without a regex. */
   const bearerOf = (header: string): { scheme: string | undefined; token: string | undefined } => {
@@ -288,7 +290,7 @@ export async function startEasyAuth(
       });
     }
     const settle = (result: ValidationResult): Authenticated =>
-      result.ok ? { ok: true, claims: result.claims, token: token! } : refused(result);
+      result.ok ? { ok: true, claims: result.claims, token: token!, cached: result.cached } : refused(result);
     const known = token ? validator.validateNow(token, policy) : undefined;
     if (known) return settle(known);
     return validator.validate(token || undefined, policy).then(settle);
@@ -301,9 +303,9 @@ export async function startEasyAuth(
     }
     const target = canonicalTarget(req.url);
     if (!target.ok) return { kind: 'refuse', refusal: requestRefusal('path_ambiguous', target.message) };
-    const forwardAs = (principal?: { claims: Claims; token: string }): Forwarded => {
+    const forwardAs = (principal?: { claims: Claims; token: string; cached: boolean }): Forwarded => {
       const headers = prepared.forward;
-      if (principal) pushIdentityHeaders(headers, principal.claims, principal.token);
+      if (principal) pushIdentityHeaders(headers, principal.claims, principal.token, principal.cached);
       headers.push(
         'x-forwarded-for',
         req.socket.remoteAddress ?? '',

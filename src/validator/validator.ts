@@ -121,6 +121,10 @@ function fail(
 }
 
 const B64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** Each base64url character's 6-bit value, by character code (0 for anything else). */
+const B64URL_VALUE = Uint8Array.from({ length: 128 }, (_, c) =>
+  Math.max(0, B64URL_ALPHABET.indexOf(String.fromCharCode(c))),
+);
 
 /**
  * Decodes one base64url part, refusing non-canonical encodings (padding, stray trailing bits). With only
@@ -335,16 +339,30 @@ export class TokenValidator {
    * once — a flood of distinct valid tokens, or a cycle longer than the cache — then cannot evict the tokens
    * callers keep reusing, and leave nothing long-lived behind (entries that would be evicted unused were most
    * of the fresh-token path's garbage-collection time). A reused token pays one extra verification.
-   * The doorkeeper keeps 12 characters of each signature: a copy, not a slice that would hold the token.
+   * The doorkeeper remembers a 30-bit fingerprint of each verified signature in a slot chosen by 14 more bits
+   * (a signature is random, and only verified tokens get here): no allocation per token, a fixed 64 KiB. A slot
+   * overwritten by another token forgets the first sight (that token is admitted a sight later); a fingerprint
+   * collision admits a token a sight early. Both only move caching, never a decision.
    */
-  readonly #seenOnce = new Set<string>();
+  readonly #seen = new Uint32Array(1 << 14);
 
   #admit(token: string): boolean {
-    const key = this.#keyOf(token);
-    const mark = key.length > 12 ? key.slice(0, 12) : key;
-    if (this.#seenOnce.delete(mark)) return true;
-    if (this.#seenOnce.size >= this.#cacheSize) this.#seenOnce.clear();
-    this.#seenOnce.add(mark);
+    // Signature characters just after the last dot: base64url, 6 random bits each.
+    const at = token.lastIndexOf('.') + 1;
+    if (token.length - at < 8) return false;
+    let fp = 0;
+    for (let i = 0; i < 5; i++) fp = (fp << 6) | B64URL_VALUE[token.charCodeAt(at + i) & 0x7f]!;
+    const slot =
+      (B64URL_VALUE[token.charCodeAt(at + 5) & 0x7f]! << 8) |
+      (B64URL_VALUE[token.charCodeAt(at + 6) & 0x7f]! << 2) |
+      (B64URL_VALUE[token.charCodeAt(at + 7) & 0x7f]! & 0x03);
+    // +1: a zero slot means empty.
+    const mark = fp + 1;
+    if (this.#seen[slot] === mark) {
+      this.#seen[slot] = 0;
+      return true;
+    }
+    this.#seen[slot] = mark;
     return false;
   }
 
@@ -667,6 +685,6 @@ export class TokenValidator {
   /** Forgets every verified token (e.g. after an emergency key revocation). */
   clear(): void {
     this.#cache.clear();
-    this.#seenOnce.clear();
+    this.#seen.fill(0);
   }
 }

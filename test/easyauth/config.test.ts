@@ -267,6 +267,14 @@ describe('principal and headers', () => {
     }
   });
 
+  it('principal headers are kept for a cached token and not for a token verified afresh', () => {
+    const fresh = { oid: 'o-fresh', tid: 't', roles: ['A'] };
+    assert.notEqual(principalHeaders(fresh, false), principalHeaders(fresh, false));
+    assert.deepEqual(principalHeaders(fresh, false), principalHeaders(fresh, false));
+    const cached = { oid: 'o-cached', tid: 't' };
+    assert.equal(principalHeaders(cached), principalHeaders(cached, true));
+  });
+
   it('header values: control characters removed, non-Latin-1 names sent as UTF-8 bytes', () => {
     const h = principalHeaders({ oid: 'o\r\nX-Injected: 1', preferred_username: 'zo\u00eb@contoso.com' });
     assert.equal(h.id, 'o  X-Injected: 1');

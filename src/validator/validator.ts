@@ -385,21 +385,8 @@ export class TokenValidator {
    * `validate` can answer (keys due for a reload, or an unknown `kid` to look up). No promise, no microtask.
    */
   validateNow(token: string, policy: ValidationPolicy): ValidationResult | undefined {
-    const nowSec = this.#now() / 1000;
-    const hit = this.#lookup(token);
-    if (hit && usableHit(hit, policy, nowSec)) {
-      if (policy.keys.keyNow(hit.kid) === undefined) return undefined;
-      if (hit.passed !== policy || !timesHold(hit.claims, policy, nowSec)) {
-        const failure = this.#checkClaims(hit.claims, hit.header, policy, nowSec);
-        if (failure) return { ...failure, claims: hit.claims };
-        hit.passed = policy;
-      }
-      return { ok: true, claims: hit.claims, header: hit.header, kid: hit.kid, cached: true };
-    }
-    const checked = this.#parseChecked(token, policy, hit);
-    if (!('signingInput' in checked)) return checked;
-    const key = policy.keys.keyNow(checked.kid);
-    return key === undefined ? undefined : this.#verified(token, checked, key, policy, nowSec);
+    const attempt = this.#attempt(token, policy);
+    return 'wait' in attempt ? undefined : attempt;
   }
 
   async validate(token: string | undefined, policy: ValidationPolicy): Promise<ValidationResult> {
@@ -408,18 +395,18 @@ export class TokenValidator {
         hint: 'Send Authorization: Bearer <access token> — for a managed identity, the access_token from IDENTITY_ENDPOINT.',
       });
     }
-    const now = this.validateNow(token, policy);
-    if (now !== undefined) return now;
-    const nowSec = this.#now() / 1000;
-    const hit = this.#lookup(token);
-    // The key still trusted now (revocation, rotation out of JWKS; `key()` reloads when due).
-    if (hit && usableHit(hit, policy, nowSec) && (await policy.keys.key(hit.kid)) !== undefined) {
-      const failure = this.#checkClaims(hit.claims, hit.header, policy, nowSec);
-      if (failure) return { ...failure, claims: hit.claims };
-      return { ok: true, claims: hit.claims, header: hit.header, kid: hit.kid, cached: true };
-    }
-    const checked = this.#parseChecked(token, policy, hit);
-    if (!('signingInput' in checked)) return checked;
+    const attempt = this.#attempt(token, policy);
+    if (!('wait' in attempt)) return attempt;
+    const { nowSec } = attempt;
+    let checked: Checked;
+    if (attempt.wait === 'hit') {
+      // The key still trusted now (revocation, rotation out of JWKS; `key()` reloads when due).
+      if ((await policy.keys.key(attempt.hit.kid)) !== undefined)
+        return this.#answerHit(attempt.hit, policy, nowSec);
+      const parsed = this.#parseChecked(token, policy, attempt.hit);
+      if (!('signingInput' in parsed)) return parsed;
+      checked = parsed;
+    } else checked = attempt.checked;
     const key = await policy.keys.key(checked.kid);
     if (!key) {
       return fail(
@@ -432,6 +419,41 @@ export class TokenValidator {
       );
     }
     return this.#verified(token, checked, key, policy, nowSec);
+  }
+
+  /**
+   * Everything that needs no I/O: the answer, or what `validate` must fetch a key for — a usable cache hit whose
+   * key is not at hand, or a parsed and header-checked token (so nothing is looked up or parsed twice).
+   */
+  #attempt(
+    token: string,
+    policy: ValidationPolicy,
+  ):
+    | ValidationResult
+    | { wait: 'hit'; hit: CacheEntry; nowSec: number }
+    | { wait: 'key'; checked: Checked; nowSec: number } {
+    const nowSec = this.#now() / 1000;
+    const hit = this.#lookup(token);
+    if (hit && usableHit(hit, policy, nowSec)) {
+      if (policy.keys.keyNow(hit.kid) === undefined) return { wait: 'hit', hit, nowSec };
+      return this.#answerHit(hit, policy, nowSec);
+    }
+    const checked = this.#parseChecked(token, policy, hit);
+    if (!('signingInput' in checked)) return checked;
+    const key = policy.keys.keyNow(checked.kid);
+    return key === undefined
+      ? { wait: 'key', checked, nowSec }
+      : this.#verified(token, checked, key, policy, nowSec);
+  }
+
+  /** A usable cache hit whose key is still trusted: the claim checks at `nowSec` (only the clock's under a policy it passed). */
+  #answerHit(hit: CacheEntry, policy: ValidationPolicy, nowSec: number): ValidationResult {
+    if (hit.passed !== policy || !timesHold(hit.claims, policy, nowSec)) {
+      const failure = this.#checkClaims(hit.claims, hit.header, policy, nowSec);
+      if (failure) return { ...failure, claims: hit.claims };
+      hit.passed = policy;
+    }
+    return { ok: true, claims: hit.claims, header: hit.header, kid: hit.kid, cached: true };
   }
 
   /** Parses a token the cache cannot answer and checks its header: an allowed algorithm, no forbidden member, a kid. */

@@ -209,13 +209,7 @@ function freePort(): Promise<number> {
 
 function findNginx(): string | undefined {
   if (args.nginx) return fs.existsSync(args.nginx) ? args.nginx : undefined;
-  const dirs = [
-    ...(process.env.PATH ?? '').split(':'),
-    '/usr/sbin',
-    '/usr/local/sbin',
-    '/usr/local/nginx/sbin',
-  ];
-  return dirs.map((d) => path.join(d, 'nginx')).find((p) => fs.existsSync(p));
+  return onPath('nginx', ['/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin']);
 }
 
 async function startNginx(
@@ -336,10 +330,10 @@ async function load(target: Target, duration: number, upstreamCpu: () => number)
     : loadWithAutocannon(target, duration, upstreamCpu);
 }
 
-/** Finds a program on PATH (or in the usual system folders). */
-function onPath(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/bin', '/usr/local/bin'];
-  return dirs.map((d) => path.join(d, name)).find((p) => p && fs.existsSync(p));
+/** Finds a program on PATH, else in `also` (the usual system folders). */
+function onPath(name: string, also: readonly string[] = ['/usr/bin', '/usr/local/bin']): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(':'), ...also];
+  return dirs.map((d) => path.join(d, name)).find((p) => fs.existsSync(p));
 }
 
 // Each wrk thread takes every n-th token of the list from its own offset: with one token, the same token every

@@ -308,7 +308,10 @@ function usableHit(hit: CacheEntry, policy: ValidationPolicy, nowSec: number): b
 }
 
 export interface ValidatorOptions {
-  /** Entries in the verified-token cache (a token enters on its second verification); 0 disables it. Default 10 000. */
+  /**
+   * Entries in the verified-token cache; 0 disables it. Default 10 000. A token enters on its second verification
+   * within the last max(cacheSize, 1024) first verifications of other tokens.
+   */
   cacheSize?: number | undefined;
   now?: (() => number) | undefined;
 }
@@ -343,8 +346,14 @@ export class TokenValidator {
    * (a signature is random, and only verified tokens get here): no allocation per token, a fixed 64 KiB. A slot
    * overwritten by another token forgets the first sight (that token is admitted a sight later); a fingerprint
    * collision admits a token a sight early. Both only move caching, never a decision.
+   * It forgets everything after `#window` first sights (TinyLFU's reset): a token admitted after recurring
+   * more slowly than that would be evicted by as many newer entries before its next use, so its entry would
+   * only be garbage. Without the reset a 20,000-token cycle still admitted ~30 % of its tokens (slots that no
+   * other token had overwritten) and churned the cache for no hit (bench/easyauth's fresh phase).
    */
   readonly #seen = new Uint32Array(1 << 14);
+  readonly #window: number;
+  #firstSights = 0;
 
   #admit(token: string): boolean {
     // Signature characters just after the last dot: base64url, 6 random bits each.
@@ -362,6 +371,10 @@ export class TokenValidator {
       this.#seen[slot] = 0;
       return true;
     }
+    if (++this.#firstSights > this.#window) {
+      this.#seen.fill(0);
+      this.#firstSights = 1;
+    }
     this.#seen[slot] = mark;
     return false;
   }
@@ -375,6 +388,8 @@ export class TokenValidator {
 
   constructor(options: ValidatorOptions = {}) {
     this.#cacheSize = options.cacheSize ?? 10_000;
+    // Small caches (tests, tight memory) still get a window of a thousand sights.
+    this.#window = Math.max(this.#cacheSize, 1024);
     this.#now = options.now ?? Date.now;
   }
 
@@ -708,5 +723,6 @@ export class TokenValidator {
   clear(): void {
     this.#cache.clear();
     this.#seen.fill(0);
+    this.#firstSights = 0;
   }
 }

@@ -436,6 +436,28 @@ for (const kind of STORE_KINDS) {
       assert.ok(still?.ok && still.cached, 'the token in use survived 40 one-off tokens in a 4-entry cache');
     });
 
+    it('admission window: tokens that recur less often than the window never enter; more often, they do', async () => {
+      // cacheSize 4: the doorkeeper forgets after max(cacheSize, 1024) first sights.
+      const v = new TokenValidator({ cacheSize: 4 });
+      const hot = await token({ uti: 'hot-2' });
+      for (let i = 0; i < 2; i++) await v.validate(hot, policy);
+      // A cycle of 1,100 tokens, twice: each recurs after 1,099 others, outside the window. Admitting them (as
+      // before the window, when ~all survived in 16,384 slots) would evict the token in use from 4 entries.
+      const cycle = await Promise.all(Array.from({ length: 1_100 }, (_, i) => token({ uti: `cycle-${i}` })));
+      for (let pass = 0; pass < 2; pass++) {
+        for (const t of cycle) assert.equal((await v.validate(t, policy)).ok, true);
+      }
+      const still = v.validateNow(hot, policy);
+      assert.ok(still?.ok && still.cached, 'no token of the slow cycle was admitted');
+      // A token that recurs within the window is admitted on its second sight.
+      const warm = await token({ uti: 'warm' });
+      await v.validate(warm, policy);
+      for (const t of cycle.slice(0, 500)) await v.validate(t, policy);
+      await v.validate(warm, policy);
+      const hit = v.validateNow(warm, policy);
+      assert.ok(hit?.ok && hit.cached, 'seen twice within 500 verifications: cached');
+    });
+
     it('the cache finds tokens by signature, yet a token that only shares the signature is never a hit', async () => {
       const v = new TokenValidator();
       const t = await token({ uti: 'sig' });

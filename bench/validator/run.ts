@@ -88,13 +88,16 @@ try {
       const token = tokens[0]!;
       await validator.validate(token, policy);
       await validator.validate(token, policy); // admitted on second sight
+      // A new string per call, as the HTTP parser makes one per request: nothing cached on the string object
+      // (its hash) carries over from one call to the next.
+      const copies = Array.from({ length: count }, () => Buffer.from(token, 'latin1').toString('latin1'));
       const headers: string[] = [];
       const t0 = performance.now();
       for (let i = 0; i < count; i++) {
-        const r = validator.validateNow(token, policy);
+        const r = validator.validateNow(copies[i]!, policy);
         if (!r?.ok) throw new Error('not cached');
         headers.length = 0;
-        pushIdentityHeaders(headers, r.claims, token, r.cached);
+        pushIdentityHeaders(headers, r.claims, copies[i]!, r.cached);
       }
       return ((performance.now() - t0) * 1000) / count;
     },

@@ -99,6 +99,67 @@ export interface ForwardRequest {
 }
 
 /**
+ * The upstream answer of one request, relayed into `res`. One object with prototype methods instead of a handler
+ * of closures per request, and a `drain` listener only while the client socket is full: a front forwards every
+ * request through here.
+ */
+class Relay implements Dispatcher.DispatchHandler {
+  controller: Dispatcher.DispatchController | undefined = undefined;
+  done = false;
+  readonly res: ServerResponse;
+  readonly onFailure: (err: Error) => void;
+
+  constructor(res: ServerResponse, onFailure: (err: Error) => void) {
+    this.res = res;
+    this.onFailure = onFailure;
+    res.once('close', () => {
+      if (!this.done) this.controller?.abort(new Error('the client closed the connection'));
+    });
+  }
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    this.controller = c;
+    if (this.res.destroyed) c.abort(new Error('the client closed the connection'));
+  }
+
+  onResponseStart(
+    c: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+    statusMessage?: string,
+  ): void {
+    // 1xx informational answers (100 Continue, 103 Early Hints) are not relayed; Node sends its own 100.
+    if (statusCode < 200) return;
+    try {
+      this.res.writeHead(statusCode, statusMessage || STATUS_CODES[statusCode], responseHeaders(headers));
+    } catch (err) {
+      c.abort(err as Error);
+    }
+  }
+
+  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+    // Backpressure: a full client socket pauses the upstream read until it drains.
+    if (!this.res.write(chunk)) {
+      c.pause();
+      this.res.once('drain', () => {
+        if (!this.done) c.resume();
+      });
+    }
+  }
+
+  onResponseEnd(): void {
+    this.done = true;
+    this.res.end();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.done = true;
+    if (!this.res.headersSent && !this.res.destroyed) this.onFailure(err);
+    else this.res.destroy(err);
+  }
+}
+
+/**
  * Forwards one request and pipes the response into `res`. `onFailure` is called when the upstream fails
  * before any response header was sent (the caller answers 502/504); after that the client connection is cut.
  */
@@ -108,45 +169,6 @@ export function forward(
   res: ServerResponse,
   onFailure: (err: Error) => void,
 ): void {
-  let controller: Dispatcher.DispatchController | undefined;
-  let done = false;
-  const onDrain = () => controller?.resume();
-  const onClose = () => {
-    if (!done) controller?.abort(new Error('the client closed the connection'));
-  };
-  res.on('drain', onDrain);
-  res.once('close', onClose);
-  const finish = () => {
-    done = true;
-    res.off('drain', onDrain);
-  };
-  const handler: Dispatcher.DispatchHandler = {
-    onRequestStart(c) {
-      controller = c;
-      if (res.destroyed) c.abort(new Error('the client closed the connection'));
-    },
-    onResponseStart(c, statusCode, headers, statusMessage) {
-      // 1xx informational answers (100 Continue, 103 Early Hints) are not relayed; Node sends its own 100.
-      if (statusCode < 200) return;
-      try {
-        res.writeHead(statusCode, statusMessage || STATUS_CODES[statusCode], responseHeaders(headers));
-      } catch (err) {
-        c.abort(err as Error);
-      }
-    },
-    onResponseData(c, chunk) {
-      if (!res.write(chunk)) c.pause();
-    },
-    onResponseEnd() {
-      finish();
-      res.end();
-    },
-    onResponseError(_c, err) {
-      finish();
-      if (!res.headersSent && !res.destroyed) onFailure(err);
-      else res.destroy(err);
-    },
-  };
   upstream.pool.dispatch(
     {
       origin: upstream.origin,
@@ -155,7 +177,7 @@ export function forward(
       headers: request.headers,
       body: request.body,
     },
-    handler,
+    new Relay(res, onFailure),
   );
 }
 

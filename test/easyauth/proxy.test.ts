@@ -8,7 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import tls from 'node:tls';
 import { WebSocket } from 'undici';
 import { AZURE_DENIED_BODY } from '../../src/easyauth/refusal.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
@@ -400,6 +403,52 @@ for (const kind of STORE_KINDS) {
         headers: auth,
       });
       assert.equal((await big.body.arrayBuffer()).byteLength, 5 * 1024 * 1024);
+    });
+
+    it('passes backpressure on: a client that stops reading pauses the app, and one that hangs up aborts it', async () => {
+      const front = await w.front({});
+      const token = await w.token();
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port: front.port,
+        ca: w.ca,
+        servername: 'protected-func.localhost',
+      });
+      await once(socket, 'secureConnect');
+      socket.write(
+        `GET /stream HTTP/1.1\r\nHost: protected-func.localhost\r\nAuthorization: Bearer ${token}\r\n\r\n`,
+      );
+      let received = 0;
+      const onData = (c: Buffer) => {
+        received += c.length;
+      };
+      socket.on('data', onData);
+      const streams = w.upstream.streams;
+      const until = async (what: string, ok: () => boolean) => {
+        for (let i = 0; i < 500 && !ok(); i++) await sleep(10);
+        assert.ok(ok(), what);
+      };
+      await until('the stream started', () => streams.length === 1 && received > 1024 * 1024);
+      const stream = streams[0]!;
+      // Stop reading: the client's socket, the front's buffers and the upstream connection fill up, and then the
+      // app's writes must wait, far short of the 256 MiB it would write unhindered.
+      socket.pause();
+      let last = -1;
+      for (let i = 0; i < 100 && stream.written !== last; i++) {
+        last = stream.written;
+        await sleep(50);
+      }
+      assert.equal(stream.written, last, 'the app stopped writing while the client did not read');
+      assert.ok(stream.written < 64 * 1024 * 1024, `held back at ${stream.written} bytes`);
+      assert.ok(stream.waits > 0);
+      // Reading again resumes the app.
+      const held = stream.written;
+      socket.resume();
+      await until('the app wrote again', () => stream.written > held + 8 * 1024 * 1024);
+      assert.equal(stream.finished, false);
+      socket.destroy();
+      await until('the upstream request was aborted', () => stream.aborted);
+      assert.equal(stream.finished, false);
     });
 
     it('drops hop-by-hop headers both ways, and refuses a Connection header naming a protected one', async () => {

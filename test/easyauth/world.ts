@@ -53,7 +53,7 @@ export interface World {
   token(requestedAs?: string, client?: string): Promise<string>;
   /** Managed-identity token of `caller-func` for `api` (or another resource). */
   miToken(resource?: string): Promise<string>;
-  upstream: { url: string; seen: Seen[]; close(): Promise<void> };
+  upstream: { url: string; seen: Seen[]; streams: StreamRecord[]; close(): Promise<void> };
   /** Starts a front for `protected-func` (or another resource) with this config; closed by cleanup. */
   front(
     config: Partial<EasyAuthConfigInput> & { aad?: Record<string, unknown> },
@@ -71,6 +71,16 @@ export interface World {
 }
 
 /** Values of a header as the upstream received it (case-insensitive name). */
+/** A `GET /stream` answer: 64 KiB chunks (up to 256 MiB) written as fast as the connection takes them. */
+export interface StreamRecord {
+  written: number;
+  /** Writes that returned false (the proxy's socket was full) and waited for 'drain'. */
+  waits: number;
+  finished: boolean;
+  /** The response was closed before it finished: the proxy aborted the upstream request. */
+  aborted: boolean;
+}
+
 export function headerValues(seen: Seen, name: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < seen.raw.length; i += 2) {
@@ -86,7 +96,9 @@ function serverFrame(payload: Buffer): Buffer {
 
 function startUpstream(): Promise<World['upstream']> {
   const seen: Seen[] = [];
+  const streams: StreamRecord[] = [];
   const big = Buffer.alloc(5 * 1024 * 1024, 'abcdefghij');
+  const piece = Buffer.alloc(64 * 1024, 'stream');
   const server = http.createServer((req, res) => {
     const hash = createHash('sha256');
     let bytes = 0;
@@ -110,6 +122,26 @@ function startUpstream(): Promise<World['upstream']> {
       seen.push(record);
       if (echo) {
         res.end();
+      } else if (req.url === '/stream') {
+        const record: StreamRecord = { written: 0, waits: 0, finished: false, aborted: false };
+        streams.push(record);
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.on('close', () => {
+          if (!record.finished) record.aborted = true;
+        });
+        const pump = () => {
+          while (record.written < 256 * 1024 * 1024 && !res.destroyed) {
+            record.written += piece.length;
+            if (!res.write(piece)) {
+              record.waits++;
+              res.once('drain', pump);
+              return;
+            }
+          }
+          record.finished = true;
+          res.end();
+        };
+        pump();
       } else if (req.url === '/big') {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length });
         res.end(big);
@@ -167,6 +199,7 @@ function startUpstream(): Promise<World['upstream']> {
       resolve({
         url: `http://127.0.0.1:${port}`,
         seen,
+        streams,
         close: () =>
           new Promise<void>((done) => {
             server.closeAllConnections();

@@ -1,0 +1,227 @@
+/**
+ * @module bench/easyauth/instructions
+ * The Easy Auth benchmark's servers (server.ts) counted in instructions instead of seconds: each measured server
+ * runs under valgrind's callgrind (Debian: apt-get install valgrind), is warmed up, then serves a fixed number
+ * of requests while callgrind counts the instructions every thread of it executes. On a shared host whose speed
+ * swings by ±30 % from one second to the next (docs/performance.md), the count is repeatable to a fraction of a
+ * percent, so it settles differences of a few percent that timed runs cannot.
+ *
+ * What it does not see: the kernel (syscalls, TCP, softirqs — a third of a proxy's time here), and how fast each
+ * instruction runs (RSA's big-number code and V8's compiled regular expressions do much more per cycle than
+ * the rest). It answers "how much work does the front do per request", not "how fast is it": read it beside
+ * run.ts's timed figures, never instead of them.
+ *
+ *   node_modules/.bin/node bench/easyauth/instructions.ts [--requests 6000] [--warmup 2000]
+ *     [--only proxy,proxy-identity,repeated]
+ *
+ * Phases: `proxy` (the plain undici proxy, the baseline), `proxy-identity` (it, adding the identity headers
+ * Easy Auth sends for the repeated token) and `repeated` (Easy Auth, one token: cache hits). The load is a Node
+ * client on the other cores with 16 keep-alive connections, the same request as run.ts's. ~3 min.
+ * No fresh-token phase: under valgrind OpenSSL takes its generic big-number and SHA-256 code (valgrind hides the
+ * CPU's AVX-512 and SHA extensions), so a signature check's count says nothing about the native one.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Agent } from 'undici';
+import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
+import { pushIdentityHeaders } from '../../src/easyauth/principal.ts';
+import { allowedCores } from '../lib/proc.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '6000' },
+    warmup: { type: 'string', default: '2000' },
+    only: { type: 'string', default: 'proxy,proxy-identity,repeated' },
+  },
+});
+const requests = Math.min(Math.max(Math.round(Number(args.requests)), 500), 50_000);
+const warmup = Math.min(Math.max(Math.round(Number(args.warmup)), 200), 20_000);
+const only = new Set(args.only.split(',').map((s) => s.trim()));
+const CONNECTIONS = 16;
+const here = import.meta.dirname;
+
+if (spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status !== 0) {
+  process.stderr.write('valgrind is not installed (Debian: apt-get install valgrind); nothing measured.\n');
+  process.exit(2);
+}
+
+const cores = allowedCores();
+const pinned = cores.length >= 2 && spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
+const measuredCore = pinned ? String(cores[0]) : undefined;
+const otherCores = pinned ? cores.slice(1).join(',') : undefined;
+if (pinned) spawnSync('taskset', ['-a', '-cp', otherCores!, String(process.pid)], { stdio: 'ignore' });
+
+const workDir = fs.mkdtempSync(
+  path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'lanyard-ea-instr-'),
+);
+const running = new Set<ChildProcess>();
+const cleanup = () => {
+  for (const child of running) child.kill('SIGKILL');
+  fs.rmSync(workDir, { recursive: true, force: true });
+};
+process.once('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+
+interface Started {
+  child: ChildProcess;
+  info: { port: number; tokensFile?: string };
+  /** The callgrind output file (prefix) when under valgrind. */
+  out?: string | undefined;
+}
+
+/** Starts `server.ts <mode>`, under callgrind with counting off when `counted`, and waits for BENCH_READY. */
+function start(mode: string, modeArgs: string[], counted: boolean, env: Record<string, string> = {}) {
+  const out = counted ? path.join(workDir, `${mode}-${running.size}.callgrind`) : undefined;
+  const node = [process.execPath, path.join(here, 'server.ts'), mode, ...modeArgs];
+  const command = counted
+    ? [
+        'valgrind',
+        '--tool=callgrind',
+        '--instr-atstart=no',
+        // V8 writes and rewrites machine code at run time.
+        '--smc-check=all-non-file',
+        `--callgrind-out-file=${out}`,
+        ...node,
+      ]
+    : node;
+  const core = counted ? measuredCore : otherCores;
+  const argv = core === undefined ? command : ['-c', core, ...command];
+  const child = spawn(core === undefined ? argv[0]! : 'taskset', core === undefined ? argv.slice(1) : argv, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env, BENCH_DATA_ROOT: workDir },
+  });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => {
+    stderr = (stderr + s).slice(-4000);
+  });
+  return new Promise<Started>((resolve, reject) => {
+    let text = '';
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      text += s;
+      const line = text.split('\n').find((l) => l.startsWith('BENCH_READY '));
+      if (line) resolve({ child, info: JSON.parse(line.slice('BENCH_READY '.length)), out });
+    });
+    child.once('exit', (code) => reject(new Error(`server.ts ${mode} exited (${code}): ${stderr}`)));
+  });
+}
+
+function callgrind(pid: number, ...flags: string[]): void {
+  const r = spawnSync('callgrind_control', [...flags, String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`callgrind_control ${flags.join(' ')}: ${r.stderr || r.stdout}`);
+}
+
+const certDir = path.join(workDir, 'certs');
+fs.mkdirSync(certDir);
+const ca = await ensureLocalCa({ dataDir: path.join(workDir, 'ca') });
+const cert = await ca.issueServerCertificate(['localhost', '127.0.0.1']);
+fs.writeFileSync(path.join(certDir, 'key.pem'), cert.keyPem, { mode: 0o600 });
+fs.writeFileSync(path.join(certDir, 'chain.pem'), cert.chainPem);
+// Loopback only, to servers this script started; the fronts' certificates come from their own data folders' CAs.
+const agent = new Agent({ connections: CONNECTIONS, connect: { rejectUnauthorized: false } });
+
+/** `count` requests, CONNECTIONS at a time; every answer must be a 200. */
+async function load(url: string, token: string, count: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (next < count) {
+        next++;
+        const res = await agent.request({
+          origin: url,
+          path: '/api/data',
+          method: 'GET',
+          headers: { authorization: `Bearer ${token}`, 'user-agent': 'lanyard-bench' },
+        });
+        await res.body.text();
+        if (res.statusCode !== 200) throw new Error(`${url}: status ${res.statusCode}`);
+      }
+    }),
+  );
+}
+
+/** Instructions per request of a counted server: warm-up uncounted, then `requests` counted. */
+async function measure(server: Started, token: string) {
+  const url = `https://127.0.0.1:${server.info.port}`;
+  await load(url, token, warmup);
+  callgrind(server.child.pid!, '-i', 'on');
+  await load(url, token, requests);
+  callgrind(server.child.pid!, '-i', 'off');
+  callgrind(server.child.pid!, '-d');
+  // The dump is written by valgrind when it next gets to it; wait for a file with a totals line.
+  const dir = path.dirname(server.out!);
+  const prefix = path.basename(server.out!);
+  let total = 0;
+  for (let i = 0; i < 600 && total === 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    for (const f of fs.readdirSync(dir).filter((n) => n.startsWith(`${prefix}.`))) {
+      const m = /^totals:\s+(\d+)/m.exec(fs.readFileSync(path.join(dir, f), 'utf8'));
+      if (m) total = Math.max(total, Number(m[1]));
+    }
+  }
+  server.child.kill('SIGTERM');
+  await new Promise((r) => server.child.once('exit', r));
+  if (total === 0) throw new Error('callgrind wrote no counts');
+  return total / requests;
+}
+
+const results = new Map<string, number>();
+try {
+  const upstream = await start('upstream', [], false);
+  const upstreamUrl = `http://127.0.0.1:${upstream.info.port}`;
+  // The front mints the token the repeated phase sends (and the proxies forward).
+  const front = await start('easyauth', [upstreamUrl, '0'], true);
+  const token = fs.readFileSync(front.info.tokensFile!, 'utf8').trim().split('\n')[0]!;
+  if (only.has('repeated')) results.set('repeated', await measure(front, token));
+  else front.child.kill('SIGTERM');
+  if (only.has('proxy')) {
+    const proxy = await start('proxy', [upstreamUrl, certDir], true);
+    results.set('proxy', await measure(proxy, token));
+  }
+  if (only.has('proxy-identity')) {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+    const identity: string[] = [];
+    pushIdentityHeaders(identity, claims, token);
+    const proxy = await start('proxy', [upstreamUrl, certDir], true, {
+      BENCH_EXTRA_HEADERS: JSON.stringify(identity),
+    });
+    results.set('proxy-identity', await measure(proxy, token));
+  }
+  upstream.child.kill('SIGTERM');
+} finally {
+  await agent.close();
+  cleanup();
+}
+
+const names: Record<string, string> = {
+  proxy: 'plain undici proxy (HTTPS)',
+  'proxy-identity': 'plain proxy + the same identity headers',
+  repeated: 'Easy Auth, one repeated token',
+};
+process.stdout.write(
+  `node ${process.version}; ${pinned ? `servers on core ${measuredCore} under callgrind` : 'not pinned'}; ` +
+    `${CONNECTIONS} connections; ${warmup} requests warm-up, then ${requests} counted per server\n`,
+);
+for (const [key, per] of results) {
+  process.stdout.write(
+    `${names[key]!.padEnd(42)} ${(per / 1000).toFixed(1).padStart(8)} k instructions/request\n`,
+  );
+}
+/** Capacity ratio: a/b requests per instruction, i.e. b's instructions over a's. */
+const ratio = (a: string, b: string, label: string, target?: string) => {
+  const x = results.get(a);
+  const y = results.get(b);
+  if (x === undefined || y === undefined) return;
+  process.stdout.write(
+    `${label.padEnd(42)} ${((y / x) * 100).toFixed(1).padStart(7)} %${target ? `  (target ${target}, by time)` : ''}\n`,
+  );
+};
+ratio('repeated', 'proxy', 'repeated token / plain proxy', '≥ 90 %');
+ratio('repeated', 'proxy-identity', 'repeated / proxy + identity headers');
+ratio('proxy-identity', 'proxy', 'proxy + identity headers / plain proxy');

@@ -322,9 +322,10 @@ export interface ValidatorOptions {
 export class TokenValidator {
   /**
    * Verified tokens by the last 24 characters of their signature. A map lookup hashes its key, and every request
-   * brings a new token string: hashing the whole signature (342 characters for RS256) and finding the last dot
-   * cost ~1 µs per request. 24 base64url characters of a signature (≥ 132 random bits) tell tokens apart as well;
-   * either way a hit must be the very same token, compared in full, and only verified tokens are inserted.
+   * brings a new token string: finding the last dot and hashing the whole signature (342 characters for RS256)
+   * were ~2 µs of each new token's validation in profiles. 24 base64url characters of a signature (≥ 132 random
+   * bits) tell tokens apart as well; a hit must be the very same token, compared in full, and only verified
+   * tokens are inserted.
    */
   readonly #cache = new Map<string, CacheEntry>();
 

@@ -22,13 +22,13 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent } from 'undici';
 import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
 import { pushIdentityHeaders } from '../../src/easyauth/principal.ts';
 import { allowedCores } from '../lib/proc.ts';
+import { benchWorkspace } from '../lib/workspace.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -54,18 +54,7 @@ const measuredCore = pinned ? String(cores[0]) : undefined;
 const otherCores = pinned ? cores.slice(1).join(',') : undefined;
 if (pinned) spawnSync('taskset', ['-a', '-cp', otherCores!, String(process.pid)], { stdio: 'ignore' });
 
-const workDir = fs.mkdtempSync(
-  path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'lanyard-ea-instr-'),
-);
-const running = new Set<ChildProcess>();
-const cleanup = () => {
-  for (const child of running) child.kill('SIGKILL');
-  fs.rmSync(workDir, { recursive: true, force: true });
-};
-process.once('SIGINT', () => {
-  cleanup();
-  process.exit(130);
-});
+const { dir: workDir, running, cleanup } = benchWorkspace('lanyard-ea-instr-');
 
 interface Started {
   child: ChildProcess;

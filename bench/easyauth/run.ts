@@ -44,6 +44,7 @@ import { Agent, request } from 'undici';
 import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
 import { pushIdentityHeaders } from '../../src/easyauth/principal.ts';
 import { allowedCores, cpuSeconds } from '../lib/proc.ts';
+import { benchWorkspace } from '../lib/workspace.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -110,21 +111,7 @@ function childPids(pid: number | undefined): number[] {
   }
 }
 
-const workDir = fs.mkdtempSync(
-  path.join(
-    args['data-dir-root'] ?? (fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()),
-    'lanyard-ea-bench-',
-  ),
-);
-const running = new Set<ChildProcess>();
-const cleanup = () => {
-  for (const c of running) c.kill('SIGKILL');
-  fs.rmSync(workDir, { recursive: true, force: true });
-};
-process.once('SIGINT', () => {
-  cleanup();
-  process.exit(130);
-});
+const { dir: workDir, running, cleanup } = benchWorkspace('lanyard-ea-bench-', args['data-dir-root']);
 const phaseCount = only.size;
 const budgetMs = 90_000 + (rounds * phaseCount * (seconds + 3) + phaseCount * (warmup + 3)) * 1000;
 setTimeout(() => {

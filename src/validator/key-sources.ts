@@ -21,8 +21,6 @@ export interface TrustedKey {
 export interface KeySource {
   /** The key with this `kid`, refetching (bounded) when it is not known yet. */
   key(kid: string): Promise<TrustedKey | undefined>;
-  /** Whether `kid` is still trusted, from what is cached (for the verified-token cache). */
-  has(kid: string): boolean;
   /**
    * The key with this `kid`, answered without I/O: the key when the cached keys are fresh and hold it; undefined
    * when only `key()` can tell (the cache is due for a reload, or the kid is unknown). Lets a token be
@@ -139,10 +137,6 @@ export class LocalKeySource implements KeySource {
     return found;
   }
 
-  has(kid: string): boolean {
-    return this.#map.has(kid);
-  }
-
   keyNow(kid: string): TrustedKey | undefined {
     if (Date.now() - this.#loadedAt > this.#reloadMs) return undefined;
     return this.#map.get(kid);
@@ -250,10 +244,6 @@ export class DiscoveryKeySource implements KeySource {
       found = this.#map.get(kid);
     }
     return found;
-  }
-
-  has(kid: string): boolean {
-    return this.#map.has(kid);
   }
 
   keyNow(kid: string): TrustedKey | undefined {

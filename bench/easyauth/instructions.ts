@@ -25,10 +25,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent } from 'undici';
-import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
-import { pushIdentityHeaders } from '../../src/easyauth/principal.ts';
-import { allowedCores } from '../lib/proc.ts';
+import { pinLoadToOtherCores } from '../lib/proc.ts';
 import { benchWorkspace } from '../lib/workspace.ts';
+import { identityHeadersFor, writeProxyCertificate } from './fixtures.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,11 +47,8 @@ if (spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status !== 0) {
   process.exit(2);
 }
 
-const cores = allowedCores();
-const pinned = cores.length >= 2 && spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
-const measuredCore = pinned ? String(cores[0]) : undefined;
-const otherCores = pinned ? cores.slice(1).join(',') : undefined;
-if (pinned) spawnSync('taskset', ['-a', '-cp', otherCores!, String(process.pid)], { stdio: 'ignore' });
+const { measuredCore, otherCores } = pinLoadToOtherCores();
+const pinned = measuredCore !== undefined;
 
 const { dir: workDir, running, cleanup } = benchWorkspace('lanyard-ea-instr-');
 
@@ -106,12 +102,7 @@ function callgrind(pid: number, ...flags: string[]): void {
   if (r.status !== 0) throw new Error(`callgrind_control ${flags.join(' ')}: ${r.stderr || r.stdout}`);
 }
 
-const certDir = path.join(workDir, 'certs');
-fs.mkdirSync(certDir);
-const ca = await ensureLocalCa({ dataDir: path.join(workDir, 'ca') });
-const cert = await ca.issueServerCertificate(['localhost', '127.0.0.1']);
-fs.writeFileSync(path.join(certDir, 'key.pem'), cert.keyPem, { mode: 0o600 });
-fs.writeFileSync(path.join(certDir, 'chain.pem'), cert.chainPem);
+const certDir = await writeProxyCertificate(workDir);
 // Loopback only, to servers this script started; the fronts' certificates come from their own data folders' CAs.
 const agent = new Agent({ connections: CONNECTIONS, connect: { rejectUnauthorized: false } });
 
@@ -174,11 +165,8 @@ try {
     results.set('proxy', await measure(proxy, token));
   }
   if (only.has('proxy-identity')) {
-    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
-    const identity: string[] = [];
-    pushIdentityHeaders(identity, claims, token);
     const proxy = await start('proxy', [upstreamUrl, certDir], true, {
-      BENCH_EXTRA_HEADERS: JSON.stringify(identity),
+      BENCH_EXTRA_HEADERS: JSON.stringify(identityHeadersFor(token)),
     });
     results.set('proxy-identity', await measure(proxy, token));
   }

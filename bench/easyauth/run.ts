@@ -41,10 +41,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
-import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
-import { pushIdentityHeaders } from '../../src/easyauth/principal.ts';
-import { allowedCores, cpuSeconds } from '../lib/proc.ts';
+import { allowedCores, cpuSeconds, pinLoadToOtherCores } from '../lib/proc.ts';
 import { benchWorkspace } from '../lib/workspace.ts';
+import { identityHeadersFor, writeProxyCertificate } from './fixtures.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -84,11 +83,8 @@ if (generator === 'wrk' && !wrk)
 // ---------------------------------------------------------------------------------------------- cores, pinning
 
 const cores = allowedCores();
-const hasTaskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
-const pin = hasTaskset && cores.length >= 2;
-const measuredCore = pin ? String(cores[0]) : undefined;
-const otherCores = pin ? cores.slice(1).join(',') : undefined;
-if (pin) spawnSync('taskset', ['-a', '-cp', otherCores!, String(process.pid)], { stdio: 'ignore' });
+const { measuredCore, otherCores } = pinLoadToOtherCores();
+const pin = measuredCore !== undefined;
 /** Moves every thread of a running process onto `list` (threads it starts later inherit it). */
 const pinAll = (pid: number | undefined, list: string | undefined) => {
   if (pid !== undefined && list !== undefined)
@@ -469,12 +465,7 @@ let tokenBytes = 0;
 let machineExtra: Record<string, unknown> = {};
 try {
   // A certificate of the kind Easy Auth serves (P-256, from a local CA) for the plain proxy and nginx.
-  const certDir = path.join(workDir, 'certs');
-  fs.mkdirSync(certDir, { recursive: true });
-  const ca = await ensureLocalCa({ dataDir: path.join(workDir, 'ca') });
-  const cert = await ca.issueServerCertificate(['localhost', '127.0.0.1']);
-  fs.writeFileSync(path.join(certDir, 'key.pem'), cert.keyPem, { mode: 0o600 });
-  fs.writeFileSync(path.join(certDir, 'chain.pem'), cert.chainPem);
+  const certDir = await writeProxyCertificate(workDir);
 
   const upstream = await startNode<{ port: number }>('upstream', [], { cores: otherCores });
   servers.push(upstream);
@@ -544,9 +535,7 @@ try {
     // values): what is left between it and Easy Auth is the authentication itself.
     if (!front)
       throw new Error('--only proxy-identity needs repeated or fresh (the token comes from the front)');
-    const claims = JSON.parse(Buffer.from(repeatedToken.split('.')[1]!, 'base64url').toString('utf8'));
-    const identity: string[] = [];
-    pushIdentityHeaders(identity, claims, repeatedToken);
+    const identity = identityHeadersFor(repeatedToken);
     const withIdentity = await startNode<{ port: number }>('proxy', [upstreamUrl, certDir], {
       cores: measuredCore,
       profile: true,

@@ -37,3 +37,23 @@ export function cpuSeconds(pid: number | undefined): number {
     return Number.NaN;
   }
 }
+
+export interface CorePlan {
+  /** The core measured servers are pinned to (the first allowed), when pinning is possible. */
+  measuredCore: string | undefined;
+  /** The other allowed cores (upstreams, load generators), as a taskset list. */
+  otherCores: string | undefined;
+}
+
+/**
+ * Splits the allowed cores into the measured one and the rest, and moves every thread of this process (the
+ * load generator) onto the rest. Both undefined without taskset or with a single core: nothing is pinned.
+ */
+export function pinLoadToOtherCores(): CorePlan {
+  const cores = allowedCores();
+  const hasTaskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!hasTaskset || cores.length < 2) return { measuredCore: undefined, otherCores: undefined };
+  const otherCores = cores.slice(1).join(',');
+  spawnSync('taskset', ['-a', '-cp', otherCores, String(process.pid)], { stdio: 'ignore' });
+  return { measuredCore: String(cores[0]), otherCores };
+}

@@ -158,9 +158,9 @@ if (mode === 'upstream') {
 } else if (mode === 'easyauth') {
   const upstream = process.argv[3]!;
   const count = Number(process.argv[4] ?? '20000');
-  const { openRuntime } = await import('../../src/server/runtime.ts');
+  const { openRuntime } = await import('../../src/host/runtime.ts');
   const { startEasyAuth } = await import('../../src/easyauth/proxy.ts');
-  const { createLogger } = await import('../../src/server/logger.ts');
+  const { createLogger } = await import('../../src/http/logger.ts');
 
   const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_DATA_ROOT ?? os.tmpdir(), 'lanyard-ea-bench-'));
   const runtime = await openRuntime({ dataDir, env: {} });

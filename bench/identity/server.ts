@@ -60,8 +60,8 @@ if (mode === 'ceiling') {
     },
   });
   const { startIdentityListener } = await import('../../src/identity/listener.ts');
-  const { createLogger } = await import('../../src/server/logger.ts');
-  const { openRuntime } = await import('../../src/server/runtime.ts');
+  const { createLogger } = await import('../../src/http/logger.ts');
+  const { openRuntime } = await import('../../src/host/runtime.ts');
 
   const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_DATA_ROOT ?? os.tmpdir(), 'lanyard-mi-bench-'));
   const runtime = await openRuntime({ dataDir, env: {} });

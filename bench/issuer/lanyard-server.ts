@@ -8,9 +8,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLogger } from '../../src/server/logger.ts';
-import { startServer } from '../../src/server/main-listener.ts';
-import { openRuntime } from '../../src/server/runtime.ts';
+import { startServer } from '../../src/host/main-listener.ts';
+import { openRuntime } from '../../src/host/runtime.ts';
+import { createLogger } from '../../src/http/logger.ts';
 
 // BENCH_DATA_ROOT puts the data folder elsewhere (e.g. /dev/shm to take the disk's fsync out of the figure).
 const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_DATA_ROOT ?? os.tmpdir(), 'lanyard-bench-'));

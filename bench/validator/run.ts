@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { parseEasyAuthConfig } from '../../src/easyauth/config.ts';
 import { buildEasyAuthPolicy } from '../../src/easyauth/policy.ts';
 import { pushIdentityHeaders } from '../../src/easyauth/principal.ts';
-import { openRuntime } from '../../src/server/runtime.ts';
+import { openRuntime } from '../../src/host/runtime.ts';
 import { TokenValidator } from '../../src/validator/validator.ts';
 
 const { values: args } = parseArgs({

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { LanyardError } from '../errors/lanyard-error.ts';
-import { openRuntime, type Runtime } from '../server/runtime.ts';
+import { openRuntime, type Runtime } from '../host/runtime.ts';
 import { type OutputFormat, printError } from './output.ts';
 
 export interface GlobalOptions {

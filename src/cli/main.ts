@@ -3,6 +3,7 @@
  * `lanyard`: nouns and verbs in the style of `az`. Commands are thin: parse, call a plane, print.
  */
 import { Command, Option } from 'commander';
+import { VERSION } from '../host/version.ts';
 import { registerCaCommands } from './commands/ca.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDirectoryCommands } from './commands/directory.ts';
@@ -13,7 +14,6 @@ import { registerManifestCommands } from './commands/manifest.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerUpCommand } from './commands/up.ts';
 import { registerWorkloadCommands } from './commands/workload.ts';
-import { VERSION } from './version.ts';
 
 const program = new Command('lanyard')
   .description("Azure's managed-identity model, anywhere.")

@@ -108,7 +108,4 @@ export function printError(err: unknown, format: OutputFormat): void {
   }
 }
 
-/** Quotes a word for a POSIX shell when it needs it (paths and values printed inside copy-and-paste lines). */
-export function shellQuote(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
-}
+export { shellQuote } from '../host/shell-quote.ts';

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { writeFileAtomic } from '../crypto/atomic-file.ts';
 import { isLanyardError, LanyardError } from '../errors/lanyard-error.ts';
-import type { Runtime } from '../server/runtime.ts';
+import type { Runtime } from '../host/runtime.ts';
 import { type ExampleApp, portOf, startExampleApp } from './apps.ts';
 import { autoTrigger } from './auto-trigger.ts';
 import { runSeed000 } from './seed-000.ts';
@@ -65,7 +65,7 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
   cleanups.push(async () => destination.end());
 
   try {
-    const { createLogger } = await import('../server/logger.ts');
+    const { createLogger } = await import('../http/logger.ts');
     const logger = createLogger({ destination });
     runtime.audit.attach(logger);
     out(
@@ -92,7 +92,7 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     };
 
     // ---- what `lanyard up` serves ----
-    const { readServerInfo, serverInfoPath } = await import('../cli/commands/workload.ts');
+    const { readServerInfo, serverInfoPath } = await import('../host/server-info.ts');
     const other = readServerInfo(runtime.dataDir);
     const otherAlive = other !== undefined && other.pid !== process.pid && isAlive(other.pid);
     const inUse = (port: number, what: string, flag: string) => (err: unknown) => {
@@ -102,8 +102,8 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
         details: { port, flag },
       });
     };
-    const { resolveAdminToken } = await import('../server/admin-token.ts');
-    const { startServer } = await import('../server/main-listener.ts');
+    const { resolveAdminToken } = await import('../host/admin-token.ts');
+    const { startServer } = await import('../host/main-listener.ts');
     const admin = resolveAdminToken({ dataDir: runtime.dataDir });
     const server = await startServer(runtime, { port: o.port, adminToken: admin.token, logger }).catch(
       inUse(o.port, 'HTTPS: issuer and admin API', '--port'),

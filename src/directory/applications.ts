@@ -16,7 +16,7 @@ import {
   type UpdateAppInput,
   updateAppInput,
 } from './inputs.ts';
-import { requireTenantRow } from './tenants.ts';
+import { requireTenantRow } from './tenant-rows.ts';
 import { type Application, type AppRole, DEFAULT_APP_ROLE_ID, type MemberType } from './types.ts';
 
 async function toApplication(db: Tx, row: ApplicationRow): Promise<Application> {

@@ -10,7 +10,7 @@ import { requireAppRow } from './applications.ts';
 import { bumpVersion, isGuid, newId, notFound, type OpContext, type Tx } from './context.ts';
 import { findResourceRow, findUserIdentityRow } from './identities.ts';
 import { parseInput, type RoleAssignmentInput, roleAssignmentInput } from './inputs.ts';
-import { requireTenantRow } from './tenants.ts';
+import { requireTenantRow } from './tenant-rows.ts';
 import {
   type AppRoleAssignment,
   DEFAULT_APP_ROLE_ID,

@@ -19,7 +19,7 @@ import {
   federatedCredentialInput,
   parseInput,
 } from './inputs.ts';
-import { requireTenantRow } from './tenants.ts';
+import { requireTenantRow } from './tenant-rows.ts';
 import type {
   CertificateCredential,
   ClientSecretInfo,

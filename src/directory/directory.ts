@@ -31,6 +31,7 @@ import type {
   UpdateTenantInput,
 } from './inputs.ts';
 import * as lookups from './lookups.ts';
+import { findTenantRow } from './tenant-rows.ts';
 import * as tenants from './tenants.ts';
 
 export class Directory {
@@ -83,7 +84,7 @@ export class Directory {
   listTenants = () => tenants.listTenants(this.#reader);
   getTenant = (ref: string) => tenants.getTenant(this.#reader, ref);
   findTenant = async (ref: string) => {
-    const row = await tenants.findTenantRow(this.#reader, ref);
+    const row = await findTenantRow(this.#reader, ref);
     return row ? tenants.getTenant(this.#reader, row.id) : undefined;
   };
   createTenant = (input: CreateTenantInput) => this.#write((c) => tenants.createTenant(c, input));

@@ -17,7 +17,7 @@ import {
   type UpdateResourceInput,
   updateResourceInput,
 } from './inputs.ts';
-import { requireTenantRow } from './tenants.ts';
+import { requireTenantRow } from './tenant-rows.ts';
 import type { ManagedIdentity, Resource, ResourceKind } from './types.ts';
 
 const PROVIDER_BY_KIND: Record<ResourceKind, string> = {

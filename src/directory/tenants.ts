@@ -6,7 +6,7 @@
 import { LanyardError } from '../errors/lanyard-error.ts';
 import type { TenantRow } from '../store/schema.ts';
 import { insertApplication } from './applications.ts';
-import { bumpVersion, isGuid, newId, notFound, type OpContext, type Tx } from './context.ts';
+import { bumpVersion, newId, type OpContext, type Tx } from './context.ts';
 import { FIRST_PARTY_APPS } from './first-party.ts';
 import {
   type CreateTenantInput,
@@ -15,6 +15,7 @@ import {
   type UpdateTenantInput,
   updateTenantInput,
 } from './inputs.ts';
+import { requireTenantRow } from './tenant-rows.ts';
 import type { Tenant } from './types.ts';
 
 async function toTenant(db: Tx, row: TenantRow): Promise<Tenant> {
@@ -35,37 +36,6 @@ async function toTenant(db: Tx, row: TenantRow): Promise<Tenant> {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
-}
-
-/** Finds a tenant by id, name or any of its domain names (case-insensitive). */
-export async function findTenantRow(db: Tx, ref: string): Promise<TenantRow | undefined> {
-  if (isGuid(ref)) {
-    const byId = await db
-      .selectFrom('tenants')
-      .selectAll()
-      .where('id', '=', ref.toLowerCase())
-      .executeTakeFirst();
-    if (byId) return byId;
-  }
-  const byName = await db.selectFrom('tenants').selectAll().where('name', '=', ref).executeTakeFirst();
-  if (byName) return byName;
-  return db
-    .selectFrom('tenants')
-    .innerJoin('tenant_domains', 'tenant_domains.tenant_id', 'tenants.id')
-    .selectAll('tenants')
-    .where('tenant_domains.domain', '=', ref.toLowerCase())
-    .executeTakeFirst();
-}
-
-export async function requireTenantRow(db: Tx, ref: string): Promise<TenantRow> {
-  const row = await findTenantRow(db, ref);
-  if (!row)
-    throw notFound(
-      'Tenant',
-      ref,
-      'List tenants with `lanyard tenant list`, or create one with `lanyard tenant create`.',
-    );
-  return row;
 }
 
 export async function getTenant(db: Tx, ref: string): Promise<Tenant> {

@@ -7,9 +7,9 @@
  */
 import type { Tenant } from '../directory/types.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
-import type { Runtime } from '../server/runtime.ts';
 import { parseStrictObject } from '../validator/strict-json.ts';
 import { TokenValidator } from '../validator/validator.ts';
+import type { EasyAuthDeps } from './deps.ts';
 import { buildEasyAuthPolicy } from './policy.ts';
 import { refusalFromFailure } from './refusal.ts';
 import { listEasyAuthConfigs, type StoredEasyAuth } from './store.ts';
@@ -109,7 +109,7 @@ export interface ExplainOptions {
 }
 
 export async function explainToken(
-  runtime: Runtime,
+  runtime: EasyAuthDeps,
   rawToken: string,
   options: ExplainOptions = {},
 ): Promise<Explanation> {

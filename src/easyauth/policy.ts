@@ -13,10 +13,10 @@
  */
 import { caPathFor } from '../crypto/local-ca.ts';
 import { isLanyardError } from '../errors/lanyard-error.ts';
-import type { Runtime } from '../server/runtime.ts';
 import { DiscoveryKeySource, type KeySource, LocalKeySource } from '../validator/key-sources.ts';
 import type { ValidationPolicy } from '../validator/validator.ts';
 import { type EasyAuthConfig, isGuid } from './config.ts';
+import type { EasyAuthDeps } from './deps.ts';
 
 const ENTRA_HOSTS = new Set(['sts.windows.net', 'login.microsoftonline.com', 'login.windows.net']);
 const MULTI_TENANT = new Set(['common', 'organizations']);
@@ -57,7 +57,7 @@ function allowedApplications(a: readonly string[], b: readonly string[]): string
 }
 
 export async function buildEasyAuthPolicy(
-  runtime: Runtime,
+  runtime: EasyAuthDeps,
   resourceTenantId: string,
   config: EasyAuthConfig,
 ): Promise<EasyAuthPolicy> {

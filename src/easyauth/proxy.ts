@@ -26,8 +26,7 @@ import type { Duplex } from 'node:stream';
 import type { AuditEvent } from '../audit/audit-log.ts';
 import { ensureLocalCa } from '../crypto/local-ca.ts';
 import { isLanyardError, LanyardError } from '../errors/lanyard-error.ts';
-import type { Logger } from '../server/logger.ts';
-import type { Runtime } from '../server/runtime.ts';
+import type { Logger } from '../http/logger.ts';
 import {
   type Claims,
   TokenValidator,
@@ -35,6 +34,7 @@ import {
   type ValidationResult,
 } from '../validator/validator.ts';
 import { type EasyAuthConfig, type EasyAuthConfigInput, frontUrl, parseEasyAuthConfig } from './config.ts';
+import type { EasyAuthDeps } from './deps.ts';
 import {
   forward,
   forwardUpgrade,
@@ -105,7 +105,7 @@ function then<T, U>(value: T | Promise<T>, f: (v: T) => U | Promise<U>): U | Pro
   return value instanceof Promise ? value.then(f) : f(value);
 }
 
-async function findResource(runtime: Runtime, name: string, tenant: string | undefined) {
+async function findResource(runtime: EasyAuthDeps, name: string, tenant: string | undefined) {
   if (tenant !== undefined) return runtime.directory.getResource(tenant, name);
   const found = [];
   for (const t of await runtime.directory.listTenants()) {
@@ -136,7 +136,7 @@ function requestRefusal(reason: string, message: string, status: 400 | 401 = 400
 
 /** Starts the Easy Auth front of `resourceName` with `config` (validated here; defaults filled in). */
 export async function startEasyAuth(
-  runtime: Runtime,
+  runtime: EasyAuthDeps,
   resourceName: string,
   input: EasyAuthConfigInput | EasyAuthConfig,
   options: StartEasyAuthOptions = {},
@@ -610,7 +610,7 @@ export async function startEasyAuth(
 
 /** Starts the front of every stored Easy Auth config (what `lanyard up` serves); all or none. */
 export async function startEasyAuthFronts(
-  runtime: Runtime,
+  runtime: EasyAuthDeps,
   options: Pick<StartEasyAuthOptions, 'logger'> = {},
 ): Promise<EasyAuthFront[]> {
   const fronts: EasyAuthFront[] = [];

@@ -10,7 +10,7 @@ import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
-import type { Logger } from '../server/logger.ts';
+import type { Logger } from '../http/logger.ts';
 import { createIdentityHandler } from './endpoint.ts';
 import type { ManagedIdentityService } from './mi-service.ts';
 

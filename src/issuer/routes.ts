@@ -9,8 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Tenant } from '../directory/types.ts';
-import { type RequestContext, sendJson } from '../server/http.ts';
-import type { RouteGroup } from '../server/route-group.ts';
+import { type RequestContext, sendJson } from '../http/http.ts';
+import type { RouteGroup } from '../http/route-group.ts';
 import { AadstsError } from './aadsts.ts';
 import type { IssuerNames } from './claims.ts';
 import { discoveryDocument } from './discovery.ts';

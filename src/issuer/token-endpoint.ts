@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Tenant } from '../directory/types.ts';
 import { isLanyardError } from '../errors/lanyard-error.ts';
-import { readBoundedBody } from '../server/http.ts';
+import { readBoundedBody } from '../http/http.ts';
 import { AadstsError } from './aadsts.ts';
 import { authenticateClient, type ClientCredentials } from './client-auth.ts';
 import type { FederationVerifier } from './federation.ts';

@@ -8,10 +8,10 @@
 import fs from 'node:fs';
 import { createLocalJWKSet, type JWTPayload, type JWTVerifyResult, jwtVerify } from 'jose';
 import { Agent, fetch } from 'undici';
+import { type RunningServer, startServer } from '../../src/host/main-listener.ts';
+import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
+import { createLogger } from '../../src/http/logger.ts';
 import type { IssuerNames } from '../../src/issuer/claims.ts';
-import { createLogger } from '../../src/server/logger.ts';
-import { type RunningServer, startServer } from '../../src/server/main-listener.ts';
-import { openRuntime, type Runtime } from '../../src/server/runtime.ts';
 import { tempDir } from '../helpers/stores.ts';
 
 export const ADMIN_TOKEN = `compat_${'c'.repeat(40)}`;

@@ -13,7 +13,7 @@ import type net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent } from 'undici';
-import { openRuntime } from '../../src/server/runtime.ts';
+import { openRuntime } from '../../src/host/runtime.ts';
 import { openCli } from '../cli/lanyard.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

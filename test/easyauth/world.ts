@@ -17,7 +17,7 @@ import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
 import type { Application, Tenant } from '../../src/directory/types.ts';
 import type { EasyAuthConfigInput } from '../../src/easyauth/config.ts';
 import { type EasyAuthFront, startEasyAuth } from '../../src/easyauth/proxy.ts';
-import { openRuntime, type Runtime } from '../../src/server/runtime.ts';
+import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
 import type { StoreDialect } from '../../src/store/open-store.ts';
 import { tempDir, testLocation } from '../helpers/stores.ts';
 

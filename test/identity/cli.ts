@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { openRuntime, type Runtime } from '../../src/server/runtime.ts';
+import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
 import { tempDir } from '../helpers/stores.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -11,10 +11,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { createLocalJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import type { StoredAuditEvent } from '../../src/audit/audit-log.ts';
+import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
+import { createLogger } from '../../src/http/logger.ts';
 import { type IdentityListener, startIdentityListener } from '../../src/identity/listener.ts';
 import type { IssuedWorkload } from '../../src/identity/workloads.ts';
-import { createLogger } from '../../src/server/logger.ts';
-import { openRuntime, type Runtime } from '../../src/server/runtime.ts';
 import type { StoreDialect } from '../../src/store/open-store.ts';
 import { tempDir, testLocation } from '../helpers/stores.ts';
 

@@ -19,7 +19,7 @@ import {
 } from '../../src/crypto/local-ca.ts';
 import { JWT_BEARER } from '../../src/issuer/client-auth.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { startTestServer, type TestServer } from '../server/harness.ts';
+import { startTestServer, type TestServer } from '../host/harness.ts';
 import {
   expectIssued,
   expectRefusal,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { startTestServer, type TestServer } from '../server/harness.ts';
+import { startTestServer, type TestServer } from '../host/harness.ts';
 import { rawRequest, TENANT_DOMAIN } from './helpers.ts';
 
 const URL_FIELDS = [

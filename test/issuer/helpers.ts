@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import { createLocalJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 import type { StoredAuditEvent } from '../../src/audit/audit-log.ts';
-import type { Runtime } from '../../src/server/runtime.ts';
-import type { Reply, TestServer } from '../server/harness.ts';
+import type { Runtime } from '../../src/host/runtime.ts';
+import type { Reply, TestServer } from '../host/harness.ts';
 
 export const TENANT_DOMAIN = 'contoso.onmicrosoft.com';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { startTestServer, type TestServer } from '../server/harness.ts';
+import { startTestServer, type TestServer } from '../host/harness.ts';
 import { postForm, type Seed, seedDirectory } from './helpers.ts';
 
 async function getToken(t: TestServer, s: Seed): Promise<{ token: string; kid: string }> {

@@ -13,7 +13,7 @@ import { decodeJwt } from 'jose';
 import { sql } from 'kysely';
 import { TOKEN_BODY_LIMIT } from '../../src/issuer/token-endpoint.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
-import { startTestServer, type TestServer } from '../server/harness.ts';
+import { startTestServer, type TestServer } from '../host/harness.ts';
 import {
   expectIssued,
   expectRefusal,

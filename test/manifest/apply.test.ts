@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { type Document, isMap, parseDocument, type YAMLSeq } from 'yaml';
 import type { Directory } from '../../src/directory/directory.ts';
 import type { LanyardError } from '../../src/errors/lanyard-error.ts';
+import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
 import {
   applyManifest,
   formatPlan,
@@ -18,7 +19,6 @@ import {
   parseManifest,
   planManifest,
 } from '../../src/manifest/index.ts';
-import { openRuntime, type Runtime } from '../../src/server/runtime.ts';
 import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
 
 const SEED_TEXT = fs.readFileSync(

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ensureLocalCa, type LocalCa } from '../../src/crypto/local-ca.ts';
-import { openRuntime, type Runtime } from '../../src/server/runtime.ts';
+import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
 import { DiscoveryKeySource, importJwks, LocalKeySource } from '../../src/validator/key-sources.ts';
 import { attackerEc, attackerRsa } from '../adversarial/forge.ts';
 import { startOidcIssuer, startSinkhole, type TestIssuer } from '../adversarial/oidc-issuer.ts';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
-import { openRuntime, type Runtime } from '../../src/server/runtime.ts';
+import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
 import { DiscoveryKeySource, LocalKeySource } from '../../src/validator/key-sources.ts';
 import {
   type FailureReason,

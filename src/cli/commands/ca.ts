@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { createEnvelope } from '../../crypto/envelope.ts';
 import type { LocalCa } from '../../crypto/local-ca.ts';
 import { loadMasterKey } from '../../crypto/master-key.ts';
-import { resolveDataDir } from '../../server/runtime.ts';
+import { resolveDataDir } from '../../host/runtime.ts';
 import { type GlobalOptions, globalOptions } from '../context.ts';
 import { printError, printRecord } from '../output.ts';
 

@@ -5,10 +5,10 @@
  */
 import type { Command } from 'commander';
 import { LanyardError } from '../../errors/lanyard-error.ts';
+import { DEFAULT_PORT } from '../../host/listener-defaults.ts';
+import { VERSION } from '../../host/version.ts';
 import { DEFAULT_IDENTITY_PORT } from '../../identity/listener.ts';
-import { DEFAULT_PORT } from '../../server/listener-defaults.ts';
 import { globalOptions, withRuntime } from '../context.ts';
-import { VERSION } from '../version.ts';
 
 interface DemoCliOptions {
   port: string;

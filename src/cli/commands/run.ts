@@ -14,8 +14,8 @@ import { parseEnv } from 'node:util';
 import type { Command } from 'commander';
 import { ensureLocalCa } from '../../crypto/local-ca.ts';
 import { LanyardError } from '../../errors/lanyard-error.ts';
+import { openRuntime } from '../../host/runtime.ts';
 import { startIdentityListener } from '../../identity/listener.ts';
-import { openRuntime } from '../../server/runtime.ts';
 import { globalOptions, resolveTenant } from '../context.ts';
 import { printError } from '../output.ts';
 

@@ -10,13 +10,13 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../crypto/atomic-file.ts';
 import { LanyardError } from '../../errors/lanyard-error.ts';
+import { resolveAdminToken } from '../../host/admin-token.ts';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../../host/listener-defaults.ts';
+import { type ServerInfo, serverInfoPath } from '../../host/server-info.ts';
+import { VERSION } from '../../host/version.ts';
 import { DEFAULT_IDENTITY_PORT } from '../../identity/listener.ts';
-import { resolveAdminToken } from '../../server/admin-token.ts';
-import { DEFAULT_HOST, DEFAULT_PORT } from '../../server/listener-defaults.ts';
 import { withRuntime } from '../context.ts';
 import { shellQuote } from '../output.ts';
-import { VERSION } from '../version.ts';
-import { type ServerInfo, serverInfoPath } from './workload.ts';
 
 interface UpOptions {
   file?: string;
@@ -50,8 +50,8 @@ export function registerUpCommand(program: Command): void {
           });
         }
         // The server and manifest code load only for this command, keeping every other command's start fast.
-        const { createLogger } = await import('../../server/logger.ts');
-        const { startServer } = await import('../../server/main-listener.ts');
+        const { createLogger } = await import('../../http/logger.ts');
+        const { startServer } = await import('../../host/main-listener.ts');
         const logger = createLogger();
         // Every audit event is stored and also logged as one JSON line.
         runtime.audit.attach(logger);

@@ -4,11 +4,10 @@
  * `issue` prints the variables to give them, pointing at the managed-identity endpoint of `lanyard up`.
  * `lanyard token --as <resource> --resource <id>` prints a token as `az account get-access-token` does.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { caPathFor } from '../../crypto/local-ca.ts';
 import { LanyardError } from '../../errors/lanyard-error.ts';
+import { readServerInfo } from '../../host/server-info.ts';
 import { DEFAULT_IDENTITY_PORT } from '../../identity/listener.ts';
 import type { IdentitySelector } from '../../identity/mi-service.ts';
 import type { Workload } from '../../identity/workloads.ts';
@@ -16,24 +15,6 @@ import { withTenant } from '../context.ts';
 import { type Column, print, printDone, shellQuote } from '../output.ts';
 
 /** What `lanyard up` records about itself, so other commands can point at its endpoints. */
-export interface ServerInfo {
-  url: string;
-  identityEndpoint: string;
-  pid: number;
-}
-
-export function serverInfoPath(dataDir: string): string {
-  return path.join(dataDir, 'server.json');
-}
-
-export function readServerInfo(dataDir: string): ServerInfo | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(serverInfoPath(dataDir), 'utf8')) as ServerInfo;
-  } catch {
-    return undefined;
-  }
-}
-
 /** `8h`, `30d`, `90m`, `3600s` or a number of seconds. */
 export function parseDuration(text: string): number {
   const m = /^(\d+)\s*([smhd]?)$/.exec(text.trim());

@@ -1,5 +1,5 @@
 /**
- * @module server/listener-defaults
+ * @module host/listener-defaults
  * Where the main listener binds unless told otherwise. Apart from main-listener.ts so that the CLI can show
  * the defaults in `--help` without loading the TLS and certificate code.
  */

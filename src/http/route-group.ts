@@ -1,5 +1,5 @@
 /**
- * @module server/route-group
+ * @module http/route-group
  * The main listener serves several planes (health, admin API; later the issuer and the managed-identity
  * endpoints) on one port. Each plane is a RouteGroup; the request handler asks the groups in order which one
  * the path belongs to and hands the request to it. Adding a plane is one more entry in the list. Shared here,

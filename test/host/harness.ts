@@ -8,11 +8,11 @@
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
+import { type RunningServer, startServer } from '../../src/host/main-listener.ts';
+import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
+import { createLogger } from '../../src/http/logger.ts';
 import type { IssuerNames } from '../../src/issuer/claims.ts';
 import type { SigningKeyPolicy } from '../../src/issuer/signing-keys.ts';
-import { createLogger } from '../../src/server/logger.ts';
-import { type RunningServer, startServer } from '../../src/server/main-listener.ts';
-import { openRuntime, type Runtime } from '../../src/server/runtime.ts';
 import type { StoreDialect } from '../../src/store/open-store.ts';
 import { tempDir, testLocation } from '../helpers/stores.ts';
 

@@ -1,4 +1,4 @@
-/** @module cli/version — the package version, read once from package.json. */
+/** @module host/version — the package version, read once from package.json. */
 import { readFileSync } from 'node:fs';
 
 export const VERSION: string = (

@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { isLanyardError } from '../../src/errors/lanyard-error.ts';
-import { adminRouter } from '../../src/server/admin-api.ts';
-import { parseTarget } from '../../src/server/http.ts';
-import { Router } from '../../src/server/router.ts';
+import { adminRouter } from '../../src/host/admin-api.ts';
+import { parseTarget } from '../../src/http/http.ts';
+import { Router } from '../../src/http/router.ts';
 
 describe('parseTarget', () => {
   it('decodes each segment exactly once and keeps an encoded identifier URI as one segment', () => {

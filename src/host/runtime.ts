@@ -1,5 +1,5 @@
 /**
- * @module server/runtime
+ * @module host/runtime
  * The composition root: the one place that opens the data folder, the master key, the store and builds the
  * planes on them. The CLI and the server both start here; nothing else constructs these.
  */

@@ -1,5 +1,5 @@
 /**
- * @module server/router
+ * @module http/router
  * A tiny router: a route is a method and a pattern of literal segments and `:params`, matched against the
  * already-decoded path segments from `parseTarget`, so a parameter may hold an encoded identifier URI and is
  * decoded exactly once. A path that matches some route but not the method yields the methods it does allow,

@@ -1,5 +1,5 @@
 /**
- * @module server/http
+ * @module http/http
  * The small HTTP toolkit every JSON route group shares: the request path split into canonical segments,
  * bounded JSON body reading, JSON responses with safe headers, and the mapping from errors to responses.
  * No framework: the planes need only this much, and every byte of request parsing stays in view.

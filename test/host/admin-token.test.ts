@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isLanyardError } from '../../src/errors/lanyard-error.ts';
-import { adminTokenPath, bearerMatches, resolveAdminToken } from '../../src/server/admin-token.ts';
+import { adminTokenPath, bearerMatches, resolveAdminToken } from '../../src/host/admin-token.ts';
 import { tempDir } from '../helpers/stores.ts';
 
 describe('admin token', () => {

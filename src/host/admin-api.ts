@@ -1,19 +1,20 @@
 /**
- * @module server/admin-api
+ * @module host/admin-api
  * The admin API: JSON REST over every Directory operation, under `/admin/`, for the console, scripts and
  * tests. Each route is a thin mapping (path params and body in, Directory call, status out); validation and
  * every refusal live in the directory, so the API, the CLI and the manifest behave alike. Every route needs
  * the admin token, checked before routing so that unauthenticated callers learn nothing about which routes
  * exist. The route table below is the reference for docs/admin-api.md.
  */
-import { VERSION } from '../cli/version.ts';
+
 import type { Directory } from '../directory/directory.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
+import { ADMIN_BODY_LIMIT, type RequestContext, readJsonBody, sendJson } from '../http/http.ts';
+import type { RouteGroup } from '../http/route-group.ts';
+import { type Params, Router } from '../http/router.ts';
 import { bearerMatches } from './admin-token.ts';
-import { ADMIN_BODY_LIMIT, type RequestContext, readJsonBody, sendJson } from './http.ts';
-import type { RouteGroup } from './route-group.ts';
-import { type Params, Router } from './router.ts';
 import type { Runtime } from './runtime.ts';
+import { VERSION } from './version.ts';
 
 interface AdminCall {
   params: Params;

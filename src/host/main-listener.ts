@@ -1,5 +1,5 @@
 /**
- * @module server/main-listener
+ * @module host/main-listener
  * The main HTTPS listener (default https://localhost:8443): health and the admin API today; the issuer and the
  * managed-identity endpoints join as more route groups on the same port. Its certificate comes from the local
  * CA in the data folder, for localhost, 127.0.0.1 and ::1, and any `<name>.localhost` gets a certificate of its
@@ -15,12 +15,12 @@ import https from 'node:https';
 import net from 'node:net';
 import { ensureLocalCa } from '../crypto/local-ca.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
+import type { Logger } from '../http/logger.ts';
+import { createRequestHandler, type RouteGroup } from '../http/route-group.ts';
 import { issuerRoutes } from '../issuer/routes.ts';
 import { adminRoutes } from './admin-api.ts';
 import { healthRoutes } from './health.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from './listener-defaults.ts';
-import type { Logger } from './logger.ts';
-import { createRequestHandler, type RouteGroup } from './route-group.ts';
 import type { Runtime } from './runtime.ts';
 
 const KEY_MAINTENANCE_MS = 3_600_000;

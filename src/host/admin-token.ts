@@ -1,5 +1,5 @@
 /**
- * @module server/admin-token
+ * @module host/admin-token
  * The admin API's bearer token. Every process on the machine can reach a loopback port, so the admin API
  * needs a credential of its own (security.md §3.7). `LANYARD_ADMIN_TOKEN` wins; otherwise the token lives in
  * `<dataDir>/admin.token` (0600), made on first start as `lya_` + 32 random bytes, base64url: the prefix makes

@@ -1,11 +1,11 @@
 /**
- * @module server/health
+ * @module host/health
  * `GET /healthz`, without authentication: what a load balancer, a test or `lanyard up`'s callers poll to know
  * the listener is up. It says nothing about the directory, so it leaks nothing.
  */
 import { LanyardError } from '../errors/lanyard-error.ts';
-import { sendJson } from './http.ts';
-import type { RouteGroup } from './route-group.ts';
+import { sendJson } from '../http/http.ts';
+import type { RouteGroup } from '../http/route-group.ts';
 
 export function healthRoutes(): RouteGroup {
   return {

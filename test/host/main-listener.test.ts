@@ -10,9 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
 import { Agent, request } from 'undici';
 import { isLanyardError } from '../../src/errors/lanyard-error.ts';
-import { createLogger } from '../../src/server/logger.ts';
-import { startServer } from '../../src/server/main-listener.ts';
-import { openRuntime, type Runtime } from '../../src/server/runtime.ts';
+import { startServer } from '../../src/host/main-listener.ts';
+import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
+import { createLogger } from '../../src/http/logger.ts';
 import { tempDir } from '../helpers/stores.ts';
 import { ADMIN_TOKEN } from './harness.ts';
 

@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   // CLI / server
   ERR_USAGE: { status: 400, summary: 'The command line is not valid.' },
   ERR_LISTEN: { status: 500, summary: 'A listener could not be opened.' },
+  ERR_OVERLOADED: { status: 503, summary: 'The listener has as many open connections as it serves at once.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

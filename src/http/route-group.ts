@@ -3,12 +3,13 @@
  * The main listener serves several planes (health, admin API; later the issuer and the managed-identity
  * endpoints) on one port. Each plane is a RouteGroup; the request handler asks the groups in order which one
  * the path belongs to and hands the request to it. Adding a plane is one more entry in the list. Shared here,
- * once for all groups: target parsing, default safety headers, error responses, and the one-line request log.
+ * once for all groups: target parsing, default safety headers and error responses; the listener writes the
+ * request log line, with the group that answered.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import { parseTarget, type RequestContext, sendError } from './http.ts';
+import { logField } from './listener.ts';
 import type { Logger } from './logger.ts';
 
 export interface RouteGroup {
@@ -24,24 +25,7 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 
 export function createRequestHandler(groups: readonly RouteGroup[], logger: Logger): RequestHandler {
   return (req, res) => {
-    const started = performance.now();
     const method = req.method ?? 'GET';
-    // The query string may carry secrets (a token, a client secret): the log shows the path only.
-    const logPath = (req.url ?? '').split('?', 1)[0]!;
-    let groupName = '-';
-    res.once('close', () => {
-      logger.info(
-        {
-          method,
-          path: logPath,
-          status: res.statusCode,
-          ms: Math.round((performance.now() - started) * 10) / 10,
-          group: groupName,
-          ...(res.writableFinished ? {} : { aborted: true }),
-        },
-        'request',
-      );
-    });
     // Defaults for every response; a group that serves something else (HTML, static files) may override.
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'no-store');
@@ -57,7 +41,7 @@ export function createRequestHandler(groups: readonly RouteGroup[], logger: Logg
             hint: 'The admin API is under /admin/ (see docs/admin-api.md); health is at /healthz.',
           });
         }
-        groupName = group.name;
+        logField(res, 'group', group.name);
         await group.handle(ctx);
       } catch (err) {
         sendError({ req, res, logger }, err);

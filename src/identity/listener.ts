@@ -5,11 +5,9 @@
  * neither loopback nor link-local). `lanyard up` runs one on a fixed port; `lanyard run` runs its own on a
  * free port for the program it starts.
  */
-import http from 'node:http';
-import type net from 'node:net';
-import { performance } from 'node:perf_hooks';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
+import { type ListenerLimits, logQuietly, startListener } from '../http/listener.ts';
 import type { Logger } from '../http/logger.ts';
 import { createIdentityHandler } from './endpoint.ts';
 import type { ManagedIdentityService } from './mi-service.ts';
@@ -25,6 +23,8 @@ export interface IdentityListenerOptions {
   /** 0 picks a free port. */
   port?: number | undefined;
   rateLimit?: number | undefined;
+  /** Overrides of the listener limits (tests shorten them). */
+  limits?: Partial<ListenerLimits> | undefined;
 }
 
 export interface IdentityListener {
@@ -49,65 +49,38 @@ export async function startIdentityListener(o: IdentityListenerOptions): Promise
     );
   }
   const handler = createIdentityHandler({ service: o.service, audit: o.audit, rateLimit: o.rateLimit });
-  const server = http.createServer(
-    { maxHeaderSize: 16 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 },
-    (req, res) => {
-      const logger = o.logger;
-      const started = logger ? performance.now() : 0;
-      const fromCache = handler(req, res);
-      if (!logger) return;
+  const listener = await startListener({
+    name: 'managed-identity',
+    host,
+    port: o.port ?? DEFAULT_IDENTITY_PORT,
+    localhost: 'ipv4',
+    limits: o.limits,
+    handler: (req, res) => {
       // A token served from the cache repeats what the log (and the audit trail) already said when it was
-      // minted: those lines are debug, the rest info. One synchronous log write costs more than the answer.
-      const level = fromCache ? 'debug' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
-      // Never the query (resource and ids are harmless, but keep one rule) nor a secret carried in the path.
-      const path = (req.url ?? '').split('?', 1)[0]!.replace(/\/w\/[0-9a-fA-F]+/, '/w/***');
-      const method = req.method;
-      res.once('close', () =>
-        logger[level](
-          {
-            method,
-            path,
-            status: res.statusCode,
-            ms: Math.round((performance.now() - started) * 10) / 10,
-            group: 'identity',
-            ...(fromCache ? { cached: true } : {}),
-          },
-          'request',
-        ),
-      );
+      // minted: that line is debug, the rest info.
+      if (handler(req, res)) logQuietly(res);
     },
-  );
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new LanyardError(
-          'ERR_LISTEN',
-          err.code === 'EADDRINUSE'
-            ? `port ${o.port} is in use; pass --identity-port`
-            : `Cannot listen on ${host}:${o.port}: ${err.message}`,
-          {
-            cause: err,
+    ...(o.logger
+      ? {
+          requestLog: {
+            logger: o.logger,
+            level: 'info' as const,
+            fields: { group: 'identity' },
+            // Never the query (one rule everywhere) nor the workload secret carried in an IMDS-style path.
+            path: (url: string) => url.split('?', 1)[0]!.replace(/\/w\/[0-9a-fA-F]+/, '/w/***'),
           },
-        ),
-      ),
-    );
-    server.listen(o.port ?? DEFAULT_IDENTITY_PORT, host === 'localhost' ? '127.0.0.1' : host, () =>
-      resolve(),
-    );
+        }
+      : {}),
+    logger: o.logger,
+    shutdownGraceMs: 2_000,
+    portSetting: '--identity-port',
   });
-  const port = (server.address() as net.AddressInfo).port;
-  const origin = `http://${host === '::1' ? '[::1]' : host === 'localhost' ? '127.0.0.1' : host}:${port}`;
+  const origin = `http://${host === '::1' ? '[::1]' : host === 'localhost' ? '127.0.0.1' : host}:${listener.port}`;
   return {
-    port,
+    port: listener.port,
     origin,
     endpoint: `${origin}/msi/token`,
     imdsAuthority: (secret) => `${origin}/w/${secret.toLowerCase()}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 2_000).unref();
-      }),
+    close: () => listener.close(),
   };
 }

@@ -16,7 +16,7 @@ import type { IssuerNames } from './claims.ts';
 import { discoveryDocument } from './discovery.ts';
 import type { FederationVerifier } from './federation.ts';
 import type { KeyManager } from './signing-keys.ts';
-import { handleTokenRequest } from './token-endpoint.ts';
+import { handleTokenRequest, requestOrigin, type TokenEndpointDeps } from './token-endpoint.ts';
 import type { TokenService } from './token-service.ts';
 
 export interface IssuerRoutesOptions {
@@ -37,7 +37,6 @@ interface Match {
 }
 
 const MULTI_TENANT = new Set(['common', 'organizations']);
-const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** Recognises an issuer path from its segments; the first segment must look like a tenant, not a plane. */
 export function matchIssuerPath(method: string, s: readonly string[]): Match | undefined {
@@ -73,12 +72,7 @@ export function issuerRoutes(o: IssuerRoutesOptions): RouteGroup {
     return all[0]!;
   };
 
-  const origin = (ctx: RequestContext): string => {
-    const host = ctx.req.headers.host ?? '';
-    // The origin is echoed into documents clients trust: refuse anything that is not a plain host[:port].
-    if (!HOST.test(host)) throw new AadstsError(900143, 'The request has no valid Host header.');
-    return `https://${host.toLowerCase()}`;
-  };
+  const tokenDeps: TokenEndpointDeps = { tokens: o.tokens, federation: o.federation, resolveTenant };
 
   const sendAadsts = (ctx: RequestContext, err: AadstsError) =>
     sendJson(
@@ -93,41 +87,14 @@ export function issuerRoutes(o: IssuerRoutesOptions): RouteGroup {
     matches: (ctx) => matchIssuerPath(ctx.method, ctx.segments) !== undefined,
     async handle(ctx) {
       const m = matchIssuerPath(ctx.method, ctx.segments)!;
+      // The token endpoint answers every outcome itself, refusals and failures included (token-endpoint.ts).
+      if (m.kind === 'token') return handleTokenRequest(ctx, m.tenant, m.version, tokenDeps);
       try {
-        if (m.kind === 'token') {
-          let tokenOrigin: string;
-          try {
-            tokenOrigin = origin(ctx);
-          } catch (err) {
-            // A refused token request is audited whatever refused it, the Host header included.
-            if (err instanceof AadstsError) {
-              const via = m.version === 2 ? 'oauth2/v2.0/token' : 'oauth2/token';
-              await o.tokens.refused(undefined, undefined, undefined, via, err);
-            }
-            throw err;
-          }
-          const result = await handleTokenRequest({
-            req: ctx.req,
-            origin: tokenOrigin,
-            pathTenant: m.tenant,
-            version: m.version,
-            tokens: o.tokens,
-            federation: o.federation,
-            resolveTenant,
-          });
-          sendJson(ctx.res, result.status, result.body, {
-            'Cache-Control': 'no-store, no-cache',
-            Pragma: 'no-cache',
-            // Refused before its body was read to the end (too large, wrong type): drop the rest, never drain it.
-            ...(ctx.req.complete ? {} : { Connection: 'close' }),
-          });
-          return;
-        }
         const multi = MULTI_TENANT.has(m.tenant.toLowerCase());
         const tenantId = multi ? '{tenantid}' : (await resolveTenant(m.tenant)).id;
         if (m.kind === 'discovery') {
           const doc = discoveryDocument({
-            origin: origin(ctx),
+            origin: requestOrigin(ctx.req),
             pathTenant: m.tenant,
             tenantId,
             version: m.version,
@@ -157,19 +124,6 @@ export function issuerRoutes(o: IssuerRoutesOptions): RouteGroup {
       } catch (err) {
         if (err instanceof AadstsError) {
           sendAadsts(ctx, err);
-          return;
-        }
-        if (m.kind === 'token') {
-          // MSAL and @azure/identity understand only Entra's error shape; this one they treat as retryable.
-          ctx.logger.error({ err }, 'unexpected error while issuing a token');
-          sendAadsts(
-            ctx,
-            new AadstsError(
-              90033,
-              'A transient error has occurred. Please try again.',
-              'Lanyard: the server log has the detail.',
-            ),
-          );
           return;
         }
         throw err;

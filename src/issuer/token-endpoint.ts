@@ -1,18 +1,23 @@
 /**
  * @module issuer/token-endpoint
  * `POST /{tenant}/oauth2/token` (v1, `resource=`) and `/{tenant}/oauth2/v2.0/token` (v2,
- * `scope=<resource>/.default`), client-credentials grant. Steps, in order: read a bounded form body, refuse
- * duplicate parameters, find the tenant, check the grant, name the resource, authenticate the client, mint.
+ * `scope=<resource>/.default`), client-credentials grant, as one pipeline of named steps (`TOKEN_PIPELINE`;
+ * `describe()` lists them, and docs/issuer.md shows the list). The steps run in the order Entra's checks
+ * appear to a client, so a request wrong in several ways is refused for the first. Any step may refuse by
+ * throwing an AadstsError; `on-error` then audits it and answers in Entra's shape. The one audit step
+ * (token-audit.ts) stands in `outbound` and `on-error`: each request leaves exactly one audit row.
  * MSAL's extra parameters (x-client-*, client-request-id, claims …) are accepted and ignored.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Tenant } from '../directory/types.ts';
 import { isLanyardError } from '../errors/lanyard-error.ts';
-import { readBoundedBody } from '../http/http.ts';
+import { type RequestContext, readBoundedBody, sendJson } from '../http/http.ts';
+import { definePipeline, newPipelineState, type Step } from '../http/pipeline.ts';
 import { AadstsError } from './aadsts.ts';
-import { authenticateClient, type ClientCredentials } from './client-auth.ts';
+import { authenticateClient } from './client-auth.ts';
 import type { FederationVerifier } from './federation.ts';
-import type { TokenService } from './token-service.ts';
+import { auditStep, refusalOf, transientRefusal } from './token-audit.ts';
+import { type MintContext, TokenService } from './token-service.ts';
 
 export const TOKEN_BODY_LIMIT = 16 * 1024;
 
@@ -30,47 +35,46 @@ const SINGLE = [
 /** OIDC scopes MSAL may add; they name no resource. */
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
 
-export interface TokenRequestContext {
-  req: IncomingMessage;
-  origin: string;
-  pathTenant: string;
-  version: 1 | 2;
+/** Stands in until `read-form` runs; no step before it reads the form, and none writes to one. */
+const EMPTY_FORM = new URLSearchParams();
+
+const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** Token answers, refusals included, must not be cached by anything on the way. */
+const NO_CACHE: Readonly<Record<string, string>> = Object.freeze({
+  'Cache-Control': 'no-store, no-cache',
+  Pragma: 'no-cache',
+});
+
+export interface TokenEndpointDeps {
   tokens: TokenService;
   federation: FederationVerifier;
-  /** Resolves `adfs` (and nothing else) to the tenant it stands for. */
+  /** Finds the tenant a path names, `adfs` included. */
   resolveTenant: (pathTenant: string) => Promise<Tenant>;
 }
 
-export interface TokenResponse {
-  status: number;
-  body: Record<string, unknown>;
+/** One token request as its steps see it; each step fills in what it learns. */
+export interface TokenRequest extends MintContext {
+  readonly http: RequestContext;
+  readonly deps: TokenEndpointDeps;
+  readonly pathTenant: string;
+  /** The endpoint called. */
+  readonly version: 1 | 2;
+  /** The answer's shape: the endpoint's, except AD FS's v1 path asked with `scope`, answered as v2. */
+  shape: 1 | 2;
+  headers: Readonly<Record<string, string>>;
+  origin: string;
+  form: URLSearchParams;
 }
 
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const type = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') {
-    throw new AadstsError(
-      900144,
-      "The request body must contain the following parameter: 'grant_type'.",
-      'Lanyard: send the parameters as a form (Content-Type: application/x-www-form-urlencoded).',
-    );
-  }
-  let body: Buffer;
-  try {
-    body = await readBoundedBody(req, TOKEN_BODY_LIMIT);
-  } catch (err) {
-    if (isLanyardError(err) && err.code === 'ERR_REQUEST_TOO_LARGE') {
-      throw new AadstsError(900143, `The request body is larger than ${TOKEN_BODY_LIMIT} bytes.`);
-    }
-    throw new AadstsError(900143, 'The request body could not be read.');
-  }
-  const form = new URLSearchParams(body.toString('utf8'));
-  for (const name of SINGLE) {
-    if (form.getAll(name).length > 1) {
-      throw new AadstsError(900143, `The request body contains the parameter '${name}' more than once.`);
-    }
-  }
-  return form;
+/**
+ * The origin the client used, `https://<Host>`. It is echoed into documents and assertion audiences clients
+ * trust: anything but a plain host[:port] is refused.
+ */
+export function requestOrigin(req: IncomingMessage): string {
+  const host = req.headers.host ?? '';
+  if (!HOST.test(host)) throw new AadstsError(900143, 'The request has no valid Host header.');
+  return `https://${host.toLowerCase()}`;
 }
 
 /** RFC 6749 §2.3.1: `Basic base64(urlencode(client_id) ":" urlencode(client_secret))`. */
@@ -129,15 +133,72 @@ function assertionAudiences(origin: string, pathTenant: string, tenant: Tenant):
   return out;
 }
 
-export async function handleTokenRequest(ctx: TokenRequestContext): Promise<TokenResponse> {
-  const via = ctx.version === 2 ? 'oauth2/v2.0/token' : 'oauth2/token';
-  let tenant: Tenant | undefined;
-  let clientId: string | undefined;
-  let target: string | undefined;
-  try {
-    const form = await readForm(ctx.req);
-    tenant = await ctx.resolveTenant(ctx.pathTenant);
-    const grant = form.get('grant_type');
+/** The answer's headers; a body not read to its end (too large, wrong type) is dropped, never drained. */
+const answerHeaders = (ctx: TokenRequest) =>
+  ctx.http.req.complete ? ctx.headers : { ...ctx.headers, Connection: 'close' };
+
+const noCache: Step<TokenRequest> = {
+  name: 'no-cache',
+  run(ctx) {
+    ctx.headers = NO_CACHE;
+  },
+};
+
+const checkHost: Step<TokenRequest> = {
+  name: 'check-host',
+  run(ctx) {
+    ctx.origin = requestOrigin(ctx.http.req);
+  },
+};
+
+/** A form body of at most TOKEN_BODY_LIMIT bytes, refused as soon as it passes the limit. */
+const readForm: Step<TokenRequest> = {
+  name: 'read-form',
+  async run(ctx) {
+    const req = ctx.http.req;
+    const type = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded') {
+      throw new AadstsError(
+        900144,
+        "The request body must contain the following parameter: 'grant_type'.",
+        'Lanyard: send the parameters as a form (Content-Type: application/x-www-form-urlencoded).',
+      );
+    }
+    let body: Buffer;
+    try {
+      body = await readBoundedBody(req, TOKEN_BODY_LIMIT);
+    } catch (err) {
+      if (isLanyardError(err) && err.code === 'ERR_REQUEST_TOO_LARGE') {
+        throw new AadstsError(900143, `The request body is larger than ${TOKEN_BODY_LIMIT} bytes.`);
+      }
+      throw new AadstsError(900143, 'The request body could not be read.');
+    }
+    ctx.form = new URLSearchParams(body.toString('utf8'));
+  },
+};
+
+const rejectDuplicateParams: Step<TokenRequest> = {
+  name: 'reject-duplicate-params',
+  run(ctx) {
+    for (const name of SINGLE) {
+      if (ctx.form.getAll(name).length > 1) {
+        throw new AadstsError(900143, `The request body contains the parameter '${name}' more than once.`);
+      }
+    }
+  },
+};
+
+const resolveTenant: Step<TokenRequest> = {
+  name: 'resolve-tenant',
+  async run(ctx) {
+    ctx.tenant = await ctx.deps.resolveTenant(ctx.pathTenant);
+  },
+};
+
+const checkGrant: Step<TokenRequest> = {
+  name: 'check-grant',
+  run(ctx) {
+    const grant = ctx.form.get('grant_type');
     if (!grant)
       throw new AadstsError(900144, "The request body must contain the following parameter: 'grant_type'.");
     if (grant !== 'client_credentials') {
@@ -147,17 +208,34 @@ export async function handleTokenRequest(ctx: TokenRequestContext): Promise<Toke
         'Lanyard issues app-only tokens: use grant_type=client_credentials (managed identities use their own endpoint).',
       );
     }
+  },
+};
+
+/** Names the resource (`resource` or `scope`); whether the tenant has it is `resolve-resource`'s question. */
+const readScope: Step<TokenRequest> = {
+  name: 'read-scope',
+  run(ctx) {
+    const form = ctx.form;
     // AD FS's `/adfs/oauth2/token` takes `scope` as well as `resource`, and MSAL (the `adfs` authority that
     // @azure/identity uses to skip instance discovery) sends `scope`: answer it as the v2 endpoint would.
-    const shape =
+    if (
       ctx.version === 1 &&
       ctx.pathTenant.toLowerCase() === 'adfs' &&
       !form.has('resource') &&
       form.has('scope')
-        ? 2
-        : ctx.version;
-    target = requestedResource(form, shape);
-    const basic = basicCredentials(ctx.req.headers.authorization);
+    ) {
+      ctx.shape = 2;
+    }
+    ctx.target = requestedResource(form, ctx.shape);
+  },
+};
+
+/** A client secret (body or HTTP Basic, not both), a certificate assertion or a federated assertion. */
+const authenticate: Step<TokenRequest> = {
+  name: 'authenticate-client',
+  async run(ctx) {
+    const form = ctx.form;
+    const basic = basicCredentials(ctx.http.req.headers.authorization);
     if (basic && (form.has('client_secret') || form.has('client_assertion'))) {
       throw new AadstsError(
         90014,
@@ -170,59 +248,143 @@ export async function handleTokenRequest(ctx: TokenRequestContext): Promise<Toke
         'The client_id in the body differs from the one in the Authorization header.',
       );
     }
-    const creds: ClientCredentials = {
-      clientId: basic?.id ?? form.get('client_id') ?? undefined,
-      clientSecret: basic?.secret ?? form.get('client_secret') ?? undefined,
-      clientAssertion: form.get('client_assertion') ?? undefined,
-      clientAssertionType: form.get('client_assertion_type') ?? undefined,
-    };
-    clientId = creds.clientId;
-    const auth = await authenticateClient(tenant, creds, {
-      directory: ctx.tokens.lookups,
-      federation: ctx.federation,
-      audiences: assertionAudiences(ctx.origin, ctx.pathTenant, tenant),
-      now: ctx.tokens.now(),
-    });
-    const issued = await ctx.tokens.mint({
+    const tenant = ctx.tenant!;
+    ctx.actor = basic?.id ?? form.get('client_id') ?? undefined;
+    const auth = await authenticateClient(
       tenant,
-      client: auth.client,
-      requestedAs: target,
-      acr: auth.acr,
-      via: `${via} ${auth.method}`,
-    });
-    if (shape === 2) {
-      return {
-        status: 200,
-        body: {
-          token_type: 'Bearer',
-          expires_in: issued.expiresIn,
-          ext_expires_in: issued.expiresIn,
-          access_token: issued.accessToken,
-        },
-      };
-    }
-    // The v1 endpoint answers with strings, and echoes the resource as requested.
-    return {
-      status: 200,
-      body: {
-        token_type: 'Bearer',
-        expires_in: String(issued.expiresIn),
-        ext_expires_in: String(issued.expiresIn),
-        expires_on: String(issued.expiresOn),
-        not_before: String(issued.notBefore),
-        resource: target,
-        access_token: issued.accessToken,
+      {
+        clientId: ctx.actor,
+        clientSecret: basic?.secret ?? form.get('client_secret') ?? undefined,
+        clientAssertion: form.get('client_assertion') ?? undefined,
+        clientAssertionType: form.get('client_assertion_type') ?? undefined,
       },
-    };
-  } catch (err) {
-    if (!(err instanceof AadstsError)) throw err;
-    // Refusals raised after minting started were audited by the token service already.
-    if (!(err.code === 500011 || err.code === 501051) || !clientId) {
-      await ctx.tokens.refused(tenant?.id, clientId, target, via, err);
+      {
+        directory: ctx.tokens.lookups,
+        federation: ctx.deps.federation,
+        audiences: assertionAudiences(ctx.origin, ctx.pathTenant, tenant),
+        now: ctx.tokens.now(),
+      },
+    );
+    ctx.client = auth.client;
+    ctx.acr = auth.acr;
+    ctx.actor = auth.client.clientId;
+    ctx.via = `${ctx.via} ${auth.method}`;
+  },
+};
+
+const sendToken: Step<TokenRequest> = {
+  name: 'send-token',
+  run(ctx) {
+    const issued = ctx.issued!;
+    // The v1 endpoint answers with strings, and echoes the resource as requested.
+    const body =
+      ctx.shape === 2
+        ? {
+            token_type: 'Bearer',
+            expires_in: issued.expiresIn,
+            ext_expires_in: issued.expiresIn,
+            access_token: issued.accessToken,
+          }
+        : {
+            token_type: 'Bearer',
+            expires_in: String(issued.expiresIn),
+            ext_expires_in: String(issued.expiresIn),
+            expires_on: String(issued.expiresOn),
+            not_before: String(issued.notBefore),
+            resource: ctx.target,
+            access_token: issued.accessToken,
+          };
+    sendJson(ctx.http.res, 200, body, answerHeaders(ctx));
+  },
+};
+
+/** Entra's error JSON; MSAL and @azure/identity understand no other, and retry AADSTS90033. */
+const sendError: Step<TokenRequest> = {
+  name: 'send-error',
+  run(ctx) {
+    const { error, failedStep, failedPhase } = ctx.pipeline;
+    if (!(error instanceof AadstsError)) {
+      ctx.http.logger.error(
+        { err: error, step: `${failedPhase}/${failedStep}` },
+        'unexpected error while issuing a token',
+      );
     }
-    return {
-      status: err.status,
-      body: { ...err.toBody(ctx.tokens.now(), ctx.req.headers['client-request-id']?.toString()) },
-    };
+    const refusal = refusalOf(ctx);
+    sendJson(
+      ctx.http.res,
+      refusal.status,
+      refusal.toBody(ctx.tokens.now(), ctx.http.req.headers['client-request-id']?.toString()),
+      answerHeaders(ctx),
+    );
+  },
+};
+
+export const TOKEN_PIPELINE = definePipeline<TokenRequest>('token', {
+  inbound: [
+    noCache,
+    checkHost,
+    readForm,
+    rejectDuplicateParams,
+    resolveTenant,
+    checkGrant,
+    readScope,
+    authenticate,
+    TokenService.resolveResource,
+  ],
+  backend: [TokenService.issueToken],
+  outbound: [auditStep, sendToken],
+  onError: [auditStep, sendError],
+});
+
+/** Answers one token request. Never rejects. */
+export async function handleTokenRequest(
+  http: RequestContext,
+  pathTenant: string,
+  version: 1 | 2,
+  deps: TokenEndpointDeps,
+): Promise<void> {
+  const ctx: TokenRequest = {
+    pipeline: newPipelineState(),
+    http,
+    deps,
+    tokens: deps.tokens,
+    audit: deps.tokens.audit,
+    pathTenant,
+    version,
+    shape: version,
+    headers: NO_CACHE,
+    origin: '',
+    form: EMPTY_FORM,
+    tenant: undefined,
+    actor: undefined,
+    target: undefined,
+    via: version === 2 ? 'oauth2/v2.0/token' : 'oauth2/token',
+    client: undefined,
+    acr: '1',
+    lifetimeSeconds: undefined,
+    resource: undefined,
+    roles: [],
+    issued: undefined,
+    audited: false,
+    refusal: undefined,
+  };
+  try {
+    await TOKEN_PIPELINE.run(ctx);
+  } catch (err) {
+    // An on-error step failed, most likely the refusal's audit write (the store is down): still answer.
+    const { error, failedPhase, failedStep } = ctx.pipeline;
+    if (!(error instanceof AadstsError) && ctx.pipeline.step !== 'send-error') {
+      http.logger.error(
+        { err: error, step: `${failedPhase}/${failedStep}` },
+        'unexpected error while issuing a token',
+      );
+    }
+    http.logger.error({ err, step: `on-error/${ctx.pipeline.step}` }, 'a token request failed in on-error');
+    sendJson(
+      http.res,
+      503,
+      transientRefusal().toBody(deps.tokens.now()),
+      http.req.complete ? NO_CACHE : { ...NO_CACHE, Connection: 'close' },
+    );
   }
 }

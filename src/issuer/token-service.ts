@@ -1,19 +1,23 @@
 /**
  * @module issuer/token-service
- * Minting access tokens, independent of HTTP: the token endpoints (client credentials) and, later, the
- * managed-identity endpoints call it. It decides — resource known? caller assigned where assignment is
- * required? — builds Entra's claims, signs with the current key, and audits every issuance and refusal.
+ * Minting access tokens, independent of HTTP. It decides — resource known? caller assigned where assignment is
+ * required? — builds Entra's claims and signs with the current key, as two pipeline steps
+ * (`TokenService.resolveResource`, `TokenService.issueToken`) that the token endpoints' pipeline lists after
+ * its own. In-process callers (the managed-identity endpoints) call `mint`, which runs the same two steps and
+ * the same audit step (token-audit.ts): every issuance and refusal is audited once, by that step only.
  */
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { ClientPrincipal, ResourceApp } from '../directory/lookups.ts';
 import type { Tenant } from '../directory/types.ts';
+import { definePipeline, newPipelineState, type Step } from '../http/pipeline.ts';
 import { AadstsError } from './aadsts.ts';
 import { type AccessTokenClaims, buildClaims, type ClientAuthStrength, type IssuerNames } from './claims.ts';
 import { DirectoryCache } from './directory-cache.ts';
 import { signRs256 } from './jws.ts';
 import type { Rs256Signer } from './rs256-signer.ts';
 import type { KeyManager } from './signing-keys.ts';
+import { auditStep, type TokenAuditContext } from './token-audit.ts';
 
 export interface TokenServiceOptions {
   directory: Directory;
@@ -30,6 +34,8 @@ export interface TokenServiceOptions {
 export interface IssuedToken {
   accessToken: string;
   claims: AccessTokenClaims;
+  /** The roles granted (also in `claims.roles` when there are any). */
+  roles: string[];
   /** Seconds from now until `exp`. */
   expiresIn: number;
   expiresOn: number;
@@ -46,6 +52,21 @@ export interface MintRequest {
   lifetimeSeconds?: number | undefined;
   /** For the audit trail: which grant or endpoint asked. */
   via: string;
+}
+
+/**
+ * A token pipeline's state from the client's authentication on. `resolveResource` needs `tenant`, `client`
+ * (authenticated) and `target` (the resource as requested); `issueToken` then sets `issued`.
+ */
+export interface MintContext extends TokenAuditContext {
+  readonly tokens: TokenService;
+  tenant: Tenant | undefined;
+  client: ClientPrincipal | undefined;
+  acr: ClientAuthStrength;
+  lifetimeSeconds: number | undefined;
+  resource: ResourceApp | undefined;
+  roles: string[];
+  issued: IssuedToken | undefined;
 }
 
 const RESERVED_TENANTS = new Set(['common', 'organizations', 'consumers']);
@@ -106,87 +127,104 @@ export class TokenService {
     return app;
   }
 
-  /** Checks the caller may have a token for the resource, then mints it. Audits both outcomes. */
+  /**
+   * Checks the caller may have a token for the resource, then mints it; audited once, success or refusal.
+   * Rejects with what refused it: an AadstsError, or the unexpected error itself (audited as AADSTS90033).
+   */
   async mint(req: MintRequest): Promise<IssuedToken> {
-    const { tenant, client } = req;
-    try {
-      const resource = await this.resource(tenant, req.requestedAs);
-      const granted = await this.lookups.grantedRoles(client.principalId, resource);
+    const ctx: MintContext = {
+      pipeline: newPipelineState(),
+      audit: this.#o.audit,
+      tokens: this,
+      tenant: req.tenant,
+      actor: req.client.clientId,
+      target: req.requestedAs,
+      via: req.via,
+      client: req.client,
+      acr: req.acr,
+      lifetimeSeconds: req.lifetimeSeconds,
+      resource: undefined,
+      roles: [],
+      issued: undefined,
+      audited: false,
+      refusal: undefined,
+    };
+    await MINT.run(ctx);
+    if (ctx.pipeline.failedStep !== undefined) throw ctx.pipeline.error;
+    return ctx.issued!;
+  }
+
+  /** AADSTS500011 for a resource the tenant does not have; 501051 when it requires assignment and has none. */
+  static readonly resolveResource: Step<MintContext> = {
+    name: 'resolve-resource',
+    async run(ctx) {
+      const tenant = ctx.tenant!;
+      const client = ctx.client!;
+      const requestedAs = ctx.target!;
+      const resource = await ctx.tokens.resource(tenant, requestedAs);
+      const granted = await ctx.tokens.lookups.grantedRoles(client.principalId, resource);
       if (resource.appRoleAssignmentRequired && !granted.assigned) {
         throw new AadstsError(
           501051,
-          `Application '${client.clientId}'(${client.displayName}) is not assigned to a role for the application '${req.requestedAs}'(${resource.displayName}).`,
+          `Application '${client.clientId}'(${client.displayName}) is not assigned to a role for the application '${requestedAs}'(${resource.displayName}).`,
           `Lanyard: assign it, e.g. \`lanyard role assign --principal ${client.ref} --app ${resource.name}${resource.applicationRoles.length > 0 ? ` --role ${resource.applicationRoles[0]}` : ''}\` (roles: ${resource.applicationRoles.join(', ') || 'none, the default role'}), or set appRoleAssignmentRequired: false.`,
         );
       }
-      const lifetime = req.lifetimeSeconds ?? this.#o.clientCredentialsLifetimeSeconds ?? 3599;
-      const now = this.#now();
-      const claims = buildClaims({
-        client,
-        resource,
-        requestedAs: req.requestedAs,
-        roles: granted.roles,
-        acr: req.acr,
-        issuers: this.#o.issuers,
-        now,
-        lifetimeSeconds: lifetime,
-      });
-      const key = await this.#o.keys.signingKey();
-      // Entra's headers: v1 tokens carry `x5t` (equal to `kid`), v2 tokens `kid` only; `typ` is plain JWT.
-      const header =
-        claims.ver === '1.0'
-          ? { alg: 'RS256', typ: 'JWT', x5t: key.kid, kid: key.kid }
-          : { alg: 'RS256', typ: 'JWT', kid: key.kid };
-      const accessToken = await signRs256(this.#o.signer, header, claims, key);
-      await this.#o.audit.record({
-        plane: 'issuer',
-        action: 'token.issue',
-        outcome: 'success',
-        tenantId: tenant.id,
-        actor: client.clientId,
-        target: req.requestedAs,
-        details: {
-          via: req.via,
-          kid: key.kid,
-          ver: claims.ver,
-          roles: granted.roles,
-          uti: claims.uti,
-          exp: claims.exp,
-        },
-      });
-      const nowSec = Math.floor(now.getTime() / 1000);
-      return {
-        accessToken,
-        claims,
-        expiresIn: claims.exp - nowSec,
-        expiresOn: claims.exp,
-        notBefore: claims.nbf,
-        kid: key.kid,
-      };
-    } catch (err) {
-      if (err instanceof AadstsError)
-        await this.refused(tenant.id, client.clientId, req.requestedAs, req.via, err);
-      throw err;
-    }
-  }
+      ctx.resource = resource;
+      ctx.roles = granted.roles;
+    },
+  };
 
-  /** Records a refusal in the audit log (never the presented credential). */
-  async refused(
-    tenantId: string | undefined,
-    actor: string | undefined,
-    target: string | undefined,
-    via: string,
-    err: AadstsError,
-  ): Promise<void> {
-    await this.#o.audit.record({
-      plane: 'issuer',
-      action: 'token.refuse',
-      outcome: 'failure',
-      tenantId,
-      actor,
-      target,
-      reason: `AADSTS${err.code}`,
-      details: { via, error: err.error, message: err.message },
+  /**
+   * Builds the claims and signs them. Signing is the one wait: requests of one event-loop turn reach the
+   * signer together and are signed as one batch (rs256-signer.ts), so nothing here may wait on a timer or I/O
+   * before it.
+   */
+  static readonly issueToken: Step<MintContext> = {
+    name: 'issue-token',
+    async run(ctx) {
+      ctx.issued = await ctx.tokens.#issue(ctx);
+    },
+  };
+
+  async #issue(ctx: MintContext): Promise<IssuedToken> {
+    const client = ctx.client!;
+    const lifetime = ctx.lifetimeSeconds ?? this.#o.clientCredentialsLifetimeSeconds ?? 3599;
+    const now = this.#now();
+    const claims = buildClaims({
+      client,
+      resource: ctx.resource!,
+      requestedAs: ctx.target!,
+      roles: ctx.roles,
+      acr: ctx.acr,
+      issuers: this.#o.issuers,
+      now,
+      lifetimeSeconds: lifetime,
     });
+    const key = await this.#o.keys.signingKey();
+    // Entra's headers: v1 tokens carry `x5t` (equal to `kid`), v2 tokens `kid` only; `typ` is plain JWT.
+    const header =
+      claims.ver === '1.0'
+        ? { alg: 'RS256', typ: 'JWT', x5t: key.kid, kid: key.kid }
+        : { alg: 'RS256', typ: 'JWT', kid: key.kid };
+    const accessToken = await signRs256(this.#o.signer, header, claims, key);
+    const nowSec = Math.floor(now.getTime() / 1000);
+    return {
+      accessToken,
+      claims,
+      roles: ctx.roles,
+      expiresIn: claims.exp - nowSec,
+      expiresOn: claims.exp,
+      notBefore: claims.nbf,
+      kid: key.kid,
+    };
   }
 }
+
+/** `mint`: the client is already authenticated (or is a managed identity); the rest as the token endpoint. */
+const MINT = definePipeline<MintContext>('mint', {
+  inbound: [TokenService.resolveResource],
+  backend: [TokenService.issueToken],
+  outbound: [auditStep],
+  onError: [auditStep],
+});

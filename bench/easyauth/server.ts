@@ -8,7 +8,7 @@
  *                                             node:https (the P-256 certificate in certDir, from a local CA, as
  *                                             Easy Auth's) + an undici Pool with `pool.dispatch` and a streaming
  *                                             handler, hop-by-hop headers dropped both ways, X-Forwarded-* added;
- *                                             no authentication (performance.md §2c's "plain undici proxy");
+ *                                             no authentication: the baseline Easy Auth is measured against;
  *                                             with BENCH_EXTRA_HEADERS (a JSON name/value list) it also adds
  *                                             those headers to every request: the identity headers Easy Auth
  *                                             sends for the repeated token, as a like-for-like baseline;

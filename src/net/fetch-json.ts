@@ -1,8 +1,9 @@
 /**
  * @module net/fetch-json
- * Outbound JSON fetches for discovery documents and key sets, bounded as security.md §5.2 asks (64 KiB,
- * 3 s, https only; undici's request never follows redirects): a slow or hostile issuer must not stall or flood Lanyard. Trusts the
- * system roots plus Lanyard's local CA, so issuers served by another Lanyard (or a test IdP) verify.
+ * Outbound JSON fetches for discovery documents and key sets, bounded (64 KiB, 3 s, https only; undici's
+ * request never follows redirects; docs/security.md, "Outbound fetches"): a slow or hostile issuer must not
+ * stall or flood Lanyard. Trusts the system roots plus Lanyard's local CA, so issuers served by another Lanyard
+ * (or a test IdP) verify.
  */
 import tls from 'node:tls';
 import { Agent, request } from 'undici';

@@ -12,7 +12,8 @@ import path from 'node:path';
 /** Lower first. A folder imports only from folders listed above it (or itself). */
 export const LAYERS: readonly (readonly string[])[] = [
   ['errors'],
-  ['crypto', 'net', 'store', 'http', 'plane'],
+  ['crypto', 'net', 'store', 'http'],
+  ['plane'],
   ['audit', 'directory'],
   ['issuer'],
   ['identity', 'validator'],

@@ -10,10 +10,9 @@
  * The server log (JSON lines, with every audit event) goes to <dataDir>/lanyard.log so the terminal shows the
  * story; LANYARD_LOG_LEVEL sets its level.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
-import { writeFileAtomic } from '../crypto/atomic-file.ts';
+import type { EasyAuthFront } from '../easyauth/proxy.ts';
 import { isLanyardError, LanyardError } from '../errors/lanyard-error.ts';
 import type { Runtime } from '../host/runtime.ts';
 import { type ExampleApp, portOf, startExampleApp } from './apps.ts';
@@ -92,43 +91,22 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     };
 
     // ---- what `lanyard up` serves ----
-    const { readServerInfo, serverInfoPath } = await import('../host/server-info.ts');
+    const { readServerInfo } = await import('../host/server-info.ts');
     const other = readServerInfo(runtime.dataDir);
     const otherAlive = other !== undefined && other.pid !== process.pid && isAlive(other.pid);
-    const inUse = (port: number, what: string, flag: string) => (err: unknown) => {
+    const inUse = (err: unknown): never => {
       if (!isLanyardError(err) || !/in use/.test(err.message)) throw err;
+      const identityPort = err.details?.listener === 'managed-identity';
+      const [port, what, flag] = identityPort
+        ? [o.identityPort, 'the managed-identity endpoint', '--identity-port']
+        : [Number(err.details?.port ?? o.port), 'HTTPS: issuer and admin API', '--port'];
       throw new LanyardError('ERR_LISTEN', `Port ${port} (${what}) is in use.`, {
         hint: `${otherAlive ? `Lanyard (pid ${other!.pid}) already serves this data folder at ${other!.url}: stop it first, or` : 'Stop the program holding it, or'} choose another port (${flag} <port>), or let the demo pick free ports: npm start -- --port 0 --identity-port 0`,
         details: { port, flag },
       });
     };
-    const { resolveAdminToken } = await import('../host/admin-token.ts');
-    const { startServer } = await import('../host/main-listener.ts');
-    const admin = resolveAdminToken({ dataDir: runtime.dataDir });
-    const server = await startServer(runtime, { port: o.port, adminToken: admin.token, logger }).catch(
-      inUse(o.port, 'HTTPS: issuer and admin API', '--port'),
-    );
-    cleanups.push(() => server.close());
-    const { startIdentityListener } = await import('../identity/listener.ts');
-    const identity = await startIdentityListener({
-      service: runtime.identity,
-      audit: runtime.audit,
-      logger,
-      port: o.identityPort,
-    }).catch(inUse(o.identityPort, 'the managed-identity endpoint', '--identity-port'));
-    cleanups.push(() => identity.close());
-    const infoFile = serverInfoPath(runtime.dataDir);
-    writeFileAtomic(
-      infoFile,
-      JSON.stringify({ url: server.url, identityEndpoint: identity.endpoint, pid: process.pid }, null, 2),
-      { mode: 0o600 },
-    );
-    // Removed at the end unless another `lanyard up` on this folder has written its own since.
-    cleanups.push(async () => {
-      if (readServerInfo(runtime.dataDir)?.pid === process.pid) fs.rmSync(infoFile, { force: true });
-    });
 
-    // ---- the example apps and their Easy Auth fronts ----
+    // ---- the example apps: their ports first, so that the Easy Auth fronts forward to them ----
     // LANYARD_DEMO_PID: the example apps stop on their own if the demo dies without stopping them.
     const appEnv: NodeJS.ProcessEnv = { ...process.env, LANYARD_DEMO_PID: String(process.pid) };
     const childEnv: NodeJS.ProcessEnv = {
@@ -155,19 +133,29 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
       ['somefunction', someFunction.url],
       ['exclusive-function', exclusive.url],
     ]);
-    const { startEasyAuth } = await import('../easyauth/proxy.ts');
-    const fronts = new Map<string, Awaited<ReturnType<typeof startEasyAuth>>>();
-    cleanups.push(() => Promise.all([...fronts.values()].map((f) => f.close())));
-    for (const stored of configs) {
-      const upstream = stored.tenantId === tenant.id ? upstreamOf.get(stored.resourceName) : undefined;
-      const front = await startEasyAuth(
-        runtime,
-        stored.resourceName,
-        upstream ? { ...stored.config, upstream } : stored.config,
-        { tenant: stored.tenantId, logger },
-      );
-      fronts.set(`${stored.tenantId}/${stored.resourceName}`, front);
-    }
+
+    // ---- what `lanyard up` serves, and the Easy Auth fronts ----
+    const { resolveAdminToken } = await import('../host/admin-token.ts');
+    const { startHost } = await import('../host/start-host.ts');
+    const admin = resolveAdminToken({ dataDir: runtime.dataDir });
+    const host = await startHost({
+      runtime,
+      logger,
+      adminToken: admin.token,
+      port: o.port,
+      settings: {
+        identityPort: o.identityPort,
+        easyAuthUpstream: (tenantId, name) => (tenantId === tenant.id ? upstreamOf.get(name) : undefined),
+      },
+    }).catch(inUse);
+    cleanups.push(() => host.close());
+    const server = host.server;
+    const identity = { endpoint: host.identityEndpoint ?? '' };
+    const fronts = new Map(
+      (host.planes.get('easyauth') as { fronts(): EasyAuthFront[] } | undefined)
+        ?.fronts()
+        .map((f) => [`${f.resource.tenantId}/${f.resource.name}`, f] as const) ?? [],
+    );
     const frontOf = (name: string) => fronts.get(`${tenant.id}/${name}`)!;
 
     const trigger = autoTrigger({
@@ -261,6 +249,7 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch(() => {});
     }
+    if (!stdoutGone) process.stdout.write('lanyard stopped\n');
   }
 }
 

@@ -3,9 +3,11 @@
  * What every directory operation shares: the transaction type, the clock, id generation, and the version
  * bump that tells other processes on the same store that the directory changed.
  */
+
 import { randomUUID } from 'node:crypto';
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import { LanyardError } from '../errors/lanyard-error.ts';
+import { markChanged } from '../store/change-feed.ts';
 import type { Database } from '../store/schema.ts';
 
 export type Tx = Kysely<Database>;
@@ -32,6 +34,8 @@ export const newId = (): string => randomUUID();
 
 export async function bumpVersion(trx: Tx): Promise<void> {
   await trx.updateTable('directory_version').set({ version: sql`version + 1` }).where('id', '=', 1).execute();
+  // Running hosts (this process and others) hear of it once the transaction commits.
+  await markChanged(trx, 'directory');
 }
 
 // The version is read once per event-loop turn by every cache: the query is compiled once per connection.

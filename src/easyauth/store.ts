@@ -5,8 +5,10 @@
  * keys only as keyed hashes. The CLI, the manifest's apply (inside its transaction, through `directory.db`) and
  * `lanyard up` all go through these functions.
  */
+
 import type { Directory } from '../directory/directory.ts';
 import { isLanyardError, LanyardError } from '../errors/lanyard-error.ts';
+import { markChanged } from '../store/change-feed.ts';
 import type { EasyAuthConfigRow } from '../store/schema.ts';
 import { type EasyAuthConfig, HASHED_KEY, isGuid, MASTER_KEY_NAME, parseEasyAuthConfig } from './config.ts';
 import { generateFunctionKey, storedFunctionKeys } from './function-keys.ts';
@@ -81,6 +83,7 @@ async function writeRow(
     })
     .onConflict((oc) => oc.column('resource_id').doUpdateSet({ config: json, updated_at: nowIso }))
     .execute();
+  await markChanged(db, 'easyauth');
 }
 
 /** The appId a `clientId` names: a GUID as is (lower-cased), else the app of that name, appId or URI. */
@@ -174,6 +177,7 @@ export async function removeEasyAuth(
 ): Promise<StoredEasyAuth> {
   const stored = await showEasyAuth(directory, tenant, resourceRef);
   await directory.db.deleteFrom('easyauth_configs').where('resource_id', '=', stored.resourceId).execute();
+  await markChanged(directory.db, 'easyauth');
   return stored;
 }
 
@@ -183,7 +187,9 @@ export async function deleteEasyAuthConfig(db: Db, resourceId: string): Promise<
     .deleteFrom('easyauth_configs')
     .where('resource_id', '=', resourceId)
     .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+  const deleted = Number(result.numDeletedRows) > 0;
+  if (deleted) await markChanged(db, 'easyauth');
+  return deleted;
 }
 
 /** Replaces (or adds) one Functions key with a new random value, returned once. */

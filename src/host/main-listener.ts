@@ -1,7 +1,7 @@
 /**
  * @module host/main-listener
- * The main HTTPS listener (default https://localhost:8443): health and the admin API today; the issuer and the
- * managed-identity endpoints join as more route groups on the same port. Its certificate comes from the local
+ * The main HTTPS listener (default https://localhost:8443): health, the admin API, and the route groups of
+ * every registered plane (host/planes.ts; today the issuer's discovery, JWKS and token endpoints). Its certificate comes from the local
  * CA in the data folder, for localhost, 127.0.0.1 and ::1, and any `<name>.localhost` gets a certificate of its
  * own through SNI. Its limits are the listener factory's defaults (src/http/listener.ts).
  *
@@ -16,10 +16,11 @@ import { sendJson } from '../http/http.ts';
 import { DEFAULT_LIMITS, type Listener, type ListenerLimits, startListener } from '../http/listener.ts';
 import type { Logger } from '../http/logger.ts';
 import { createRequestHandler, type RouteGroup } from '../http/route-group.ts';
-import { issuerRoutes } from '../issuer/routes.ts';
+import type { Plane } from '../plane/contract.ts';
 import { adminRoutes } from './admin-api.ts';
 import { healthRoutes } from './health.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from './listener-defaults.ts';
+import { PLANES } from './planes.ts';
 import type { Runtime } from './runtime.ts';
 
 const KEY_MAINTENANCE_MS = 3_600_000;
@@ -36,12 +37,14 @@ export interface StartServerOptions {
   port?: number | undefined;
   adminToken: string;
   logger: Logger;
-  /** More planes, tried after health and admin, e.g. `[issuerRoutes(runtime)]`. */
+  /** More route groups, tried after the planes' own. */
   routeGroups?: readonly RouteGroup[] | undefined;
   /** The tenant the `adfs` authority path stands for (default: the only tenant). */
   adfsTenant?: string | undefined;
   /** How long `close()` lets in-flight requests finish before cutting connections. Default 5 s. */
   shutdownGraceMs?: number | undefined;
+  /** The planes whose routes it serves (default: the registry, host/planes.ts). */
+  planes?: readonly Plane<Runtime>[] | undefined;
   /** Overrides of the listener limits (tests shorten the timeouts and the connection cap). */
   limits?: Partial<ListenerLimits> | undefined;
 }
@@ -81,17 +84,13 @@ export async function startServer(runtime: Runtime, options: StartServerOptions)
   }, KEY_MAINTENANCE_MS);
   keyTimer.unref();
 
+  // The issuer plane also reads `adfsTenant` (IssuerDeps): a setting of this listener, not of the runtime.
+  const routeDeps = { ...runtime, adfsTenant: options.adfsTenant };
   const handler = createRequestHandler(
     [
       healthRoutes(),
       adminRoutes(runtime, { adminToken: options.adminToken }),
-      issuerRoutes({
-        tokens: runtime.tokens,
-        keys: runtime.keys,
-        federation: runtime.federation,
-        issuers: runtime.issuers,
-        adfsTenant: options.adfsTenant,
-      }),
+      ...(options.planes ?? PLANES).flatMap((plane: Plane<Runtime>) => plane.routes?.(routeDeps) ?? []),
       ...(options.routeGroups ?? []),
     ],
     logger,

@@ -22,6 +22,7 @@ import { createRs256Signer, signingThreadsFromEnv } from '../issuer/rs256-signer
 import { KeyManager, type SigningKeyPolicy } from '../issuer/signing-keys.ts';
 import { TokenService } from '../issuer/token-service.ts';
 import { openStore, type Store } from '../store/open-store.ts';
+import { MIGRATIONS } from './planes.ts';
 
 export interface RuntimeOptions {
   /** `--data-dir`; else `LANYARD_DATA_DIR`; else `./.lanyard`. */
@@ -73,7 +74,11 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
   const masterKey = loadMasterKey({ dataDir, env });
   const envelope = createEnvelope({ current: masterKey });
   const hasher = createSecretHasher(masterKey);
-  const store = await openStore({ dataDir, location: options.store ?? env.LANYARD_STORE });
+  const store = await openStore({
+    dataDir,
+    location: options.store ?? env.LANYARD_STORE,
+    migrations: MIGRATIONS,
+  });
   const directory = new Directory(store.db, {
     hasher,
     generateSecret: generateClientSecret,

@@ -1,29 +1,13 @@
 /**
  * @module store/migrate
  * Versioned migrations, run at every start. A second start is a no-op. A database that has run a migration
- * this code does not know was written by a newer Lanyard: we refuse to start rather than guess.
+ * this code does not know was written by a newer Lanyard: we refuse to start rather than guess. The
+ * migrations themselves live in the planes that own the tables (`<plane>/migrations/`); the host passes them in.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { LanyardError } from '../errors/lanyard-error.ts';
-import * as m0001 from './migrations/0001-directory.ts';
-import * as m0002 from './migrations/0002-issuer.ts';
-import * as m0003 from './migrations/0003-workloads.ts';
-import * as m0004 from './migrations/0004-easyauth.ts';
-
-/** Every migration, in order. Append only; never rename or edit a released one. */
-export const MIGRATIONS: Readonly<Record<string, Migration>> = {
-  '0001-directory': m0001,
-  '0002-issuer': m0002,
-  '0003-workloads': m0003,
-  '0004-easyauth': m0004,
-};
-
 export const MIGRATION_TABLE = 'lanyard_migration';
 const LOCK_TABLE = 'lanyard_migration_lock';
-
-const provider: MigrationProvider = {
-  getMigrations: async () => ({ ...MIGRATIONS }),
-};
 
 export interface MigrateOptions {
   /** PostgreSQL schema holding Lanyard's tables; undefined on SQLite. */
@@ -42,8 +26,13 @@ async function appliedMigrations(db: Kysely<unknown>, schema: string | undefined
 }
 
 /** Brings the schema up to date. Returns the names of the migrations it ran (empty when already current). */
-export async function migrateToLatest(db: Kysely<unknown>, options: MigrateOptions = {}): Promise<string[]> {
-  const known = new Set(Object.keys(MIGRATIONS));
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  migrations: Readonly<Record<string, Migration>>,
+  options: MigrateOptions = {},
+): Promise<string[]> {
+  const known = new Set(Object.keys(migrations));
+  const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
   const applied = await appliedMigrations(db, options.schema);
   const unknown = applied.filter((name) => !known.has(name));
   if (unknown.length > 0) {

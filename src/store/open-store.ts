@@ -1,7 +1,7 @@
 /**
  * @module store/open-store
  * Opens the one store every plane shares: SQLite (embedded default, a file in the data folder) or PostgreSQL
- * (many Lanyard nodes on one database). Runs migrations before handing the store out.
+ * (many Lanyard nodes on one database). Runs the planes' migrations before handing the store out.
  *
  * Locations:
  * - `sqlite:<path>`, a bare path, or nothing (→ `<dataDir>/lanyard.db`); `sqlite::memory:` for a throwaway store.
@@ -11,9 +11,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { Kysely, sql } from 'kysely';
+import { Kysely, type Migration, sql } from 'kysely';
 import pg from 'pg';
 import { LanyardError } from '../errors/lanyard-error.ts';
+import {
+  CHANGE_FEED_MIGRATIONS,
+  type ChangeFeed,
+  channelFor,
+  pgNotifyChangeFeed,
+  pollingChangeFeed,
+} from './change-feed.ts';
 import { migrateToLatest } from './migrate.ts';
 import { SchemaScopedPostgresDialect } from './pg-scoped-dialect.ts';
 import type { Database } from './schema.ts';
@@ -32,6 +39,8 @@ export interface Store {
   readonly schema: string | undefined;
   /** Migrations run by this open (empty when the schema was already current). */
   readonly migrated: readonly string[];
+  /** Commits of other processes (and this one), by topic (store/change-feed.ts). */
+  readonly changes: ChangeFeed;
   close(): Promise<void>;
 }
 
@@ -39,6 +48,8 @@ export interface OpenStoreOptions {
   /** A store location as described in the module comment. Empty → SQLite in `dataDir`. */
   location?: string | undefined;
   dataDir: string;
+  /** Every plane's migrations (the host collects them from the plane registry), run before the store is handed out. */
+  migrations: Readonly<Record<string, Migration>>;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -96,7 +107,11 @@ function isCatalogueRace(err: unknown): boolean {
   return false;
 }
 
-function openPostgres(location: string): { db: Kysely<Database>; schema: string } {
+function openPostgres(location: string): {
+  db: Kysely<Database>;
+  schema: string;
+  connectionString: string;
+} {
   const url = new URL(location);
   const schema = url.searchParams.get('schema') ?? 'public';
   url.searchParams.delete('schema');
@@ -111,7 +126,11 @@ function openPostgres(location: string): { db: Kysely<Database>; schema: string 
     // Every connection resolves unqualified table names in Lanyard's schema first.
     options: `-c search_path=${schema}`,
   });
-  return { db: new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema) }), schema };
+  return {
+    db: new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema) }),
+    schema,
+    connectionString: url.toString(),
+  };
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
@@ -120,13 +139,14 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   let dialect: StoreDialect;
   let schema: string | undefined;
   let sqliteFile: string | undefined;
+  let connectionString: string | undefined;
   if (location.startsWith('sqlite:')) {
     const file = location.slice('sqlite:'.length);
     db = await openSqlite(file);
     if (file !== ':memory:' && file !== '') sqliteFile = path.resolve(file);
     dialect = 'sqlite';
   } else {
-    ({ db, schema } = openPostgres(location));
+    ({ db, schema, connectionString } = openPostgres(location));
     dialect = 'postgres';
     try {
       await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
@@ -143,7 +163,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        migrated = await migrateToLatest(db as Kysely<unknown>, { schema });
+        migrated = await migrateToLatest(
+          db as Kysely<unknown>,
+          { ...CHANGE_FEED_MIGRATIONS, ...options.migrations },
+          { schema },
+        );
         break;
       } catch (err) {
         if (dialect !== 'postgres' || attempt >= 4 || !isCatalogueRace(err)) throw err;
@@ -154,6 +178,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     await db.destroy();
     throw err;
   }
+  const changes =
+    connectionString === undefined || schema === undefined
+      ? pollingChangeFeed(db)
+      : pgNotifyChangeFeed(db, { connectionString, channel: channelFor(schema) });
   return {
     db,
     dialect,
@@ -161,6 +189,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     sqliteFile,
     location: describeLocation(location),
     migrated,
-    close: () => db.destroy(),
+    changes,
+    close: async () => {
+      await changes.close();
+      await db.destroy();
+    },
   };
 }

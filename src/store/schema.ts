@@ -144,6 +144,12 @@ export interface FederatedCredentialsTable {
   created_at: string;
 }
 
+export interface ChangeVersionsTable {
+  topic: string;
+  /** bigint: PostgreSQL returns it as a string. */
+  version: number | string;
+}
+
 export interface DirectoryVersionTable {
   id: number;
   version: number;
@@ -212,6 +218,7 @@ export interface Database {
   certificate_credentials: CertificateCredentialsTable;
   federated_credentials: FederatedCredentialsTable;
   directory_version: DirectoryVersionTable;
+  change_versions: ChangeVersionsTable;
   signing_keys: SigningKeysTable;
   audit_events: AuditEventsTable;
   workloads: WorkloadsTable;

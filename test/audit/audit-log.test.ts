@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { type AuditEvent, createAuditLog } from '../../src/audit/audit-log.ts';
 import { storeAuditWriter } from '../../src/audit/audit-writer.ts';
 import { sqliteWalAuditWriter } from '../../src/audit/sqlite-wal-audit-writer.ts';
+import { MIGRATIONS } from '../../src/host/planes.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { openTestStore, STORE_KINDS, type TestStore, tempDir } from '../helpers/stores.ts';
 
@@ -106,7 +107,7 @@ for (const kind of STORE_KINDS) {
 describe('SQLite audit writer failures', () => {
   it('a batch that cannot be written rejects every caller, logs nothing, and the writer keeps working', async () => {
     const dir = tempDir('lanyard-audit-');
-    const store = await openStore({ dataDir: dir });
+    const store = await openStore({ dataDir: dir, migrations: MIGRATIONS });
     const lines: object[] = [];
     const log = createAuditLog(
       store.db,
@@ -141,7 +142,8 @@ describe('SQLite audit writer failures', () => {
         import { createAuditLog } from ${JSON.stringify(new URL('../../src/audit/audit-log.ts', import.meta.url).href)};
         import { sqliteWalAuditWriter } from ${JSON.stringify(new URL('../../src/audit/sqlite-wal-audit-writer.ts', import.meta.url).href)};
         import { openStore } from ${JSON.stringify(new URL('../../src/store/open-store.ts', import.meta.url).href)};
-        const store = await openStore({ dataDir: ${JSON.stringify(dir)} });
+        import { MIGRATIONS } from ${JSON.stringify(new URL('../../src/host/planes.ts', import.meta.url).href)};
+        const store = await openStore({ dataDir: ${JSON.stringify(dir)}, migrations: MIGRATIONS });
         const log = createAuditLog(store.db, undefined, undefined, sqliteWalAuditWriter(store.sqliteFile));
         await log.record({ plane: 'admin', action: 'first', outcome: 'success' });
         // Not awaited, never closed: the process must still write it before exiting on its own.

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { MIGRATIONS } from '../../src/host/planes.ts';
 import { openStore, type Store, type StoreDialect } from '../../src/store/open-store.ts';
 
 export const PG_URL = process.env.LANYARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -55,7 +56,7 @@ export function testLocation(
 export async function openTestStore(kind: StoreDialect): Promise<TestStore> {
   const dataDir = tempDir();
   const { location, drop } = testLocation(kind, dataDir);
-  const store = await openStore({ location, dataDir });
+  const store = await openStore({ location, dataDir, migrations: MIGRATIONS });
   return {
     store,
     dataDir,

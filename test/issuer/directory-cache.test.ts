@@ -12,6 +12,7 @@ import { masterKeyFromBytes } from '../../src/crypto/master-key.ts';
 import { generateClientSecret } from '../../src/crypto/random.ts';
 import { createSecretHasher } from '../../src/crypto/secret-hash.ts';
 import { Directory } from '../../src/directory/directory.ts';
+import { MIGRATIONS } from '../../src/host/planes.ts';
 import { DirectoryCache } from '../../src/issuer/directory-cache.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
 import { openTestDirectory, type TestDirectory } from '../helpers/directory.ts';
@@ -131,7 +132,7 @@ for (const kind of STORE_KINDS) {
     it('sees writes made through another connection to the same store (another node)', async () => {
       let other: Store | undefined;
       try {
-        other = await openStore({ location: t.location, dataDir: t.dataDir });
+        other = await openStore({ location: t.location, dataDir: t.dataDir, migrations: MIGRATIONS });
         const otherDirectory = new Directory(other.db, {
           hasher: createSecretHasher(masterKeyFromBytes(randomBytes(32))),
           generateSecret: generateClientSecret,

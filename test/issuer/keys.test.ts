@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { createEnvelope, type Envelope } from '../../src/crypto/envelope.ts';
 import { masterKeyFromBytes } from '../../src/crypto/master-key.ts';
+import { MIGRATIONS } from '../../src/host/planes.ts';
 import { DEFAULT_KEY_POLICY, KeyManager, type PublicJwk } from '../../src/issuer/signing-keys.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.ts';
@@ -259,7 +260,11 @@ for (const kind of STORE_KINDS) {
 
       it('two nodes starting at once on an empty table create exactly one active key (advisory lock)', async () => {
         const fresh = await openTestStore('postgres');
-        const other = await openStore({ location: fresh.location, dataDir: fresh.dataDir });
+        const other = await openStore({
+          location: fresh.location,
+          dataDir: fresh.dataDir,
+          migrations: MIGRATIONS,
+        });
         try {
           const a = manager(fresh.store);
           const b = manager(other);

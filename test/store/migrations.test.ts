@@ -5,7 +5,8 @@ import { after, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { LanyardError } from '../../src/errors/lanyard-error.ts';
-import { MIGRATION_TABLE, MIGRATIONS } from '../../src/store/migrate.ts';
+import { MIGRATIONS } from '../../src/host/planes.ts';
+import { MIGRATION_TABLE } from '../../src/store/migrate.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { PG_URL, STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
 
@@ -19,11 +20,11 @@ for (const kind of STORE_KINDS) {
     });
 
     test('first start runs every migration, a second start is a no-op', async () => {
-      const first = await openStore({ location, dataDir });
+      const first = await openStore({ location, dataDir, migrations: MIGRATIONS });
       assert.deepEqual([...first.migrated], Object.keys(MIGRATIONS));
       assert.equal(first.dialect, kind);
       await first.close();
-      const second = await openStore({ location, dataDir });
+      const second = await openStore({ location, dataDir, migrations: MIGRATIONS });
       assert.deepEqual([...second.migrated], []);
       const row = await second.db.selectFrom('directory_version').select('version').executeTakeFirstOrThrow();
       assert.equal(Number(row.version), 0);
@@ -31,12 +32,12 @@ for (const kind of STORE_KINDS) {
     });
 
     test('a schema migrated by a newer Lanyard refuses to start, with a clear message', async () => {
-      const store = await openStore({ location, dataDir });
+      const store = await openStore({ location, dataDir, migrations: MIGRATIONS });
       await sql`insert into ${sql.table(MIGRATION_TABLE)} (name, timestamp) values ('9999-from-the-future', '2030-01-01T00:00:00Z')`.execute(
         store.db,
       );
       await store.close();
-      await assert.rejects(openStore({ location, dataDir }), (err: unknown) => {
+      await assert.rejects(openStore({ location, dataDir, migrations: MIGRATIONS }), (err: unknown) => {
         assert.ok(err instanceof LanyardError);
         assert.equal(err.code, 'ERR_STORE_SCHEMA_NEWER');
         assert.match(err.message, /9999-from-the-future/);
@@ -50,7 +51,7 @@ for (const kind of STORE_KINDS) {
 describe('store configuration', () => {
   test('SQLite runs in WAL mode with synchronous=FULL and foreign keys on', async () => {
     const dataDir = tempDir();
-    const store = await openStore({ dataDir });
+    const store = await openStore({ dataDir, migrations: MIGRATIONS });
     const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
     const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(store.db);
     const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(store.db);
@@ -65,7 +66,7 @@ describe('store configuration', () => {
   test('an unreachable PostgreSQL is a clear ERR_STORE_CONFIG, with the password hidden', async () => {
     const dataDir = tempDir();
     await assert.rejects(
-      openStore({ dataDir, location: 'postgres://u:hunter2@127.0.0.1:1/none' }),
+      openStore({ dataDir, location: 'postgres://u:hunter2@127.0.0.1:1/none', migrations: MIGRATIONS }),
       (err: unknown) => {
         assert.ok(err instanceof LanyardError);
         assert.equal(err.code, 'ERR_STORE_CONFIG');
@@ -78,7 +79,11 @@ describe('store configuration', () => {
 
   test('an unsafe PostgreSQL schema name is refused before connecting', async () => {
     await assert.rejects(
-      openStore({ dataDir: tempDir(), location: 'postgres://postgres@127.0.0.1/postgres?schema=x;drop' }),
+      openStore({
+        dataDir: tempDir(),
+        location: 'postgres://postgres@127.0.0.1/postgres?schema=x;drop',
+        migrations: MIGRATIONS,
+      }),
       { code: 'ERR_STORE_CONFIG' },
     );
   });
@@ -108,7 +113,7 @@ if (STORE_KINDS.includes('postgres')) {
           const dataDir = tempDir();
           const { location, drop } = testLocation('postgres', dataDir);
           try {
-            const store = await openStore({ location, dataDir });
+            const store = await openStore({ location, dataDir, migrations: MIGRATIONS });
             opened.push(store.schema!);
             await store.close();
           } finally {

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { LanyardError } from '../../errors/lanyard-error.ts';
 import { DEFAULT_PORT } from '../../host/listener-defaults.ts';
+import { waitForStop } from '../../host/signals.ts';
 import { VERSION } from '../../host/version.ts';
 import { DEFAULT_IDENTITY_PORT } from '../../identity/listener.ts';
 import { globalOptions, withRuntime } from '../context.ts';
@@ -50,18 +51,7 @@ Examples:
     )
     .action(async (o: DemoCliOptions, cmd: Command) => {
       // Listen for the stop signal before anything starts, so Ctrl+C at any moment stops cleanly.
-      const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
-        const onSignal = (signal: NodeJS.Signals) => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          // A second signal while stopping: stop at once.
-          process.once('SIGINT', () => process.exit(130));
-          process.once('SIGTERM', () => process.exit(143));
-          resolve(signal);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
+      const stopSignal = waitForStop();
       let ok = false;
       await withRuntime(cmd, async (runtime) => {
         const port = parsePort(o.port, '--port');

@@ -6,13 +6,11 @@
  * `--port 0`), where the admin token and the CA are, and the `export` lines to use them; never the token.
  */
 
-import fs from 'node:fs';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../../crypto/atomic-file.ts';
 import { LanyardError } from '../../errors/lanyard-error.ts';
 import { resolveAdminToken } from '../../host/admin-token.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../../host/listener-defaults.ts';
-import { type ServerInfo, serverInfoPath } from '../../host/server-info.ts';
+import { waitForStop } from '../../host/signals.ts';
 import { VERSION } from '../../host/version.ts';
 import { DEFAULT_IDENTITY_PORT } from '../../identity/listener.ts';
 import { withRuntime } from '../context.ts';
@@ -42,6 +40,8 @@ export function registerUpCommand(program: Command): void {
       String(DEFAULT_IDENTITY_PORT),
     )
     .action(async (o: UpOptions, cmd: Command) => {
+      // Listen for the stop signal before anything starts, so Ctrl+C at any moment stops cleanly.
+      const stopSignal = waitForStop();
       await withRuntime(cmd, async (runtime) => {
         const port = parsePort(o.port);
         if (o.prune && !o.file) {
@@ -51,7 +51,6 @@ export function registerUpCommand(program: Command): void {
         }
         // The server and manifest code load only for this command, keeping every other command's start fast.
         const { createLogger } = await import('../../http/logger.ts');
-        const { startServer } = await import('../../host/main-listener.ts');
         const logger = createLogger();
         // Every audit event is stored and also logged as one JSON line.
         runtime.audit.attach(logger);
@@ -66,37 +65,17 @@ export function registerUpCommand(program: Command): void {
           process.stdout.write(`${formatPlan(plan).trimEnd()}\n`);
         }
         const admin = resolveAdminToken({ dataDir: runtime.dataDir });
-        const server = await startServer(runtime, { host: o.host, port, adminToken: admin.token, logger });
-        const { startIdentityListener } = await import('../../identity/listener.ts');
-        let identity: Awaited<ReturnType<typeof startIdentityListener>>;
-        try {
-          identity = await startIdentityListener({
-            service: runtime.identity,
-            audit: runtime.audit,
-            logger,
-            port: parsePort(o.identityPort),
-          });
-        } catch (err) {
-          await server.close();
-          throw err;
-        }
-        const { startEasyAuthFronts } = await import('../../easyauth/proxy.ts');
-        let fronts: Awaited<ReturnType<typeof startEasyAuthFronts>>;
-        try {
-          fronts = await startEasyAuthFronts(runtime, { logger });
-        } catch (err) {
-          await Promise.all([server.close(), identity.close()]);
-          throw err;
-        }
-        const infoFile = serverInfoPath(runtime.dataDir);
-        const info: ServerInfo = { url: server.url, identityEndpoint: identity.endpoint, pid: process.pid };
-        writeFileAtomic(infoFile, JSON.stringify(info, null, 2), { mode: 0o600 });
-
-        const lines = [
-          `lanyard listening on ${server.url}`,
-          `  managed-identity endpoint: ${identity.endpoint}  (\`lanyard run --as <resource> -- CMD\`, \`lanyard workload issue\`)`,
-          ...fronts.map((f) => `  easy auth ${f.resource.name}: ${f.url} → ${f.upstream}`),
-        ];
+        const { startHost } = await import('../../host/start-host.ts');
+        const host = await startHost({
+          runtime,
+          logger,
+          adminToken: admin.token,
+          host: o.host,
+          port,
+          settings: { identityPort: parsePort(o.identityPort) },
+        });
+        const lines = host.lines();
+        lines.splice(1, 0, ...lines.splice(1).map((l) => `  ${l}`));
         if (admin.source === 'env') {
           lines.push('  admin token: from LANYARD_ADMIN_TOKEN');
         } else {
@@ -106,16 +85,16 @@ export function registerUpCommand(program: Command): void {
           );
         }
         lines.push(
-          `  CA certificate: ${server.caCertPath}`,
-          `    export NODE_EXTRA_CA_CERTS=${shellQuote(server.caCertPath)}`,
+          `  CA certificate: ${host.server.caCertPath}`,
+          `    export NODE_EXTRA_CA_CERTS=${shellQuote(host.server.caCertPath)}`,
           'Press Ctrl+C to stop.',
         );
         process.stdout.write(`${lines.join('\n')}\n`);
 
-        const signal = await waitForSignal();
+        const signal = await stopSignal;
         logger.info({ signal }, 'shutting down');
-        fs.rmSync(infoFile, { force: true });
-        await Promise.all([server.close(), identity.close(), ...fronts.map((f) => f.close())]);
+        await host.close();
+        process.stdout.write(`lanyard stopped (${signal})\n`);
         // withRuntime closes the store once this returns.
       });
     });
@@ -129,19 +108,4 @@ function parsePort(text: string): number {
     });
   }
   return port;
-}
-
-/** Resolves on the first SIGINT or SIGTERM; a second one while shutting down exits at once. */
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
 }

@@ -1,0 +1,39 @@
+/**
+ * @module identity/plane
+ * The managed-identity plane owns workloads (a per-workload secret, stored hashed, mapped to the resource
+ * whose identities it may use) and serves the App Service and IMDS endpoints on their own plain-HTTP
+ * loopback listener.
+ */
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Plane } from '../plane/contract.ts';
+import { DEFAULT_IDENTITY_PORT, startIdentityListener } from './listener.ts';
+import type { ManagedIdentityService } from './mi-service.ts';
+import * as m0003 from './migrations/0003-workloads.ts';
+
+/** What the identity plane takes from the host. */
+export interface IdentityDeps {
+  readonly identity: ManagedIdentityService;
+  readonly audit: AuditLog;
+}
+
+export const identityPlane: Plane<IdentityDeps> = {
+  name: 'identity',
+  owns: 'workloads and the managed-identity endpoints (App Service, IMDS)',
+  migrations: { '0003-workloads': m0003 },
+  auditActions: ['mi.refuse', 'mi.error'],
+  async start(deps, ctx) {
+    const listener = await startIdentityListener({
+      service: deps.identity,
+      audit: deps.audit,
+      logger: ctx.logger,
+      port: ctx.settings.identityPort ?? DEFAULT_IDENTITY_PORT,
+    });
+    return {
+      info: { identityEndpoint: listener.endpoint },
+      lines: [
+        `managed-identity endpoint: ${listener.endpoint}  (\`lanyard run --as <resource> -- CMD\`, \`lanyard workload issue\`)`,
+      ],
+      close: () => listener.close(),
+    };
+  },
+};

@@ -1,0 +1,76 @@
+/**
+ * @module plane/contract
+ * What a plane is to the host. Each plane folder (directory, issuer, identity, easyauth; next gateway,
+ * management, vault, flows, console) exports one `Plane` from its `plane.ts`, and `src/host/planes.ts` lists
+ * them, in order, in one array. The host iterates that list to migrate the store, mount routes on the main
+ * listener, start the planes' own listeners and react to changes; nothing in the host names a plane's
+ * internals. docs/architecture.md shows how to add one.
+ *
+ * `D` is what the plane needs from the host, declared by the plane itself (e.g. `EasyAuthDeps`); the host's
+ * runtime satisfies every plane's `D` as it is, so a plane never imports the host.
+ */
+import type { Migration } from 'kysely';
+import type { Logger } from '../http/logger.ts';
+import type { RouteGroup } from '../http/route-group.ts';
+
+/** What the host passes when it starts a plane's listeners. */
+export interface StartContext {
+  readonly logger: Logger;
+  /** Settings given on the command line or by the caller; each plane reads its own. */
+  readonly settings: HostSettings;
+}
+
+/** The host's settings that planes read; every one optional. */
+export interface HostSettings {
+  /** Port of the managed-identity endpoint (0: a free one). */
+  readonly identityPort?: number | undefined;
+  /** Replaces an Easy Auth front's upstream (the demo starts its example apps on free ports). */
+  readonly easyAuthUpstream?: ((tenantId: string, resourceName: string) => string | undefined) | undefined;
+}
+
+/** A running part of a plane: one listener or several, with what `lanyard up` prints about it. */
+export interface Started {
+  /** Lines for people, e.g. `managed-identity endpoint: http://127.0.0.1:41741/msi/token`. */
+  readonly lines: readonly string[];
+  /** Facts other parts need (written to `server.json`), e.g. `{ identityEndpoint: … }`. */
+  readonly info?: Readonly<Record<string, string>> | undefined;
+  /** Called when a change the plane subscribed to was committed (`Plane.watches`). */
+  changed?(topic: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Plane<D = unknown> {
+  /** Folder name, audit `plane` value and change-feed topic, e.g. `easyauth`. */
+  readonly name: string;
+  /** One line: what the plane owns. */
+  readonly owns: string;
+  /**
+   * The plane's migrations, keyed by their stable names (`NNNN-<what>`). The host runs every plane's
+   * together, in name order; a released name is never renamed or edited.
+   */
+  readonly migrations?: Readonly<Record<string, Migration>>;
+  /** The audit actions the plane records (shown in docs and filters). */
+  readonly auditActions?: readonly string[];
+  /** Route groups the plane serves on the main HTTPS listener. */
+  routes?(deps: D): readonly RouteGroup[];
+  /** Starts the plane's own listeners (after the main listener); `undefined` when it has none. */
+  start?(deps: D, ctx: StartContext): Promise<Started | undefined>;
+  /** Change-feed topics whose commits the running plane applies without a restart (`Started.changed`). */
+  readonly watches?: readonly string[];
+}
+
+/** Every plane's migrations in one map, in name order; refuses two planes claiming one name. */
+export function collectMigrations(planes: readonly Plane<never>[]): Record<string, Migration> {
+  const all: [string, Migration][] = [];
+  const owner = new Map<string, string>();
+  for (const plane of planes) {
+    for (const [name, migration] of Object.entries(plane.migrations ?? {})) {
+      const other = owner.get(name);
+      if (other) throw new TypeError(`Migration ${name} is declared by both ${other} and ${plane.name}.`);
+      owner.set(name, plane.name);
+      all.push([name, migration]);
+    }
+  }
+  all.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(all);
+}

@@ -1,0 +1,64 @@
+/**
+ * @module validator/header-rules
+ * What a token's header may say. Before a key is chosen: an algorithm the policy allows (the key's own
+ * algorithm is checked with the signature), none of the members that change how a JWS is processed or belong to
+ * JWE, no nested token, a usable `kid`. With the claims: the `typ`, when a policy restricts it.
+ */
+import { DEFAULT_ALGS, type ValidationPolicy } from './policy.ts';
+import { fail, type ValidationFailure } from './result.ts';
+import type { Parsed } from './token-parse.ts';
+
+/** A parsed token whose header passed the checks that need no key. */
+export interface Checked extends Parsed {
+  alg: string;
+  kid: string;
+}
+
+const FORBIDDEN_HEADERS = ['crit', 'b64', 'zip', 'enc', 'p2c', 'p2s', 'epk', 'apu', 'apv', 'iv', 'tag'];
+
+export function checkHeader(parsed: Parsed, policy: ValidationPolicy): Checked | ValidationFailure {
+  const { header } = parsed;
+  const algs = policy.algorithms ?? DEFAULT_ALGS;
+  const alg = header.alg;
+  if (typeof alg !== 'string' || !algs.includes(alg)) {
+    return fail('alg_not_allowed', `The token's algorithm ${JSON.stringify(alg)} is not accepted.`, {
+      expected: algs,
+      actual: alg,
+      hint: `Tokens must be signed with ${algs.join(' or ')}; "none" and HMAC are never accepted.`,
+    });
+  }
+  const forbidden = FORBIDDEN_HEADERS.filter((name) => name in header);
+  if (forbidden.length > 0) {
+    return fail(
+      'header_not_allowed',
+      `The token header carries ${forbidden.join(', ')}, which access tokens must not use.`,
+    );
+  }
+  // `cty: JWT` announces a nested token: the claims would be another token's, whose signature nobody checked.
+  if (typeof header.cty === 'string' && /^(application\/)?jwt$/i.test(header.cty)) {
+    return fail('header_not_allowed', 'The token header says cty "JWT": nested tokens are not accepted.', {
+      actual: header.cty,
+    });
+  }
+  if (typeof header.kid !== 'string' || header.kid === '' || header.kid.length > 256) {
+    return fail('key_unknown', 'The token header has no usable "kid", so no trusted key can be chosen.');
+  }
+  return { ...parsed, alg, kid: header.kid };
+}
+
+/** The `typ` rule, when the policy lists accepted types (case-insensitive, `application/` optional). */
+export function checkType(
+  header: Record<string, unknown>,
+  policy: ValidationPolicy,
+): ValidationFailure | undefined {
+  if (!policy.types) return undefined;
+  const typ =
+    typeof header.typ === 'string' ? header.typ.toLowerCase().replace(/^application\//, '') : undefined;
+  if (!typ || !policy.types.map((t) => t.toLowerCase()).includes(typ)) {
+    return fail('typ_not_allowed', `The token type ${JSON.stringify(header.typ)} is not accepted.`, {
+      expected: policy.types,
+      actual: header.typ,
+    });
+  }
+  return undefined;
+}

@@ -1,0 +1,69 @@
+/**
+ * @module validator/policy
+ * What a token is checked against. A validator deep-freezes a policy the first time it sees it (all but its
+ * key source, which keeps state of its own): a cached token remembers the last policy object every claim check
+ * passed under, and a later hit under that same object re-runs only the clock checks — sound only while the
+ * object cannot change. Build a new policy object to change what is accepted.
+ */
+import type { KeySource } from './key-sources.ts';
+
+export interface RequiredClaim {
+  readonly name: string;
+  /** `any`: at least one value present; `all`: every value present (APIM's semantics). */
+  readonly match: 'any' | 'all';
+  readonly values: readonly string[];
+}
+
+export interface ValidationPolicy {
+  /** Accepted `iss` values, compared exactly. */
+  readonly issuers: readonly string[];
+  /** Accepted `aud` values (one of them must be in the token's `aud`). */
+  readonly audiences: readonly string[];
+  readonly keys: KeySource;
+  readonly algorithms?: readonly string[] | undefined;
+  /** Seconds of clock skew allowed on exp, nbf and iat. Default 300 (Entra and Easy Auth). */
+  readonly clockSkewSeconds?: number | undefined;
+  /** Bytes; default 16 KiB. */
+  readonly maxTokenBytes?: number | undefined;
+  readonly requireExpiration?: boolean | undefined;
+  /** Accepted `typ` header values (case-insensitive); undefined accepts any (Entra issues `JWT`). */
+  readonly types?: readonly string[] | undefined;
+  /** `appid` (v1) or `azp` (v2) must be one of these. */
+  readonly allowedApplications?: readonly string[] | undefined;
+  /** `oid` must be one of these. */
+  readonly allowedPrincipals?: readonly string[] | undefined;
+  /** `tid` must be one of these. */
+  readonly allowedTenants?: readonly string[] | undefined;
+  readonly requiredClaims?: readonly RequiredClaim[] | undefined;
+  /** Check that `tid` is the tenant in `iss` (Entra issuers carry it). Default true. */
+  readonly bindTenant?: boolean | undefined;
+}
+
+export const DEFAULT_ALGS: readonly string[] = Object.freeze(['RS256']);
+export const DEFAULT_SKEW_SECONDS = 300;
+export const DEFAULT_MAX_TOKEN_BYTES = 16 * 1024;
+
+const frozen = new WeakSet<ValidationPolicy>();
+
+/**
+ * Freezes `policy` in place, with its lists and required claims (not its key source), and returns it. Any
+ * later assignment or `push` throws (modules are strict). Idempotent.
+ */
+export function freezePolicy<P extends ValidationPolicy>(policy: P): P {
+  if (frozen.has(policy)) return policy;
+  Object.freeze(policy.issuers);
+  Object.freeze(policy.audiences);
+  Object.freeze(policy.algorithms);
+  Object.freeze(policy.types);
+  Object.freeze(policy.allowedApplications);
+  Object.freeze(policy.allowedPrincipals);
+  Object.freeze(policy.allowedTenants);
+  for (const req of policy.requiredClaims ?? []) {
+    Object.freeze(req.values);
+    Object.freeze(req);
+  }
+  Object.freeze(policy.requiredClaims);
+  Object.freeze(policy);
+  frozen.add(policy);
+  return policy;
+}

@@ -3,8 +3,9 @@
  * Where a validator gets the keys it trusts — only from configuration, never from the token (`jku`, `x5u`,
  * `jwk`, `x5c` are ignored): Lanyard's own issuer in-process, or an issuer's discovery document and JWKS over
  * https. Keys are imported once per `kid` as Node KeyObjects; an unknown `kid` triggers at most one refetch per
- * cooldown (single-flight; callers arriving during a refresh wait for it); a failed refresh keeps the last
- * good key set (security.md §1.5). A key set is read only as JSON, from the issuer's own host, with no redirect.
+ * cooldown (single-flight; callers arriving during a refresh wait for it), so tokens with made-up kids cannot
+ * make it hammer the issuer; a failed refresh keeps the last good key set. A key set is read only as JSON, from
+ * the issuer's own host, with no redirect.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';

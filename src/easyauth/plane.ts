@@ -32,6 +32,7 @@ async function startFronts(deps: EasyAuthDeps, ctx: StartContext): Promise<Start
     const front = await startEasyAuth(deps, stored.resourceName, effective(stored), {
       tenant: stored.tenantId,
       logger: ctx.logger,
+      limits: ctx.limits,
     });
     fronts.set(keyOf(stored), { stored, front });
     return front;

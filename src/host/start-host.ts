@@ -27,9 +27,11 @@ export interface StartHostOptions {
   readonly host?: string | undefined;
   readonly port?: number | undefined;
   readonly settings?: HostSettings | undefined;
-  /** Main listener limits (tests shorten them). */
+  /** Limits of every listener: the main one and the planes' (tests shorten them). */
   readonly limits?: Partial<ListenerLimits> | undefined;
   readonly shutdownGraceMs?: number | undefined;
+  /** The tenant the issuer's `adfs` authority path stands for (default: the only tenant). */
+  readonly adfsTenant?: string | undefined;
   /** Write `<dataDir>/server.json` (default true). */
   readonly serverInfo?: boolean | undefined;
   /** The planes to run (default: the registry). */
@@ -58,6 +60,7 @@ export async function startHost(o: StartHostOptions): Promise<RunningHost> {
     logger,
     limits: o.limits,
     shutdownGraceMs: o.shutdownGraceMs,
+    adfsTenant: o.adfsTenant,
     planes,
   });
   const started = new Map<string, Started>();
@@ -69,7 +72,7 @@ export async function startHost(o: StartHostOptions): Promise<RunningHost> {
   };
   try {
     for (const plane of planes) {
-      const s = await plane.start?.(runtime, { logger, settings });
+      const s = await plane.start?.(runtime, { logger, settings, limits: o.limits });
       if (s) started.set(plane.name, s);
     }
   } catch (err) {

@@ -27,6 +27,7 @@ export const identityPlane: Plane<IdentityDeps> = {
       audit: deps.audit,
       logger: ctx.logger,
       port: ctx.settings.identityPort ?? DEFAULT_IDENTITY_PORT,
+      limits: ctx.limits,
     });
     return {
       info: { identityEndpoint: listener.endpoint },

@@ -10,12 +10,15 @@
  * runtime satisfies every plane's `D` as it is, so a plane never imports the host.
  */
 import type { Migration } from 'kysely';
+import type { ListenerLimits } from '../http/listener.ts';
 import type { Logger } from '../http/logger.ts';
 import type { RouteGroup } from '../http/route-group.ts';
 
 /** What the host passes when it starts a plane's listeners. */
 export interface StartContext {
   readonly logger: Logger;
+  /** Overrides of the listener limits, for every listener the plane starts (tests shorten them). */
+  readonly limits?: Partial<ListenerLimits> | undefined;
   /** Settings given on the command line or by the caller; each plane reads its own. */
   readonly settings: HostSettings;
 }

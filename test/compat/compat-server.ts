@@ -8,8 +8,9 @@
 import fs from 'node:fs';
 import { createLocalJWKSet, type JWTPayload, type JWTVerifyResult, jwtVerify } from 'jose';
 import { Agent, fetch } from 'undici';
-import { type RunningServer, startServer } from '../../src/host/main-listener.ts';
+import type { RunningServer } from '../../src/host/main-listener.ts';
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
+import { type RunningHost, startHost } from '../../src/host/start-host.ts';
 import { createLogger } from '../../src/http/logger.ts';
 import type { IssuerNames } from '../../src/issuer/claims.ts';
 import { tempDir } from '../helpers/stores.ts';
@@ -65,19 +66,27 @@ export async function startCompatServer(options: CompatServerOptions = {}): Prom
   });
   const logs: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => logs.push(line) } });
-  let server: RunningServer;
+  let host: RunningHost;
   try {
-    server = await startServer(runtime, { host: 'localhost', port: 0, adminToken: ADMIN_TOKEN, logger });
+    host = await startHost({
+      runtime,
+      host: 'localhost',
+      port: 0,
+      adminToken: ADMIN_TOKEN,
+      logger,
+      settings: { identityPort: 0 },
+    });
   } catch (err) {
     await runtime.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
+  const server: RunningServer = host.server;
   origin = server.url;
   const agent = new Agent({ connect: { ca: fs.readFileSync(server.caCertPath, 'utf8') } });
   const cleanup = async () => {
     await agent.close();
-    await server.close();
+    await host.close();
     await runtime.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   };

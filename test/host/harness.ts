@@ -1,6 +1,6 @@
 /**
- * @module test/server/harness
- * Starts the real main listener on 127.0.0.1 port 0 over a fresh store of the given dialect, and calls it with
+ * @module test/host/harness
+ * Starts Lanyard as `lanyard up` does (startHost), its main listener on 127.0.0.1 port 0 over a fresh store of the given dialect, and calls it with
  * real HTTPS that trusts only the data folder's CA. Log lines (requests and audit events) are collected so
  * tests can check what was (and was not) written. Options give the runtime a clock and key policy of the
  * test's choosing, and `restart()` reopens the same data folder and store, as a process restart would.
@@ -8,8 +8,9 @@
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
-import { type RunningServer, startServer } from '../../src/host/main-listener.ts';
+import type { RunningServer } from '../../src/host/main-listener.ts';
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
+import { type RunningHost, startHost } from '../../src/host/start-host.ts';
 import { createLogger } from '../../src/http/logger.ts';
 import type { IssuerNames } from '../../src/issuer/claims.ts';
 import type { SigningKeyPolicy } from '../../src/issuer/signing-keys.ts';
@@ -50,6 +51,8 @@ export interface TestServerOptions {
 
 export interface TestServer {
   runtime: Runtime;
+  /** Everything startHost started (main listener, managed-identity endpoint, Easy Auth fronts). */
+  host: RunningHost;
   server: RunningServer;
   dataDir: string;
   /** The store location the runtime opened. */
@@ -110,27 +113,30 @@ async function start(
     await removeOwned();
     throw err;
   }
-  let server: RunningServer;
+  let host: RunningHost;
   try {
-    server = await startServer(runtime, {
+    host = await startHost({
+      runtime,
       host: '127.0.0.1',
       port: 0,
       adminToken: ADMIN_TOKEN,
       logger,
       adfsTenant: options.adfsTenant,
+      settings: { identityPort: 0 },
     });
   } catch (err) {
     await runtime.close();
     await removeOwned();
     throw err;
   }
+  const server = host.server;
   const ca = fs.readFileSync(server.caCertPath, 'utf8');
   const agent = new Agent({ connect: { ca } });
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
       await agent.close();
-      await server.close();
+      await host.close();
       await runtime.close();
     })();
     return closed;
@@ -138,6 +144,7 @@ async function start(
   let handedOver = false;
   return {
     runtime,
+    host,
     server,
     dataDir,
     location,

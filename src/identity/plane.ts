@@ -21,6 +21,9 @@ export const identityPlane: Plane<IdentityDeps> = {
   owns: 'workloads and the managed-identity endpoints (App Service, IMDS)',
   migrations: { '0003-workloads': m0003 },
   auditActions: ['mi.refuse', 'mi.error'],
+  // A revoked workload or a changed assignment: forget cached secrets and tokens as soon as the change is
+  // committed (the service's own once-a-second version check stays as the fallback).
+  watches: ['directory'],
   async start(deps, ctx) {
     const listener = await startIdentityListener({
       service: deps.identity,
@@ -34,6 +37,7 @@ export const identityPlane: Plane<IdentityDeps> = {
       lines: [
         `managed-identity endpoint: ${listener.endpoint}  (\`lanyard run --as <resource> -- CMD\`, \`lanyard workload issue\`)`,
       ],
+      changed: async () => deps.identity.clear(),
       close: () => listener.close(),
     };
   },

@@ -9,10 +9,13 @@
  * `D` is what the plane needs from the host, declared by the plane itself (e.g. `EasyAuthDeps`); the host's
  * runtime satisfies every plane's `D` as it is, so a plane never imports the host.
  */
+import type { Command } from 'commander';
 import type { Migration } from 'kysely';
 import type { ListenerLimits } from '../http/listener.ts';
 import type { Logger } from '../http/logger.ts';
 import type { RouteGroup } from '../http/route-group.ts';
+import type { ManifestSection } from '../manifest/section.ts';
+import type { CliKit } from './cli-kit.ts';
 
 /** What the host passes when it starts a plane's listeners. */
 export interface StartContext {
@@ -60,6 +63,10 @@ export interface Plane<D = unknown> {
   start?(deps: D, ctx: StartContext): Promise<Started | undefined>;
   /** Change-feed topics whose commits the running plane applies without a restart (`Started.changed`). */
   readonly watches?: readonly string[];
+  /** Its nouns and verbs of the `lanyard` CLI, registered on the root program (plane/cli-kit.ts). */
+  commands?(program: Command, kit: CliKit<D>): void;
+  /** Its part of `lanyard.yaml`: schema, reference checks, plan and apply (manifest/section.ts). */
+  readonly manifest?: ManifestSection<D> | undefined;
 }
 
 /** Every plane's migrations in one map, in name order; refuses two planes claiming one name. */

@@ -1,7 +1,7 @@
 /**
  * @module host/admin-token
  * The admin API's bearer token. Every process on the machine can reach a loopback port, so the admin API
- * needs a credential of its own (security.md §3.7). `LANYARD_ADMIN_TOKEN` wins; otherwise the token lives in
+ * needs a credential of its own (docs/security.md, "Token location and the admin API"). `LANYARD_ADMIN_TOKEN` wins; otherwise the token lives in
  * `<dataDir>/admin.token` (0600), made on first start as `lya_` + 32 random bytes, base64url: the prefix makes
  * a leaked token easy to recognise for people and secret scanners. The token itself is never printed or logged;
  * `lanyard up` prints where the file is.

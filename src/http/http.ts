@@ -38,7 +38,7 @@ export interface ParsedTarget {
 
 /**
  * Splits a request target into path segments and query. Only origin-form targets (`/…`) are accepted, and
- * ambiguous paths are refused rather than normalised (security.md §0 rule 8): empty segments (`//`), `.` and
+ * ambiguous paths are refused rather than normalised (docs/security.md, "Easy Auth: one canonical path"): empty segments (`//`), `.` and
  * `..` (literal or encoded), malformed percent-encoding, and control characters after decoding. A segment may
  * decode to text containing `/` (an identifier URI such as `api://orders`): it stays one segment.
  */

@@ -3,7 +3,7 @@
  * The server's one logger: pino, JSON lines on stderr, so stdout stays free for what `lanyard up` prints for
  * people and scripts. The level comes from `LANYARD_LOG_LEVEL` (default `info`). What is logged is chosen at
  * each call site, and never includes request headers, bodies or query strings: they may carry tokens and
- * secrets (security.md D65, F100).
+ * secrets (docs/security.md, "Logs carry no secrets").
  */
 import { pino } from 'pino';
 import { LanyardError } from '../errors/lanyard-error.ts';

@@ -1,6 +1,6 @@
 /**
  * @module identity/endpoint
- * The managed-identity token endpoints, plain HTTP on loopback like Azure's (identity-protocols.md §1–2):
+ * The managed-identity token endpoints, plain HTTP on loopback like Azure's (docs/protocols.md, "Managed-identity endpoint: App Service protocol" and the two sections after it):
  *
  *   App Service   GET|POST /msi/token?resource=…[&api-version=2019-08-01][&client_id|object_id|principal_id|mi_res_id]
  *                 header X-IDENTITY-HEADER (2019) or `secret` (2017 / MSI_SECRET); answers `{access_token,
@@ -9,7 +9,7 @@
  *                 header `Metadata: true`; the workload is named by the path (AZURE_POD_IDENTITY_AUTHORITY_HOST
  *                 carries it, lower-cased by MSAL, hence hex) or by X-IDENTITY-HEADER; errors `{error, error_description}`.
  *
- * Defences (security.md §2.3, catalogue D): requests that went through a proxy (X-Forwarded-For, Forwarded,
+ * Defences (docs/security.md, "Managed-identity endpoint defences"; catalogue D): requests that went through a proxy (X-Forwarded-For, Forwarded,
  * Via), from a browser (Origin) or to a foreign Host (DNS rebinding) are refused; the query is bounded and
  * parameters may not repeat; secrets are compared through their keyed hash; each workload is rate limited.
  * Every refusal is audited — never with the secret.
@@ -45,7 +45,7 @@ class Refused extends Error {
 const refuse = (status: number, error: string, reason: string, message: string) =>
   new Refused({ status, error, reason, message });
 
-/** Per-workload token bucket: 20 requests/s, bursts of 40 (security.md §5.2), then 429 with Retry-After. */
+/** Per-workload token bucket: 20 requests/s, bursts of 40 (docs/security.md, "Limits"), then 429 with Retry-After. */
 class RateLimiter {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   readonly #rate: number;

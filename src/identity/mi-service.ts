@@ -16,7 +16,7 @@ import { AadstsError } from '../issuer/aadsts.ts';
 import type { TokenService } from '../issuer/token-service.ts';
 import { looksLikeWorkloadSecret, type Workload, type WorkloadStore } from './workloads.ts';
 
-/** Managed-identity tokens live about 24 hours (identity-protocols.md §4.5). */
+/** Managed-identity tokens live about 24 hours (docs/protocols.md, "Token caching by clients"). */
 export const MI_TOKEN_LIFETIME_SECONDS = 86_400;
 const RENEW_BEFORE_SECONDS = 300;
 const VERSION_CHECK_MS = 1_000;

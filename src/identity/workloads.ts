@@ -2,7 +2,7 @@
  * @module identity/workloads
  * A workload is a process allowed to use the identities of exactly one resource. It holds a 256-bit random
  * secret — our `IDENTITY_HEADER` — that the store keeps only as a keyed hash, compared through the hash (so
- * in constant time), revocable, and expiring with the workload (security.md §2.3). The secret is hex: it
+ * in constant time), revocable, and expiring with the workload (docs/security.md, "Workload secrets"). The secret is hex: it
  * also travels inside the IMDS authority URL, which MSAL lower-cases.
  */
 import { randomBytes, randomUUID } from 'node:crypto';

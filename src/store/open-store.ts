@@ -82,7 +82,7 @@ async function openSqlite(file: string): Promise<Kysely<Database>> {
       },
     );
   }
-  // WAL lets readers run beside the writer; FULL makes every commit durable across power loss (security.md §4.2).
+  // WAL lets readers run beside the writer; FULL makes every commit durable across power loss (docs/security.md, "Store durability").
   raw.exec('PRAGMA journal_mode = WAL');
   raw.exec('PRAGMA synchronous = FULL');
   raw.exec('PRAGMA foreign_keys = ON');

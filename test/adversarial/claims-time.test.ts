@@ -1,6 +1,6 @@
 /**
  * @module test/adversarial/claims-time
- * security.md §6 catalogue B (claims and time) against a real Easy Auth front. Tokens are signed with the
+ * Catalogue B of docs/security.md ("Adversarial test catalogue") (claims and time) against a real Easy Auth front. Tokens are signed with the
  * runtime's current key and carry times relative to the test's clock (the front allows 5 minutes of skew, as
  * Azure's Easy Auth does), so every boundary is exact. Each refusal: 401, `error="invalid_token"` with the
  * reason, and nothing at the upstream.

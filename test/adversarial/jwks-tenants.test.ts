@@ -1,6 +1,6 @@
 /**
  * @module test/adversarial/jwks-tenants
- * security.md §6 catalogue C (JWKS, discovery and tenants) against real Easy Auth fronts: one bound to
+ * Catalogue C of docs/security.md ("Adversarial test catalogue") (JWKS, discovery and tenants) against real Easy Auth fronts: one bound to
  * Lanyard's own tenant (in-process keys, shared by every tenant of the directory, so tenant binding is what
  * keeps tenant B out), one for `common`, one with allowedAudiences, and fronts whose `openIdIssuer` is a real
  * https OIDC issuer started here (test/adversarial/oidc-issuer.ts), which can publish hostile key sets, EC

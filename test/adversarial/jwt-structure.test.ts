@@ -1,6 +1,6 @@
 /**
  * @module test/adversarial/jwt-structure
- * security.md §6 catalogue A (JWT structure and algorithm) against a real Easy Auth front: every hostile token
+ * Catalogue A of docs/security.md ("Adversarial test catalogue") (JWT structure and algorithm) against a real Easy Auth front: every hostile token
  * is sent over HTTPS as `Authorization: Bearer …` to a protected path; each must be refused with 401 and
  * `WWW-Authenticate: Bearer … error="invalid_token", error_description="<reason>: …"`, and NOTHING may reach
  * the upstream (its request count is compared before and after). Genuine-looking tokens are signed here with

@@ -1,6 +1,6 @@
 /**
  * @module test/adversarial/proxy-bypass
- * security.md §6 catalogue E (Easy Auth proxy) and §3 against a real front: spoofed identity headers in every
+ * Catalogue E of docs/security.md ("Adversarial test catalogue": the Easy Auth proxy) and its Easy Auth rules, against a real front: spoofed identity headers in every
  * spelling, excluded-path tricks, method overrides, request smuggling over a raw TLS socket, hop-by-hop
  * abuse, Host and X-Forwarded-* spoofing, and tokens in two places. Anything refused must leave the upstream's
  * request count unchanged; anything forwarded is checked header by header at the upstream.

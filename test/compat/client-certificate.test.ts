@@ -1,7 +1,7 @@
 /**
  * @module test/compat/client-certificate.test
  * @azure/identity's ClientCertificateCredential, unmodified, with a PEM file holding the private key and the
- * certificate registered on the app (identity-protocols.md §7 E7). MSAL signs its assertion PS256 with
+ * certificate registered on the app (docs/protocols.md, "Client compatibility checks" E7). MSAL signs its assertion PS256 with
  * `x5t#S256` (and `x5c` with sendCertificateChain) and `aud` = the token endpoint; Lanyard accepts it and
  * issues a token with `appidacr` "2".
  */

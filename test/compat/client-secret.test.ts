@@ -1,7 +1,7 @@
 /**
  * @module test/compat/client-secret.test
  * @azure/identity's ClientSecretCredential, unmodified, in its own process, against Lanyard as a custom
- * authority (identity-protocols.md §7 E1, E5, E6): it gets tokens that verify against Lanyard's JWKS, serves
+ * authority (docs/protocols.md, "Client compatibility checks" E1, E5, E6): it gets tokens that verify against Lanyard's JWKS, serves
  * the second call from MSAL's cache, sends what MSAL sends, and surfaces Lanyard's AADSTS refusals.
  */
 import assert from 'node:assert/strict';

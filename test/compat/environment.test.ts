@@ -1,7 +1,7 @@
 /**
  * @module test/compat/environment.test
  * Programs that configure nothing in code: EnvironmentCredential and DefaultAzureCredential with a client
- * secret in AZURE_* variables (identity-protocols.md §7 E3, E10). With AZURE_TENANT_ID=adfs they work against
+ * secret in AZURE_* variables (docs/protocols.md, "Client compatibility checks" E3, E10). With AZURE_TENANT_ID=adfs they work against
  * Lanyard unmodified (MSAL treats `adfs` as a known authority and skips instance discovery; `adfs` stands for
  * Lanyard's only tenant). With a real tenant id and a custom AZURE_AUTHORITY_HOST they fail before reaching
  * Lanyard — asserted here so docs/compatibility.md stays honest.

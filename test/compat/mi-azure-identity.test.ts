@@ -1,6 +1,6 @@
 /**
  * @module test/compat/mi-azure-identity.test
- * The real @azure/identity 4.14.1, unmodified, in programs started by `lanyard run` (identity-protocols.md §7
+ * The real @azure/identity 4.14.1, unmodified, in programs started by `lanyard run` (docs/protocols.md, "Client compatibility checks"
  * A1–A4, C4–C6, C9): ManagedIdentityCredential system-assigned and user-assigned by clientId, resourceId and
  * objectId, and DefaultAzureCredential (also with AZURE_CLIENT_ID naming an attached identity), for the App
  * Service source and for the IMDS source (`--imds`, through AZURE_POD_IDENTITY_AUTHORITY_HOST). Each case
@@ -132,7 +132,7 @@ describe('@azure/identity under lanyard run (App Service and IMDS sources)', () 
     assert.equal(claims.oid, identity.principalId, `${r.label}: oid`);
     assert.equal(claims.xms_mirid, armId, `${r.label}: xms_mirid`);
     assert.equal(claims.tid, ids.tenantId);
-    // MSAL turns expires_on into a lifetime against its own clock and back: whole seconds, ±1 s (§7 A3: ±2 s).
+    // MSAL turns expires_on into a lifetime against its own clock and back: whole seconds, ±1 s (check A3: ±2 s).
     const skew = Math.abs(first!.expiresOnTimestamp - claims.exp! * 1000);
     assert.ok(skew <= 2_000, `${r.label}: expiresOnTimestamp = expires_on × 1000 (off by ${skew} ms)`);
     assert.equal(first!.tokenType, 'Bearer');

@@ -1,7 +1,7 @@
 /**
  * @module test/compat/trust.test
  * NODE_EXTRA_CA_CERTS pointing at the data folder's CA (`lanyard ca path`) is the only trust set-up a client
- * needs (identity-protocols.md §7 H1, H2): every other compat test sets nothing else, and here the same client
+ * needs (docs/protocols.md, "Client compatibility checks" H1, H2): every other compat test sets nothing else, and here the same client
  * without it fails closed on the certificate, before any token request.
  */
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 /**
  * @module test/compat/workload-identity.test
- * Workload identity configured only by environment, as AKS injects it (identity-protocols.md §7 D1–D3):
+ * Workload identity configured only by environment, as AKS injects it (docs/protocols.md, "Client compatibility checks" D1–D3):
  * AZURE_FEDERATED_TOKEN_FILE holds a token from an external OIDC issuer (a real one, run here) that a
  * federated identity credential on the app trusts; AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_AUTHORITY_HOST name
  * the app and Lanyard. ManagedIdentityCredential and DefaultAzureCredential work unmodified (their

@@ -4,7 +4,7 @@
  * store dialects; rotation and revocation), and DiscoveryKeySource against a real https OIDC issuer started
  * here (test/adversarial/oidc-issuer.ts) — caching, one refetch per cooldown for unknown kids (50 at once =
  * one fetch), waiting for a fetch under way, last-known-good through an outage, and every hostile answer
- * (security.md §1.5, catalogue C43–C50): symmetric keys, private members, RSA-1024, repeated kids, more than
+ * (docs/security.md, "Key sources: JWKS and discovery"; catalogue C43–C50): symmetric keys, private members, RSA-1024, repeated kids, more than
  * 100 keys, redirects, HTML, more than 64 KiB, a foreign issuer, a JWKS on another host or over http.
  */
 import assert from 'node:assert/strict';

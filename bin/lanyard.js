@@ -2,10 +2,11 @@
 // Entry point kept in plain JS so `npm` can link it; the CLI itself is TypeScript run directly by Node 24.
 import module from 'node:module';
 
-const [major] = process.versions.node.split('.').map(Number);
-if (major < 22) {
+// As package.json's engines: the Node this is built and tested on (TypeScript run directly, node:sqlite).
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 24 || (major === 24 && minor < 2)) {
   console.error(
-    `lanyard needs Node.js 22 or newer (this is ${process.version}). Run it through npm (npm start, npm run lanyard --), which uses the pinned Node 24.`,
+    `lanyard needs Node.js 24.2 or newer (this is ${process.version}). Run it through npm (npm start, npm run lanyard --), which uses the pinned Node 24.`,
   );
   process.exit(1);
 }

@@ -2,9 +2,9 @@
  * @module issuer/token-endpoint
  * `POST /{tenant}/oauth2/token` (v1, `resource=`) and `/{tenant}/oauth2/v2.0/token` (v2,
  * `scope=<resource>/.default`), client-credentials grant, as one pipeline of named steps (`TOKEN_PIPELINE`;
- * `describe()` lists them, and docs/issuer.md shows the list). The steps run in the order Entra's checks
- * appear to a client, so a request wrong in several ways is refused for the first. Any step may refuse by
- * throwing an AadstsError; `on-error` then audits it and answers in Entra's shape. The one audit step
+ * `describe()` lists them, and docs/issuer.md shows the list). A request wrong in several ways is refused
+ * by the first step it fails, so the order is part of what clients see. Any step may refuse by throwing an
+ * AadstsError; `on-error` then audits it and answers in Entra's shape. The one audit step
  * (token-audit.ts) stands in `outbound` and `on-error`: each request leaves exactly one audit row.
  * MSAL's extra parameters (x-client-*, client-request-id, claims …) are accepted and ignored.
  */
@@ -39,6 +39,8 @@ const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
 const EMPTY_FORM = new URLSearchParams();
 
 const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Token answers, refusals included, must not be cached by anything on the way. */
 const NO_CACHE: Readonly<Record<string, string>> = Object.freeze({
@@ -352,7 +354,7 @@ export async function handleTokenRequest(
     pathTenant,
     version,
     shape: version,
-    headers: NO_CACHE,
+    headers: NO_HEADERS,
     origin: '',
     form: EMPTY_FORM,
     tenant: undefined,

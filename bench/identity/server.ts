@@ -59,7 +59,7 @@ if (mode === 'ceiling') {
       identities: { type: 'string', default: '40' },
     },
   });
-  const { startIdentityListener } = await import('../../src/identity/listener.ts');
+  const { startHost } = await import('../../src/host/start-host.ts');
   const { createLogger } = await import('../../src/http/logger.ts');
   const { openRuntime } = await import('../../src/host/runtime.ts');
 
@@ -96,14 +96,18 @@ if (mode === 'ceiling') {
     for (const uri of uris) pairs.push(`/msi/token?resource=${uri}&api-version=2019-08-01${sel}`);
   const workload = await runtime.workloads.issue('bench', 'worker', { label: 'bench' });
 
-  const logger = o['no-log'] ? undefined : createLogger({ level: 'info' });
-  const listener = await startIdentityListener({
-    service: runtime.identity,
-    audit: runtime.audit,
+  // --no-log: no request lines (the logger is silent), as the bench's no-log phase measures.
+  const logger = createLogger({ level: o['no-log'] ? 'silent' : 'info' });
+  const host = await startHost({
+    runtime,
     logger,
+    adminToken: `bench_${'b'.repeat(40)}`,
+    host: '127.0.0.1',
     port: 0,
-    rateLimit: 0,
+    settings: { identityPort: 0, identityRateLimit: 0 },
+    serverInfo: false,
   });
+  const listener = { port: Number(new URL(host.identityEndpoint!).port), close: () => host.close() };
   process.stdout.write(
     `BENCH_READY ${JSON.stringify({
       port: listener.port,

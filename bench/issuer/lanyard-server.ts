@@ -1,6 +1,6 @@
 /**
  * @module bench/issuer/lanyard-server
- * Lanyard as `lanyard up` serves it (runtime + main HTTPS listener, request and audit log lines at info level
+ * Lanyard as `lanyard up` serves it (runtime + startHost: the main HTTPS listener and every plane's, request and audit log lines at info level
  * to stderr), over a fresh SQLite data folder with one tenant, one resource app with a role, and one client app
  * holding a secret and that role. Prints `BENCH_READY <json>` (url, the token request to send), serves until SIGTERM, then
  * removes the folder.
@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer } from '../../src/host/main-listener.ts';
 import { openRuntime } from '../../src/host/runtime.ts';
+import { startHost } from '../../src/host/start-host.ts';
 import { createLogger } from '../../src/http/logger.ts';
 
 // BENCH_DATA_ROOT puts the data folder elsewhere (e.g. /dev/shm to take the disk's fsync out of the figure).
@@ -31,7 +31,16 @@ await d.assignRole('bench', { principal: 'app:client', app: 'api', role: 'Data.R
 const logger = createLogger({ level: 'info' });
 // As `lanyard up` does: every audit event is stored and also logged as one JSON line.
 runtime.audit.attach(logger);
-const server = await startServer(runtime, { host: '127.0.0.1', port: 0, adminToken, logger });
+const host = await startHost({
+  runtime,
+  logger,
+  adminToken,
+  host: '127.0.0.1',
+  port: 0,
+  settings: { identityPort: 0 },
+  serverInfo: false,
+});
+const server = host.server;
 const body = new URLSearchParams({
   grant_type: 'client_credentials',
   client_id: client.appId,
@@ -44,7 +53,7 @@ process.stdout.write(
 
 process.once('SIGTERM', () => {
   void (async () => {
-    await server.close();
+    await host.close();
     await runtime.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   })();

@@ -31,6 +31,7 @@ export const identityPlane: Plane<IdentityDeps> = {
       logger: ctx.logger,
       port: ctx.settings.identityPort ?? DEFAULT_IDENTITY_PORT,
       limits: ctx.limits,
+      rateLimit: ctx.settings.identityRateLimit,
     });
     return {
       info: { identityEndpoint: listener.endpoint },

@@ -30,6 +30,8 @@ export interface StartContext {
 export interface HostSettings {
   /** Port of the managed-identity endpoint (0: a free one). */
   readonly identityPort?: number | undefined;
+  /** Requests per second per workload at the managed-identity endpoint (0: unlimited; benches). */
+  readonly identityRateLimit?: number | undefined;
   /** Replaces an Easy Auth front's upstream (the demo starts its example apps on free ports). */
   readonly easyAuthUpstream?: ((tenantId: string, resourceName: string) => string | undefined) | undefined;
 }

@@ -1,6 +1,6 @@
 /**
  * @module issuer/aadsts
- * Refusals of the token endpoints, worded and shaped as Entra's (identity-protocols.md §4.3): the HTTP status,
+ * Refusals of the token endpoints, worded and shaped as Entra's (docs/protocols.md, "AADSTS error responses"): the HTTP status,
  * the OAuth `error`, an `error_description` that starts `AADSTS<code>:` and ends with the trace and correlation
  * ids and timestamp, and the same facts as fields. MSAL and @azure/identity surface `error_description` to the
  * developer, so ours also says what to change — beyond Entra, which often does not.

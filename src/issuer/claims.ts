@@ -1,6 +1,6 @@
 /**
  * @module issuer/claims
- * The claims of an app-only access token, as Entra issues them (identity-protocols.md §4.5). The token's
+ * The claims of an app-only access token, as Entra issues them (docs/protocols.md, "Access token claims"). The token's
  * version follows the *resource* app's `accessTokenAcceptedVersion`, whatever endpoint was called: v1 carries
  * `appid`/`appidacr` and `aud` exactly as requested; v2 carries `azp`/`azpacr` and `aud` = the appId.
  */

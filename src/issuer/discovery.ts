@@ -1,6 +1,6 @@
 /**
  * @module issuer/discovery
- * OpenID discovery documents as Entra serves them (identity-protocols.md §4.6), with every endpoint on the
+ * OpenID discovery documents as Entra serves them (docs/protocols.md, "Discovery, JWKS and instance discovery"), with every endpoint on the
  * origin the client used (MSAL requires `token_endpoint` on the authority's own origin and https) and the
  * `issuer` the tokens carry. v1 (`/{tenant}/.well-known/…`) and v2 (`/{tenant}/v2.0/.well-known/…`) documents;
  * `common`/`organizations` use Entra's literal `{tenantid}` placeholder; `adfs` is the form @azure/identity

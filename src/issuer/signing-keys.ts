@@ -4,7 +4,7 @@
  * certificate; `kid` and `x5t` are the base64url SHA-1 thumbprint of that certificate, and JWKS carries it in
  * `x5c`. Private keys are kept only sealed under the master key and decrypted into memory.
  *
- * Rotation follows security.md §4.3: a new key is published (in JWKS) at once but signs only after a lead time,
+ * Rotation follows docs/security.md, "Signing-key rotation": a new key is published (in JWKS) at once but signs only after a lead time,
  * so validators that cache JWKS learn it before they see it; the key it replaces stops signing then and stays
  * published until every token it signed has expired (max token lifetime + clock skew). With no usable key at
  * all (first start), the first key signs at once.

@@ -89,7 +89,7 @@ export async function startServer(runtime: Runtime, options: StartServerOptions)
   const handler = createRequestHandler(
     [
       healthRoutes(),
-      adminRoutes(runtime, { adminToken: options.adminToken }),
+      adminRoutes(runtime, { adminToken: options.adminToken, planes: options.planes }),
       ...(options.planes ?? PLANES).flatMap((plane: Plane<Runtime>) => plane.routes?.(routeDeps) ?? []),
       ...(options.routeGroups ?? []),
     ],

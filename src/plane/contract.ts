@@ -15,6 +15,7 @@ import type { ListenerLimits } from '../http/listener.ts';
 import type { Logger } from '../http/logger.ts';
 import type { RouteGroup } from '../http/route-group.ts';
 import type { ManifestSection } from '../manifest/section.ts';
+import type { AdminRoutes } from './admin-kit.ts';
 import type { CliKit } from './cli-kit.ts';
 
 /** What the host passes when it starts a plane's listeners. */
@@ -65,6 +66,8 @@ export interface Plane<D = unknown> {
   start?(deps: D, ctx: StartContext): Promise<Started | undefined>;
   /** Change-feed topics whose commits the running plane applies without a restart (`Started.changed`). */
   readonly watches?: readonly string[];
+  /** Its routes of the admin API (`/admin/…`, admin token required; plane/admin-kit.ts). */
+  admin?(routes: AdminRoutes<D>): void;
   /** Its nouns and verbs of the `lanyard` CLI, registered on the root program (plane/cli-kit.ts). */
   commands?(program: Command, kit: CliKit<D>): void;
   /** Its part of `lanyard.yaml`: schema, reference checks, plan and apply (manifest/section.ts). */

@@ -12,7 +12,8 @@ import { type AuditRowWriter, storeAuditWriter } from './audit-writer.ts';
 export type AuditOutcome = 'success' | 'failure';
 
 export interface AuditEvent {
-  plane: 'directory' | 'issuer' | 'identity' | 'easyauth' | 'gateway' | 'vault' | 'jobs' | 'admin';
+  /** The plane's name as registered (src/host/planes.ts), or `admin`; the audit log knows no plane. */
+  plane: string;
   /** What happened, e.g. `token.issue`, `token.refuse`, `mi.token`. */
   action: string;
   outcome: AuditOutcome;

@@ -2,7 +2,7 @@
  * @module easyauth/forward
  * Sends an accepted request to the app and streams the answer back, through one undici Pool per front
  * (keep-alive connections to the upstream). It uses `pool.dispatch` with a hand-written handler rather than
- * `request()` + `stream.pipeline`, which halves throughput (performance.md §2c, §2f): bodies stream both ways
+ * `request()` + `stream.pipeline`, which halves throughput (docs/performance.md): bodies stream both ways
  * with backpressure (a full client socket pauses the upstream read), the upstream request is aborted when the
  * client goes away, and hop-by-hop response headers (and those the upstream's `Connection` names) are dropped.
  * WebSocket upgrades are passed through the same pool: the 101 and both byte streams are relayed as they are.
@@ -89,29 +89,33 @@ export function upstreamFailureStatus(err: unknown): 502 | 504 {
   return /TIMEOUT/i.test(code) ? 504 : 502;
 }
 
-export interface ForwardRequest {
-  method: string;
+export interface UpgradeRequest {
   /** Path and query as forwarded (canonical path, upstream base path already prepended). */
   path: string;
   headers: string[];
-  /** The client request, streamed as the body when it has one. */
-  body: IncomingMessage | null;
+  /** The protocol asked for, e.g. `websocket`. */
+  upgrade: string;
 }
+
+/** Called when the upstream fails before any response header was sent, with the context `forward` was given. */
+export type UpstreamFailure<C> = (err: Error, res: ServerResponse, context: C) => void;
 
 /**
  * The upstream answer of one request, relayed into `res`. One object with prototype methods instead of a handler
  * of closures per request, and a `drain` listener only while the client socket is full: a front forwards every
  * request through here.
  */
-class Relay implements Dispatcher.DispatchHandler {
+class Relay<C> implements Dispatcher.DispatchHandler {
   controller: Dispatcher.DispatchController | undefined = undefined;
   done = false;
   readonly res: ServerResponse;
-  readonly onFailure: (err: Error) => void;
+  readonly onFailure: UpstreamFailure<C>;
+  readonly context: C;
 
-  constructor(res: ServerResponse, onFailure: (err: Error) => void) {
+  constructor(res: ServerResponse, onFailure: UpstreamFailure<C>, context: C) {
     this.res = res;
     this.onFailure = onFailure;
+    this.context = context;
     res.once('close', () => {
       if (!this.done) this.controller?.abort(new Error('the client closed the connection'));
     });
@@ -154,38 +158,33 @@ class Relay implements Dispatcher.DispatchHandler {
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
     this.done = true;
-    if (!this.res.headersSent && !this.res.destroyed) this.onFailure(err);
+    if (!this.res.headersSent && !this.res.destroyed) this.onFailure(err, this.res, this.context);
     else this.res.destroy(err);
   }
 }
 
 /**
- * Forwards one request and pipes the response into `res`. `onFailure` is called when the upstream fails
- * before any response header was sent (the caller answers 502/504); after that the client connection is cut.
+ * Forwards one request and pipes the response into `res`. `onFailure(err, res, context)` is called when the
+ * upstream fails before any response header was sent (the caller answers 502/504); after that the client
+ * connection is cut. Positional arguments and a context rather than a request object and a closure: this runs
+ * for every request a front forwards.
  */
-export function forward(
+export function forward<C>(
   upstream: Upstream,
-  request: ForwardRequest,
+  method: string,
+  /** Path and query as forwarded (canonical path, upstream base path already prepended). */
+  path: string,
+  headers: string[],
+  /** The client request, streamed as the body when it has one. */
+  body: IncomingMessage | null,
   res: ServerResponse,
-  onFailure: (err: Error) => void,
+  onFailure: UpstreamFailure<C>,
+  context: C,
 ): void {
   upstream.pool.dispatch(
-    {
-      origin: upstream.origin,
-      method: request.method as Dispatcher.HttpMethod,
-      path: request.path,
-      headers: request.headers,
-      body: request.body,
-    },
-    new Relay(res, onFailure),
+    { origin: upstream.origin, method: method as Dispatcher.HttpMethod, path, headers, body },
+    new Relay(res, onFailure, context),
   );
-}
-
-/** The status line and headers of a raw HTTP/1.1 answer written straight to a socket. */
-export function rawResponse(status: number, headers: readonly string[], body = ''): string {
-  let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
-  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  return `${head}content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
 /**
@@ -194,7 +193,7 @@ export function rawResponse(status: number, headers: readonly string[], body = '
  */
 export function forwardUpgrade(
   upstream: Upstream,
-  request: Omit<ForwardRequest, 'body'> & { upgrade: string },
+  request: UpgradeRequest,
   client: Duplex,
   head: Buffer,
   sockets: Set<Duplex>,

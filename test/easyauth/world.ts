@@ -16,7 +16,7 @@ import { Agent } from 'undici';
 import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
 import type { Application, Tenant } from '../../src/directory/types.ts';
 import type { EasyAuthConfigInput } from '../../src/easyauth/config.ts';
-import { type EasyAuthFront, startEasyAuth } from '../../src/easyauth/proxy.ts';
+import { type EasyAuthFront, type StartEasyAuthOptions, startEasyAuth } from '../../src/easyauth/proxy.ts';
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
 import type { StoreDialect } from '../../src/store/open-store.ts';
 import { tempDir, testLocation } from '../helpers/stores.ts';
@@ -58,7 +58,10 @@ export interface World {
   front(
     config: Partial<EasyAuthConfigInput> & { aad?: Record<string, unknown> },
     resource?: string,
+    options?: StartEasyAuthOptions,
   ): Promise<EasyAuthFront>;
+  /** The whole config `front(config)` starts with: upstream and clientId filled in. */
+  config(config?: Partial<EasyAuthConfigInput> & { aad?: Record<string, unknown> }): EasyAuthConfigInput;
   call(
     front: EasyAuthFront,
     path: string,
@@ -240,6 +243,19 @@ export async function openWorld(kind: StoreDialect): Promise<World> {
   const agent = new Agent({ connect: { ca }, keepAliveTimeout: 1_000 });
   const fronts: EasyAuthFront[] = [];
   const callerSp = (await d.findClient(tenant.id, caller.appId))!;
+  const configOf: World['config'] = (config = {}) => {
+    const { aad, ...rest } = config;
+    return {
+      upstream: upstream.url,
+      identityProviders: {
+        azureActiveDirectory: {
+          registration: { clientId: api.appId },
+          ...(aad ?? {}),
+        } as never,
+      },
+      ...rest,
+    };
+  };
   return {
     runtime,
     dataDir,
@@ -264,18 +280,9 @@ export async function openWorld(kind: StoreDialect): Promise<World> {
       return (await runtime.identity.token(workload, { by: 'system' }, resource, 'test')).accessToken;
     },
     upstream,
-    async front(config, resource = 'protected-func') {
-      const { aad, ...rest } = config;
-      const front = await startEasyAuth(runtime, resource, {
-        upstream: upstream.url,
-        identityProviders: {
-          azureActiveDirectory: {
-            registration: { clientId: api.appId },
-            ...(aad ?? {}),
-          } as never,
-        },
-        ...rest,
-      });
+    config: configOf,
+    async front(config, resource = 'protected-func', options = {}) {
+      const front = await startEasyAuth(runtime, resource, configOf(config), options);
       fronts.push(front);
       return front;
     },

@@ -13,12 +13,12 @@ import path from 'node:path';
 export const LAYERS: readonly (readonly string[])[] = [
   ['errors'],
   ['crypto', 'net', 'store', 'http'],
+  ['manifest'],
   ['plane'],
   ['audit', 'directory'],
   ['issuer'],
   ['identity', 'validator'],
   ['easyauth'],
-  ['manifest'],
   ['host'],
   ['demo'],
   ['cli'],

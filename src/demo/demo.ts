@@ -71,7 +71,7 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
       `lanyard ${o.version} (node ${process.version}), store: ${runtime.store.dialect} ${runtime.store.location}`,
     );
 
-    const { loadManifest, applyManifest, formatPlan } = await import('../manifest/index.ts');
+    const { loadManifest, applyManifest, formatPlan } = await import('../host/manifest.ts');
     const plan = await applyManifest(runtime.directory, await loadManifest(SEED_MANIFEST));
     const summary = formatPlan(plan).trim().split('\n').at(-1);
     out(`Applied ${displayPath(SEED_MANIFEST)}: ${summary}`);

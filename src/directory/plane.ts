@@ -3,15 +3,19 @@
  * The directory plane owns tenants, applications (app roles, identifier URIs), service principals, managed
  * identities (system- and user-assigned), resources, app role assignments and credentials (client secrets
  * hashed, certificates, federated credentials), and the directory version every cache keys on. Every other
- * plane reads it through `Directory`; none writes its tables.
+ * plane reads it through `Directory`; none writes its tables. Its manifest section (manifest/) is the base of
+ * `lanyard.yaml` that the other planes' sections extend.
  */
 import type { Plane } from '../plane/contract.ts';
 import { type DirectoryDeps, directoryAdminRoutes } from './admin-routes.ts';
+import type { Directory } from './directory.ts';
+import { directoryManifest } from './manifest/section.ts';
 import * as m0001 from './migrations/0001-directory.ts';
 
-export const directoryPlane: Plane<DirectoryDeps> = {
+export const directoryPlane: Plane<DirectoryDeps, Directory> = {
   name: 'directory',
   owns: 'tenants, apps, roles, identities, resources, assignments, credentials',
   migrations: { '0001-directory': m0001 },
   admin: directoryAdminRoutes,
+  manifest: directoryManifest,
 };

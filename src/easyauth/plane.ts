@@ -2,21 +2,25 @@
  * @module easyauth/plane
  * The Easy Auth plane owns the `authsettingsV2`-shaped configs of apps and runs one authenticating HTTPS
  * front per config, each forwarding to its app's upstream. A config changed while Lanyard runs (CLI, admin
- * API, manifest) reaches the running fronts through the change feed, without a restart.
+ * API, manifest) reaches the running fronts through the change feed, without a restart. Its manifest section
+ * is the `easyAuth:` key of a resource (manifest-section.ts).
  */
+import type { Directory } from '../directory/directory.ts';
 import type { Plane, Started, StartContext } from '../plane/contract.ts';
 import type { EasyAuthDeps } from './deps.ts';
+import { easyAuthManifest } from './manifest-section.ts';
 import * as m0004 from './migrations/0004-easyauth.ts';
 import { type EasyAuthFront, startEasyAuth } from './proxy.ts';
 import { listEasyAuthConfigs, type StoredEasyAuth } from './store.ts';
 
-export const easyAuthPlane: Plane<EasyAuthDeps> = {
+export const easyAuthPlane: Plane<EasyAuthDeps, Directory> = {
   name: 'easyauth',
   owns: 'Easy Auth configs and their authenticating fronts',
   migrations: { '0004-easyauth': m0004 },
   auditActions: ['request.refuse', 'token.ignore'],
   watches: ['easyauth', 'directory'],
   start: startFronts,
+  manifest: easyAuthManifest,
 };
 
 const keyOf = (s: { tenantId: string; resourceName: string }) => `${s.tenantId}/${s.resourceName}`;

@@ -1,11 +1,24 @@
 /**
  * @module manifest
- * `lanyard.yaml`, the directory as code: load (with line numbers), plan, apply (one transaction), format.
- * `lanyard plan|apply` and `lanyard up -f` use exactly these.
+ * The `lanyard.yaml` framework, which knows no plane: YAML source positions, loading against a composed
+ * schema and the sections' checks, the section contract, the generic planner, apply on one transaction, and
+ * formatting. The planes declare their sections; the host composes them (host/manifest) and is what
+ * `lanyard plan|apply`, `lanyard up -f` and the demo call.
  */
-export { applyManifest } from './apply.ts';
+export { applyPlan, type Transaction } from './apply.ts';
+export { API_VERSION, type ComposedManifest, composeManifest } from './compose.ts';
 export { formatPlan } from './format.ts';
-export { loadManifest, parseManifest } from './load.ts';
-export { type PlanOptions, planManifest } from './plan.ts';
-export type { Manifest } from './schema.ts';
-export type { Plan, PlanChange, PlanObject } from './types.ts';
+export { loadManifestWith, MAX_MANIFEST_BYTES, type ManifestRules, parseManifestWith } from './load.ts';
+export { Planner, type PlanStep } from './planner.ts';
+export { duplicates, type ManifestProblem } from './problems.ts';
+export type {
+  BaseSection,
+  DeclaredManifest,
+  DeclaredTenant,
+  ManifestSection,
+  ResourceSection,
+  StoredTenant,
+  TenantPlan,
+  TenantSection,
+} from './section.ts';
+export type { Plan, PlanAction, PlanChange, PlanKind, PlanObject, PlanOptions } from './types.ts';

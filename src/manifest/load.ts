@@ -1,17 +1,18 @@
 /**
  * @module manifest/load
- * Reads `lanyard.yaml` into a checked Manifest. YAML is parsed keeping node ranges so that every error —
- * syntax, schema, duplicate, dangling reference — says `file:line:column key.path: what is wrong`, and all
- * schema problems are reported at once (details.issues), not one per run. Inputs are bounded: files over
- * 1 MiB and alias expansion bombs are refused before anything is built from them.
+ * Reads `lanyard.yaml` and checks it against a composed schema and the sections' checks (manifest/compose
+ * builds both from the planes' sections). YAML is parsed keeping node ranges so that every error — syntax,
+ * schema, duplicate, dangling reference — says `file:line:column key.path: what is wrong`, and all schema
+ * problems are reported at once (details.issues), not one per run. Inputs are bounded: files over 1 MiB and
+ * alias expansion bombs are refused before anything is built from them.
  */
 import fs from 'node:fs/promises';
 import { isAlias, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import type { ErrorCode } from '../errors/codes.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
-import { checkManifest, type ManifestProblem } from './references.ts';
-import { type Manifest, manifestSchema } from './schema.ts';
+import type { ManifestProblem } from './problems.ts';
+import type { DeclaredManifest } from './section.ts';
 import {
   formatPath,
   type KeyPath,
@@ -20,6 +21,12 @@ import {
   rememberSource,
   type SourcePosition,
 } from './source.ts';
+
+/** What a manifest is checked against: the composed schema, then every section's checks. */
+export interface ManifestRules {
+  readonly schema: z.ZodType<DeclaredManifest>;
+  check(manifest: DeclaredManifest): ManifestProblem[];
+}
 
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
 /** Alias expansions allowed while building the data (yaml's guard against "billion laughs"). */
@@ -44,7 +51,7 @@ function tooLarge(fileName: string, bytes: number): LanyardError {
 }
 
 /** Reads and checks a manifest file. Every failure is a LanyardError whose message starts `file:line:col`. */
-export async function loadManifest(file: string): Promise<Manifest> {
+export async function loadManifestWith(rules: ManifestRules, file: string): Promise<DeclaredManifest> {
   let text: string;
   try {
     const stat = await fs.stat(file);
@@ -67,7 +74,7 @@ export async function loadManifest(file: string): Promise<Manifest> {
       cause: err,
     });
   }
-  return parseManifest(text, file);
+  return parseManifestWith(rules, text, file);
 }
 
 function manifestError(
@@ -155,7 +162,12 @@ const isDefaultMessage = (message: string): boolean =>
     message,
   );
 
-function schemaIssues(source: ManifestSource, data: unknown, issues: z.core.$ZodIssue[]): ManifestIssue[] {
+function schemaIssues(
+  manifestSchema: z.ZodType,
+  source: ManifestSource,
+  data: unknown,
+  issues: z.core.$ZodIssue[],
+): ManifestIssue[] {
   const out: ManifestIssue[] = [];
   for (const issue of issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
@@ -226,10 +238,14 @@ function schemaIssues(source: ManifestSource, data: unknown, issues: z.core.$Zod
 }
 
 /**
- * Parses manifest text. `fileName` is what error messages name (loadManifest passes the path as given).
+ * Parses manifest text. `fileName` is what error messages name (loadManifestWith passes the path as given).
  * Throws ERR_MANIFEST_SYNTAX, ERR_MANIFEST_SCHEMA, ERR_MANIFEST_REFERENCE or ERR_MANIFEST_FILE.
  */
-export function parseManifest(text: string, fileName = 'lanyard.yaml'): Manifest {
+export function parseManifestWith(
+  rules: ManifestRules,
+  text: string,
+  fileName = 'lanyard.yaml',
+): DeclaredManifest {
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_MANIFEST_BYTES) throw tooLarge(fileName, bytes);
 
@@ -272,12 +288,16 @@ export function parseManifest(text: string, fileName = 'lanyard.yaml'): Manifest
     );
   }
 
-  const parsed = manifestSchema.safeParse(data);
+  const parsed = rules.schema.safeParse(data);
   if (!parsed.success) {
-    throw manifestError('ERR_MANIFEST_SCHEMA', schemaIssues(source, data, parsed.error.issues), fileName);
+    throw manifestError(
+      'ERR_MANIFEST_SCHEMA',
+      schemaIssues(rules.schema, source, data, parsed.error.issues),
+      fileName,
+    );
   }
 
-  const problems = checkManifest(parsed.data);
+  const problems = rules.check(parsed.data);
   const toIssue = (p: ManifestProblem) => issueAt(source, p.path, p.message);
   const schemaProblems = problems.filter((p) => p.kind === 'schema');
   if (schemaProblems.length > 0) {

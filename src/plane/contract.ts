@@ -7,7 +7,8 @@
  * internals. docs/architecture.md shows how to add one.
  *
  * `D` is what the plane needs from the host, declared by the plane itself (e.g. `EasyAuthDeps`); the host's
- * runtime satisfies every plane's `D` as it is, so a plane never imports the host.
+ * runtime satisfies every plane's `D` as it is, so a plane never imports the host. `M` is the handle its
+ * manifest section plans and applies through: the host's choice (its Directory, bound to apply's transaction).
  */
 import type { Command } from 'commander';
 import type { Migration } from 'kysely';
@@ -48,7 +49,7 @@ export interface Started {
   close(): Promise<void>;
 }
 
-export interface Plane<D = unknown> {
+export interface Plane<D = unknown, M = unknown> {
   /** Folder name, audit `plane` value and change-feed topic, e.g. `easyauth`. */
   readonly name: string;
   /** One line: what the plane owns. */
@@ -70,8 +71,8 @@ export interface Plane<D = unknown> {
   admin?(routes: AdminRoutes<D>): void;
   /** Its nouns and verbs of the `lanyard` CLI, registered on the root program (plane/cli-kit.ts). */
   commands?(program: Command, kit: CliKit<D>): void;
-  /** Its part of `lanyard.yaml`: schema, reference checks, plan and apply (manifest/section.ts). */
-  readonly manifest?: ManifestSection<D> | undefined;
+  /** Its part of `lanyard.yaml`: where it sits, schema, checks, reading and planning (manifest/section.ts). */
+  readonly manifest?: ManifestSection<M> | undefined;
 }
 
 /** Every plane's migrations in one map, in name order; refuses two planes claiming one name. */

@@ -19,8 +19,8 @@ import {
   showEasyAuth,
 } from '../../src/easyauth/store.ts';
 import { LanyardError } from '../../src/errors/lanyard-error.ts';
+import { applyManifest, formatPlan, parseManifest, planManifest } from '../../src/host/manifest.ts';
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
-import { applyManifest, formatPlan, parseManifest, planManifest } from '../../src/manifest/index.ts';
 import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
 
 const KEY = 'k'.repeat(32);

@@ -11,14 +11,14 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { type Document, isMap, parseDocument, type YAMLSeq } from 'yaml';
 import type { Directory } from '../../src/directory/directory.ts';
 import type { LanyardError } from '../../src/errors/lanyard-error.ts';
-import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
 import {
   applyManifest,
   formatPlan,
   type Manifest,
   parseManifest,
   planManifest,
-} from '../../src/manifest/index.ts';
+} from '../../src/host/manifest.ts';
+import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
 import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
 
 const SEED_TEXT = fs.readFileSync(

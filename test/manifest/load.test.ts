@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isLanyardError, type LanyardError } from '../../src/errors/lanyard-error.ts';
-import { loadManifest, parseManifest } from '../../src/manifest/index.ts';
+import { loadManifest, parseManifest } from '../../src/host/manifest.ts';
 import { MAX_MANIFEST_BYTES } from '../../src/manifest/load.ts';
 import { tempDir } from '../helpers/stores.ts';
 

@@ -8,8 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { parseManifest } from '../../src/manifest/index.ts';
-import { manifestSchema } from '../../src/manifest/schema.ts';
+import { manifestSchema, parseManifest } from '../../src/host/manifest.ts';
 
 interface Field {
   path: string;

@@ -12,7 +12,7 @@ import {
   type Manifest,
   type Plan,
   planManifest,
-} from '../../manifest/index.ts';
+} from '../../host/manifest.ts';
 import { globalOptions, withRuntime } from '../context.ts';
 import { type OutputFormat, printError } from '../output.ts';
 

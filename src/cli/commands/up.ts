@@ -59,7 +59,7 @@ export function registerUpCommand(program: Command): void {
           `lanyard ${VERSION} (node ${process.version}), store: ${runtime.store.dialect} ${runtime.store.location}\n`,
         );
         if (o.file) {
-          const { loadManifest, applyManifest, formatPlan } = await import('../../manifest/index.ts');
+          const { loadManifest, applyManifest, formatPlan } = await import('../../host/manifest.ts');
           const manifest = await loadManifest(o.file);
           const plan = await applyManifest(runtime.directory, manifest, { prune: o.prune ?? false });
           process.stdout.write(`${formatPlan(plan).trimEnd()}\n`);

@@ -1,16 +1,17 @@
 /**
- * @module manifest/schema
- * The shape of `lanyard.yaml`: what a tenant declares (apps, user-assigned identities, resources, role
- * assignments, federated credentials), with Entra's field names and the directory's own validation rules
- * (reused from directory/inputs so a value the manifest accepts is one the directory accepts). Every object is
- * strict: an unknown key is an error, never silently ignored. Defaults live here, in `.default()` and
- * `.describe()`, and are what docs/manifest.md documents.
+ * @module directory/manifest/schema
+ * The directory's part of `lanyard.yaml`, the base every other section extends: what a tenant declares
+ * (apps, user-assigned identities, resources, role assignments, federated credentials), with Entra's field
+ * names and the directory's own validation rules (reused from directory/inputs so a value the manifest
+ * accepts is one the directory accepts). Every object is strict: an unknown key is an error, never silently
+ * ignored. Defaults live here, in `.default()` and `.describe()`, and are what docs/manifest.md documents.
  *
- * A new kind of object (gateways, vaults, jobs …) is one more entry in `tenantSections`, plus its plan step.
+ * Other planes' sections add keys to a tenant (after these) or to a resource (after its fields); the host
+ * composes them (manifest/compose).
  */
 import { z } from 'zod';
-import { DEFAULT_FEDERATION_AUDIENCE } from '../directory/credentials.ts';
-import { FIRST_PARTY_NAMES } from '../directory/first-party.ts';
+import { DEFAULT_FEDERATION_AUDIENCE } from '../credentials.ts';
+import { FIRST_PARTY_NAMES } from '../first-party.ts';
 import {
   appRoleInput,
   createIdentityInput,
@@ -21,11 +22,8 @@ import {
   identityName,
   objectName,
   resourceName,
-} from '../directory/inputs.ts';
-import { RESOURCE_KINDS, type ResourceKind } from '../directory/types.ts';
-import { easyAuthConfigSchema } from '../easyauth/config.ts';
-
-export const API_VERSION = 'lanyard/v1';
+} from '../inputs.ts';
+import { RESOURCE_KINDS, type ResourceKind } from '../types.ts';
 
 const resourceGroup = createIdentityInput.shape.resourceGroup;
 
@@ -117,13 +115,6 @@ export const resourceSchema = z
       .max(100)
       .default([])
       .describe('Names of user-assigned identities (declared under identities) to attach. Default: none.'),
-    easyAuth: easyAuthConfigSchema
-      .optional()
-      .describe('Easy Auth in front of this app (kind app only); see docs/easyauth.md. Default: none.'),
-  })
-  .refine((r) => r.easyAuth === undefined || r.kind === 'app', {
-    message: 'easyAuth is only for resources of kind app',
-    path: ['easyAuth'],
   })
   .describe('A resource that carries identities: a function app, an automation account, a gateway, a vault.');
 
@@ -154,56 +145,55 @@ export const roleAssignmentSchema = z
   .describe('An app role assignment: the principal may call the app in this role.');
 
 /**
- * The lists a tenant holds. Adding a section (gateways, vaults, jobs …) is one entry here; the planner gives
- * it a step, and references.ts checks the names it refers to.
+ * A tenant: its own fields, then the lists it holds. `resource` is the resource schema with the keys other
+ * sections add to it (`easyAuth`); the host's composition adds their tenant keys after these.
  */
-export const tenantSections = {
-  apps: z.array(appSchema).default([]).describe('Application registrations. Default: none.'),
-  identities: z
-    .array(identitySchema)
-    .default([])
-    .describe('User-assigned managed identities. Default: none.'),
-  resources: z.array(resourceSchema).default([]).describe('Resources that carry identities. Default: none.'),
-  roleAssignments: z.array(roleAssignmentSchema).default([]).describe('App role assignments. Default: none.'),
-};
+export function tenantSchema<R extends z.ZodObject>(resource: R) {
+  return z
+    .strictObject({
+      name: objectName.describe('Stable key of the tenant.'),
+      id: guid.optional().describe('Pinned tenant id (GUID). Default: generated once and kept. Immutable.'),
+      displayName: displayName.optional().describe('Default: the name.'),
+      domains: z
+        .array(domainName)
+        .min(1)
+        .max(20)
+        .optional()
+        .describe('Domain names, the default one first. Default: [<name>.onmicrosoft.com].'),
+      defaultSubscriptionId: guid
+        .optional()
+        .describe('Subscription of resources and identities that name none. Default: generated. Immutable.'),
+      defaultResourceGroup: resourceGroup.describe(
+        'Resource group of resources and identities that name none. Default: lanyard. Immutable.',
+      ),
+      apps: z.array(appSchema).default([]).describe('Application registrations. Default: none.'),
+      identities: z
+        .array(identitySchema)
+        .default([])
+        .describe('User-assigned managed identities. Default: none.'),
+      resources: z.array(resource).default([]).describe('Resources that carry identities. Default: none.'),
+      roleAssignments: z
+        .array(roleAssignmentSchema)
+        .default([])
+        .describe('App role assignments. Default: none.'),
+    })
+    .describe('An Entra tenant and everything declared in it.');
+}
 
-export const tenantSchema = z
-  .strictObject({
-    name: objectName.describe('Stable key of the tenant.'),
-    id: guid.optional().describe('Pinned tenant id (GUID). Default: generated once and kept. Immutable.'),
-    displayName: displayName.optional().describe('Default: the name.'),
-    domains: z
-      .array(domainName)
-      .min(1)
-      .max(20)
-      .optional()
-      .describe('Domain names, the default one first. Default: [<name>.onmicrosoft.com].'),
-    defaultSubscriptionId: guid
-      .optional()
-      .describe('Subscription of resources and identities that name none. Default: generated. Immutable.'),
-    defaultResourceGroup: resourceGroup.describe(
-      'Resource group of resources and identities that name none. Default: lanyard. Immutable.',
-    ),
-    ...tenantSections,
-  })
-  .describe('An Entra tenant and everything declared in it.');
-
-export const manifestSchema = z
-  .strictObject({
-    apiVersion: z.literal(API_VERSION, { error: `must be ${API_VERSION}` }).describe('Required.'),
-    tenants: z.array(tenantSchema).describe('The tenants this manifest manages (required; may be empty).'),
-  })
-  .describe('lanyard.yaml: the directory as code.');
-
-export type Manifest = z.output<typeof manifestSchema>;
-export type ManifestTenant = Manifest['tenants'][number];
+/** The tenant as the directory sees it; other sections' keys are there too, read by their sections. */
+export type ManifestTenant = z.output<ReturnType<typeof tenantSchema<typeof resourceSchema>>>;
 export type ManifestApp = ManifestTenant['apps'][number];
 export type ManifestAppRole = ManifestApp['appRoles'][number];
 export type ManifestIdentity = ManifestTenant['identities'][number];
 export type ManifestResource = ManifestTenant['resources'][number];
-export type ManifestEasyAuth = NonNullable<ManifestResource['easyAuth']>;
 export type ManifestRoleAssignment = ManifestTenant['roleAssignments'][number];
 export type ManifestFederatedCredential = ManifestApp['federatedCredentials'][number];
+
+/** A manifest as the directory sees it (what the host's parseManifest returns). */
+export interface DirectoryManifest {
+  apiVersion: string;
+  tenants: ManifestTenant[];
+}
 
 /** Entra's initial domain for a tenant, exactly as directory/tenants derives it when none is given. */
 export function defaultDomain(tenantName: string): string {

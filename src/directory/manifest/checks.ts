@@ -1,48 +1,24 @@
 /**
- * @module manifest/references
- * Checks a manifest as a whole once each object is valid on its own: names that repeat within a list (they
- * are the stable keys apply addresses objects by), pinned ids used twice, identifier URIs the directory would
- * refuse, and references to apps, identities, resources or roles the manifest does not declare. Reporting
- * these at load, with their line, beats a refusal halfway through apply.
+ * @module directory/manifest/checks
+ * Checks the directory's part of a manifest as a whole once each object is valid on its own: names that
+ * repeat within a list (they are the stable keys apply addresses objects by), pinned ids used twice,
+ * identifier URIs the directory would refuse, and references to apps, identities, resources or roles the
+ * manifest does not declare. Reporting these at load, with their line, beats a refusal halfway through apply.
  */
-import { FIRST_PARTY_NAMES } from '../directory/first-party.ts';
-import { identifierUriKey, validateIdentifierUris } from '../directory/identifier-uris.ts';
-import { isLanyardError } from '../errors/lanyard-error.ts';
+import { isLanyardError } from '../../errors/lanyard-error.ts';
+import { duplicates, type ManifestProblem } from '../../manifest/problems.ts';
+import type { DeclaredManifest } from '../../manifest/section.ts';
+import type { KeyPath } from '../../manifest/source.ts';
+import { FIRST_PARTY_NAMES } from '../first-party.ts';
+import { identifierUriKey, validateIdentifierUris } from '../identifier-uris.ts';
 import {
-  type Manifest,
+  type DirectoryManifest,
   type ManifestApp,
   type ManifestFederatedCredential,
   type ManifestTenant,
   PRINCIPAL_PATTERN,
   tenantDomains,
 } from './schema.ts';
-import type { KeyPath } from './source.ts';
-
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-export interface ManifestProblem {
-  kind: 'schema' | 'reference';
-  path: KeyPath;
-  message: string;
-}
-
-/** Reports the second and later occurrences of each key in a list. */
-function duplicates<T>(
-  items: readonly T[],
-  keyOf: (item: T) => string | undefined,
-  pathOf: (index: number) => KeyPath,
-  describe: (item: T, firstIndex: number) => string,
-  out: ManifestProblem[],
-): void {
-  const first = new Map<string, number>();
-  items.forEach((item, i) => {
-    const key = keyOf(item);
-    if (key === undefined) return;
-    const seen = first.get(key);
-    if (seen === undefined) first.set(key, i);
-    else out.push({ kind: 'schema', path: pathOf(i), message: describe(item, seen) });
-  });
-}
 
 function checkFederated(
   creds: readonly ManifestFederatedCredential[],
@@ -185,30 +161,6 @@ function checkTenant(tenant: ManifestTenant, t: number, out: ManifestProblem[]):
         });
       }
     });
-    // Easy Auth's clientId: an appId, or an app this tenant declares (by name or App ID URI).
-    const clientId = resource.easyAuth?.identityProviders.azureActiveDirectory.registration.clientId;
-    if (clientId !== undefined && !GUID.test(clientId)) {
-      const lower = clientId.toLowerCase();
-      const named = tenant.apps.some(
-        (a) => a.name === clientId || a.identifierUris.some((u) => u.toLowerCase() === lower),
-      );
-      if (!named) {
-        out.push({
-          kind: 'reference',
-          path: [
-            ...base,
-            'resources',
-            r,
-            'easyAuth',
-            'identityProviders',
-            'azureActiveDirectory',
-            'registration',
-            'clientId',
-          ],
-          message: `clientId "${clientId}" is neither an appId nor an app declared under tenants[${t}].apps`,
-        });
-      }
-    }
   });
 
   checkAssignments(tenant, t, out);
@@ -298,9 +250,9 @@ function checkAssignments(tenant: ManifestTenant, t: number, out: ManifestProble
   );
 }
 
-/** Every problem of a schema-valid manifest; empty when it is consistent. */
-export function checkManifest(manifest: Manifest): ManifestProblem[] {
-  const out: ManifestProblem[] = [];
+/** Every problem of the directory's part of a schema-valid manifest, pushed to `out`. */
+export function checkDirectory(declared: DeclaredManifest, out: ManifestProblem[]): void {
+  const manifest = declared as unknown as DirectoryManifest;
   duplicates(
     manifest.tenants,
     (t) => t.name,
@@ -331,25 +283,4 @@ export function checkManifest(manifest: Manifest): ManifestProblem[] {
     });
     checkTenant(tenant, t, out);
   });
-  // Easy Auth fronts all run in one `lanyard up`: two cannot share a fixed port.
-  const ports = manifest.tenants.flatMap((tenant, t) =>
-    tenant.resources.flatMap((r, i) =>
-      r.easyAuth && r.easyAuth.listen.port !== 0
-        ? [
-            {
-              port: r.easyAuth.listen.port,
-              path: ['tenants', t, 'resources', i, 'easyAuth', 'listen', 'port'] as KeyPath,
-            },
-          ]
-        : [],
-    ),
-  );
-  duplicates(
-    ports,
-    (p) => String(p.port),
-    (i) => ports[i]!.path,
-    (p) => `port ${p.port} is used by another Easy Auth front; use another, or 0 for a free one`,
-    out,
-  );
-  return out;
 }

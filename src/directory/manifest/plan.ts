@@ -1,23 +1,22 @@
 /**
- * @module manifest/plan
- * Compares what the manifest declares with what the store holds and says what apply must do. Objects are
- * matched by their stable names, never by generated ids, so the ids made the first time are kept forever.
- * Fields the manifest omits take their documented defaults (the manifest is the whole declaration of an
- * object it names). Objects it does not name are "not managed": listed, and deleted only with `prune`.
- * A pinned id that differs from the stored object's is refused: ids are immutable.
+ * @module directory/manifest/plan
+ * Compares what the manifest declares of the directory with what the store holds and says what apply must
+ * do. Objects are matched by their stable names, never by generated ids, so the ids made the first time are
+ * kept forever. Fields the manifest omits take their documented defaults (the manifest is the whole
+ * declaration of an object it names). Objects it does not name are "not managed": listed, and deleted only
+ * with `prune`. A pinned id that differs from the stored object's is refused: ids are immutable.
  *
- * The planner also produces the steps apply runs, each a directory call by name, so that objects created
- * earlier in the same apply are found by the later steps that refer to them.
+ * Each step is a directory call by name, run with the directory bound to apply's transaction, so that objects
+ * created earlier in the same apply are found by the later steps that refer to them.
  */
 
-import type { FederationOwner } from '../directory/credentials.ts';
-import type { Directory } from '../directory/directory.ts';
-import type {
-  AppRoleInput,
-  UpdateAppInput,
-  UpdateResourceInput,
-  UpdateTenantInput,
-} from '../directory/inputs.ts';
+import type { Planner } from '../../manifest/planner.ts';
+import type { StoredTenant, TenantPlan } from '../../manifest/section.ts';
+import type { KeyPath } from '../../manifest/source.ts';
+import type { PlanObject } from '../../manifest/types.ts';
+import type { FederationOwner } from '../credentials.ts';
+import type { Directory } from '../directory.ts';
+import type { AppRoleInput, UpdateAppInput, UpdateResourceInput, UpdateTenantInput } from '../inputs.ts';
 import {
   type Application,
   type AppRole,
@@ -27,17 +26,8 @@ import {
   type ManagedIdentity,
   type Resource,
   type Tenant,
-} from '../directory/types.ts';
+} from '../types.ts';
 import {
-  deleteEasyAuthConfig,
-  easyAuthChanges,
-  listEasyAuthConfigs,
-  type StoredEasyAuth,
-  setEasyAuth,
-} from '../easyauth/store.ts';
-import { LanyardError } from '../errors/lanyard-error.ts';
-import {
-  type Manifest,
   type ManifestApp,
   type ManifestAppRole,
   type ManifestFederatedCredential,
@@ -45,62 +35,56 @@ import {
   PRINCIPAL_PATTERN,
   tenantDomains,
 } from './schema.ts';
-import { describeLocation, type KeyPath } from './source.ts';
-import type { Plan, PlanAction, PlanChange, PlanObject } from './types.ts';
-
-export interface PlanOptions {
-  /** Delete what the manifest does not declare (first-party apps excepted). Default: false. */
-  prune?: boolean | undefined;
-}
-
-export interface PlanStep {
-  phase: number;
-  change: PlanChange;
-  run: (d: Directory) => Promise<unknown>;
-}
 
 /**
- * Execution order. Deletions first, in reverse dependency order (an assignment before the role or principal
- * it names), so names, URIs and roles they free can be reused; then creates and updates, dependencies first.
+ * The directory's phases (manifest/planner: deletions below 100, dependents first; then creates and updates,
+ * dependencies first). Gaps leave room for other planes' sections, which place theirs relative to these:
+ * Easy Auth deletes a config before its resource and sets it after the apps and assignments.
  */
-const PHASE = {
+export const DIRECTORY_PHASE = {
   deleteRoleAssignment: 0,
-  deleteFederatedCredential: 1,
-  deleteEasyAuth: 2,
-  deleteResource: 3,
-  deleteApp: 4,
-  deleteIdentity: 5,
-  deleteTenant: 6,
-  tenant: 10,
-  identity: 11,
-  app: 12,
-  resource: 13,
-  federatedCredential: 14,
-  roleAssignment: 15,
-  easyAuth: 16,
+  deleteFederatedCredential: 10,
+  deleteResource: 30,
+  deleteApp: 40,
+  deleteIdentity: 50,
+  deleteTenant: 60,
+  tenant: 100,
+  identity: 110,
+  app: 120,
+  resource: 130,
+  federatedCredential: 140,
+  roleAssignment: 150,
 } as const;
 
-interface TenantState {
+const PHASE = DIRECTORY_PHASE;
+
+type DirectoryPlanner = Planner<Directory>;
+
+/** What the store holds of one tenant's directory objects. */
+export interface DirectoryState {
+  tenant: Tenant | undefined;
   apps: Application[];
   identities: ManagedIdentity[];
   resources: Resource[];
   assignments: AppRoleAssignment[];
   appCredentials: Map<string, FederatedCredential[]>;
   identityCredentials: Map<string, FederatedCredential[]>;
-  easyAuth: StoredEasyAuth[];
 }
 
-const EMPTY_STATE: TenantState = {
-  apps: [],
-  identities: [],
-  resources: [],
-  assignments: [],
-  appCredentials: new Map(),
-  identityCredentials: new Map(),
-  easyAuth: [],
-};
-
-async function readTenant(d: Directory, tenant: Tenant): Promise<TenantState> {
+export async function readDirectory(d: Directory, stored: StoredTenant | undefined): Promise<DirectoryState> {
+  if (!stored) {
+    return {
+      tenant: undefined,
+      apps: [],
+      identities: [],
+      resources: [],
+      assignments: [],
+      appCredentials: new Map(),
+      identityCredentials: new Map(),
+    };
+  }
+  // The framework hands back the very objects the base section's `tenants` listed: Directory tenants.
+  const tenant = stored as Tenant;
   const apps = await d.listApps(tenant.id);
   const identities = await d.listIdentities(tenant.id);
   const resources = await d.listResources(tenant.id);
@@ -119,8 +103,7 @@ async function readTenant(d: Directory, tenant: Tenant): Promise<TenantState> {
       await d.listFederatedCredentials(tenant.id, { kind: 'identity', name: identity.id }),
     );
   }
-  const easyAuth = await listEasyAuthConfigs(d.db, { tenantId: tenant.id });
-  return { apps, identities, resources, assignments, appCredentials, identityCredentials, easyAuth };
+  return { tenant, apps, identities, resources, assignments, appCredentials, identityCredentials };
 }
 
 // ---- how field changes read ----
@@ -136,57 +119,13 @@ export function assignmentName(principal: string, app: string, role: string | nu
   return `${principal} → ${app}/${role ?? '(default)'}`;
 }
 
-class Planner {
-  readonly steps: PlanStep[] = [];
-  readonly notManaged: PlanObject[] = [];
-  readonly manifest: Manifest;
-  readonly prune: boolean;
-
-  constructor(manifest: Manifest, prune: boolean) {
-    this.manifest = manifest;
-    this.prune = prune;
-  }
-
-  add(
-    phase: number,
-    action: PlanAction,
-    object: PlanObject,
-    run: PlanStep['run'],
-    changes: string[] = [],
-  ): void {
-    this.steps.push({ phase, change: { action, ...object, ...(changes.length ? { changes } : {}) }, run });
-  }
-
-  /** An object the manifest does not declare: deleted with prune, else reported as not managed. */
-  undeclared(phase: number, object: PlanObject, run: PlanStep['run'], notes: string[] = []): void {
-    if (this.prune) this.add(phase, 'delete', object, run, notes);
-    else this.notManaged.push(object);
-  }
-
-  /** Refuses a pinned id (or other immutable field) that differs from the stored object's. */
-  immutable(
-    path: KeyPath,
-    what: string,
-    field: string,
-    stored: string,
-    declared: string,
-    hint: string,
-  ): never {
-    throw new LanyardError(
-      'ERR_CONFLICT',
-      `${describeLocation(this.manifest, path)}: ${what} has ${field} ${stored}, but the manifest declares ${declared}. ${field} cannot change.`,
-      { hint, details: { object: what, field, stored, declared } },
-    );
-  }
-}
-
 const recreateHint = (kind: string, stored: string, field: string) =>
   `Remove the pin to keep ${stored}; or, to get a new ${field}, take the ${kind} out of the manifest, ` +
   `apply with --prune (it is deleted, with its assignments), then declare it again.`;
 
 // ---- tenants ----
 
-function planTenant(p: Planner, t: ManifestTenant, ti: number, existing: Tenant | undefined): void {
+function planTenant(p: DirectoryPlanner, t: ManifestTenant, ti: number, existing: Tenant | undefined): void {
   const object: PlanObject = { kind: 'tenant', tenant: t.name, name: t.name };
   const domains = tenantDomains(t);
   const displayName = t.displayName ?? t.name;
@@ -258,7 +197,7 @@ function roleInput(r: ManifestAppRole): AppRoleInput {
 }
 
 function roleChanges(
-  p: Planner,
+  p: DirectoryPlanner,
   app: ManifestApp,
   path: KeyPath,
   existing: AppRole[],
@@ -305,7 +244,7 @@ function roleChanges(
   return lines;
 }
 
-function planApps(p: Planner, t: ManifestTenant, ti: number, state: TenantState): void {
+function planApps(p: DirectoryPlanner, t: ManifestTenant, ti: number, state: DirectoryState): void {
   t.apps.forEach((app, ai) => {
     const object: PlanObject = { kind: 'app', tenant: t.name, name: app.name };
     const path: KeyPath = ['tenants', ti, 'apps', ai];
@@ -376,7 +315,7 @@ function planApps(p: Planner, t: ManifestTenant, ti: number, state: TenantState)
 
 // ---- user-assigned identities ----
 
-function planIdentities(p: Planner, t: ManifestTenant, ti: number, state: TenantState): void {
+function planIdentities(p: DirectoryPlanner, t: ManifestTenant, ti: number, state: DirectoryState): void {
   t.identities.forEach((identity, ii) => {
     const object: PlanObject = { kind: 'identity', tenant: t.name, name: identity.name };
     const path: KeyPath = ['tenants', ti, 'identities', ii];
@@ -422,7 +361,7 @@ function planIdentities(p: Planner, t: ManifestTenant, ti: number, state: Tenant
 
 // ---- resources ----
 
-function planResources(p: Planner, t: ManifestTenant, ti: number, state: TenantState): void {
+function planResources(p: DirectoryPlanner, t: ManifestTenant, ti: number, state: DirectoryState): void {
   t.resources.forEach((resource, ri) => {
     const object: PlanObject = { kind: 'resource', tenant: t.name, name: resource.name };
     const path: KeyPath = ['tenants', ti, 'resources', ri];
@@ -498,51 +437,10 @@ function planResources(p: Planner, t: ManifestTenant, ti: number, state: TenantS
   }
 }
 
-// ---- Easy Auth (an easyAuth block of an app resource) ----
-
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-function planEasyAuth(
-  p: Planner,
-  t: ManifestTenant,
-  state: TenantState,
-  hasher: Directory['deps']['hasher'],
-): void {
-  for (const resource of t.resources) {
-    const object: PlanObject = { kind: 'easyAuth', tenant: t.name, name: resource.name };
-    const stored = state.easyAuth.find((e) => e.resourceName.toLowerCase() === resource.name.toLowerCase());
-    const declared = resource.easyAuth;
-    if (!declared) {
-      // A config the manifest does not declare (set with the CLI) is kept unless pruning, like any object.
-      if (stored)
-        p.undeclared(PHASE.deleteEasyAuth, object, (d) => deleteEasyAuthConfig(d.db, stored.resourceId));
-      continue;
-    }
-    const run = (d: Directory) => setEasyAuth(d, t.name, resource.name, declared);
-    if (!stored) {
-      p.add(PHASE.easyAuth, 'create', object, run);
-      continue;
-    }
-    // Compare with the clientId as it will be stored: an app name becomes that app's appId.
-    const want = structuredClone(declared);
-    const registration = want.identityProviders.azureActiveDirectory.registration;
-    const ref = registration.clientId;
-    if (GUID.test(ref)) registration.clientId = ref.toLowerCase();
-    else {
-      const app = state.apps.find(
-        (a) => a.name === ref || a.identifierUris.some((u) => u.toLowerCase() === ref.toLowerCase()),
-      );
-      registration.clientId = app?.appId ?? `appId of ${ref}`;
-    }
-    const changes = easyAuthChanges(stored.config, want, hasher);
-    if (changes.length > 0) p.add(PHASE.easyAuth, 'update', object, run, changes);
-  }
-}
-
 // ---- federated credentials ----
 
 function planCredentials(
-  p: Planner,
+  p: DirectoryPlanner,
   t: ManifestTenant,
   owner: FederationOwner,
   declared: readonly ManifestFederatedCredential[],
@@ -598,7 +496,7 @@ function planCredentials(
 
 // ---- role assignments ----
 
-function planAssignments(p: Planner, t: ManifestTenant, state: TenantState): void {
+function planAssignments(p: DirectoryPlanner, t: ManifestTenant, state: DirectoryState): void {
   // How the manifest names each service principal the store holds.
   const refBySp = new Map<string, string>();
   for (const a of state.apps) refBySp.set(a.servicePrincipalId, `app:${a.name}`);
@@ -665,70 +563,42 @@ function planAssignments(p: Planner, t: ManifestTenant, state: TenantState): voi
   }
 }
 
-/** The plan and the steps that carry it out, in execution order. */
-export async function computePlan(
-  d: Directory,
-  manifest: Manifest,
-  options: PlanOptions = {},
-): Promise<{ plan: Plan; steps: PlanStep[] }> {
-  const p = new Planner(manifest, options.prune ?? false);
-  const stored = await d.listTenants();
-  for (const [ti, t] of manifest.tenants.entries()) {
-    const existing = stored.find((s) => s.name === t.name);
-    const state = existing ? await readTenant(d, existing) : EMPTY_STATE;
-    planTenant(p, t, ti, existing);
-    planIdentities(p, t, ti, state);
-    planApps(p, t, ti, state);
-    planResources(p, t, ti, state);
-    for (const app of t.apps) {
-      planCredentials(
-        p,
-        t,
-        { kind: 'app', name: app.name },
-        app.federatedCredentials,
-        state.appCredentials.get(app.name) ?? [],
-      );
-    }
-    for (const identity of t.identities) {
-      planCredentials(
-        p,
-        t,
-        { kind: 'identity', name: identity.name },
-        identity.federatedCredentials,
-        state.identityCredentials.get(identity.name) ?? [],
-      );
-    }
-    planAssignments(p, t, state);
-    planEasyAuth(p, t, state, d.deps.hasher);
-  }
-  for (const s of stored) {
-    if (manifest.tenants.some((t) => t.name === s.name)) continue;
-    p.undeclared(
-      PHASE.deleteTenant,
-      { kind: 'tenant', tenant: s.name, name: s.name },
-      (dir) => dir.deleteTenant(s.id),
-      ['with everything in it: apps, identities, resources, assignments, credentials'],
+/** Plans one declared tenant's directory objects, in the order of their phases. */
+export function planDirectory(ctx: TenantPlan<Directory>, state: DirectoryState): void {
+  const p = ctx.planner;
+  const t = ctx.declared as unknown as ManifestTenant;
+  const ti = ctx.index;
+  planTenant(p, t, ti, state.tenant);
+  planIdentities(p, t, ti, state);
+  planApps(p, t, ti, state);
+  planResources(p, t, ti, state);
+  for (const app of t.apps) {
+    planCredentials(
+      p,
+      t,
+      { kind: 'app', name: app.name },
+      app.federatedCredentials,
+      state.appCredentials.get(app.name) ?? [],
     );
   }
-  const steps = [...p.steps].sort((a, b) => a.phase - b.phase);
-  const count = (action: PlanAction) => steps.filter((s) => s.change.action === action).length;
-  return {
-    plan: {
-      changes: steps.map((s) => s.change),
-      notManaged: p.notManaged,
-      prune: p.prune,
-      applied: false,
-      summary: { create: count('create'), update: count('update'), delete: count('delete') },
-    },
-    steps,
-  };
+  for (const identity of t.identities) {
+    planCredentials(
+      p,
+      t,
+      { kind: 'identity', name: identity.name },
+      identity.federatedCredentials,
+      state.identityCredentials.get(identity.name) ?? [],
+    );
+  }
+  planAssignments(p, t, state);
 }
 
-/** What apply would change; reads only. */
-export async function planManifest(
-  directory: Directory,
-  manifest: Manifest,
-  options: PlanOptions = {},
-): Promise<Plan> {
-  return (await computePlan(directory, manifest, options)).plan;
+/** A stored tenant the manifest does not name: deleted with everything in it (prune), else not managed. */
+export function planUndeclaredTenant(p: DirectoryPlanner, s: StoredTenant): void {
+  p.undeclared(
+    PHASE.deleteTenant,
+    { kind: 'tenant', tenant: s.name, name: s.name },
+    (dir) => dir.deleteTenant(s.id),
+    ['with everything in it: apps, identities, resources, assignments, credentials'],
+  );
 }

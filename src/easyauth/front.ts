@@ -53,6 +53,8 @@ export interface CompileOptions {
   logger?: Logger | undefined;
   /** The front this one replaces: its upstream pool is kept when the upstream URL is the same. */
   previous?: Front | undefined;
+  /** The local CA's certificate (PEM), which an https upstream may chain to; read from the data folder if absent. */
+  caCertPem?: string | undefined;
 }
 
 /** The resource `name` names, of kind app; `tenant` is needed only when several tenants have one of that name. */
@@ -109,8 +111,10 @@ export async function compileFront(
   let upstream: Upstream;
   if (previous && previous.config.upstream === config.upstream) upstream = previous.upstream;
   else {
-    const ca = await ensureLocalCa({ dataDir: deps.dataDir, envelope: deps.envelope });
-    upstream = openUpstream(config.upstream, { ca: [ca.caCertPem] });
+    const caCertPem =
+      options.caCertPem ??
+      (await ensureLocalCa({ dataDir: deps.dataDir, envelope: deps.envelope })).caCertPem;
+    upstream = openUpstream(config.upstream, { ca: [caCertPem] });
   }
   return {
     resource,

@@ -105,9 +105,9 @@ export async function startEasyAuth(
 ): Promise<EasyAuthFront> {
   const resource = await findAppResource(deps, resourceName, options.tenant);
   const logger = options.logger;
-  const first = await compileFront(deps, resource, input, { logger });
+  const ca = await ensureLocalCa({ dataDir: deps.dataDir, envelope: deps.envelope });
+  const first = await compileFront(deps, resource, input, { logger, caCertPem: ca.caCertPem });
   try {
-    const ca = await ensureLocalCa({ dataDir: deps.dataDir, envelope: deps.envelope });
     await deps.keys.ensureReady();
     const serving: Serving = { front: first };
     const bound = await listen(deps, ca, first, addressOf(first.config, options), options, serving);
@@ -157,7 +157,11 @@ function running(
   const apply = async (input: EasyAuthConfigInput | EasyAuthConfig): Promise<ReconfigureResult> => {
     if (closing) throw new LanyardError('ERR_USAGE', `The Easy Auth front of ${resource.name} is closed.`);
     const old = serving.front;
-    const next = await compileFront(deps, resource, input, { logger, previous: old });
+    const next = await compileFront(deps, resource, input, {
+      logger,
+      previous: old,
+      caCertPem: ca.caCertPem,
+    });
     const want = addressOf(next.config, options);
     const current = state.bound;
     // Port 0 means any free port: the one bound already is one.

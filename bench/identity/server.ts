@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { AuditTables } from '../../src/audit/tables.ts';
 
 const mode = process.argv[2];
 
@@ -62,6 +63,7 @@ if (mode === 'ceiling') {
   const { startHost } = await import('../../src/host/start-host.ts');
   const { createLogger } = await import('../../src/http/logger.ts');
   const { openRuntime } = await import('../../src/host/runtime.ts');
+  const { tablesOf } = await import('../../src/store/handle.ts');
 
   const dataDir = fs.mkdtempSync(path.join(process.env.BENCH_DATA_ROOT ?? os.tmpdir(), 'lanyard-mi-bench-'));
   const runtime = await openRuntime({ dataDir, env: {} });
@@ -119,7 +121,7 @@ if (mode === 'ceiling') {
   process.once('SIGTERM', () => {
     void (async () => {
       await listener.close();
-      const row = await runtime.store.db
+      const row = await tablesOf<AuditTables>(runtime.store.db)
         .selectFrom('audit_events')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .where('action', '=', 'token.issue')

@@ -2,12 +2,13 @@
  * @module audit/audit-log
  * One audit trail for every plane: each token issued or refused, each identity-endpoint call, each proxy or
  * vault decision. An event goes to the store (queryable, shared by every node) and as one JSON log line. It
- * names who, what for, and why refused — never a token, secret or key.
+ * names who, what for, and why refused — never a token, secret or key. Events are rows of `audit_events`
+ * (audit/tables.ts), the one table this folder owns; planes record and list them only through `AuditLog`.
  */
-import type { Kysely } from 'kysely';
 import { timeOrderedGuid } from '../crypto/random.ts';
-import type { AuditEventRow, Database } from '../store/schema.ts';
+import { type StoreDb, tablesOf } from '../store/handle.ts';
 import { type AuditRowWriter, storeAuditWriter } from './audit-writer.ts';
+import type { AuditEventRow, AuditTables } from './tables.ts';
 
 export type AuditOutcome = 'success' | 'failure';
 
@@ -66,7 +67,7 @@ function fromRow(row: AuditEventRow): StoredAuditEvent {
 }
 
 export function createAuditLog(
-  db: Kysely<Database>,
+  db: StoreDb,
   initialSink?: AuditSink,
   now: () => Date = () => new Date(),
   writer: AuditRowWriter = storeAuditWriter(db),
@@ -131,7 +132,7 @@ export function createAuditLog(
       });
     },
     async list(filter = {}) {
-      let q = db.selectFrom('audit_events').selectAll();
+      let q = tablesOf<AuditTables>(db).selectFrom('audit_events').selectAll();
       if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
       if (filter.plane) q = q.where('plane', '=', filter.plane);
       if (filter.action) q = q.where('action', '=', filter.action);

@@ -6,8 +6,8 @@
  * asynchronous fdatasync of the WAL, because `node:sqlite` is synchronous and with `synchronous=FULL` every
  * commit's fsync stopped the whole server — about a quarter of the token endpoint's time under load.
  */
-import type { Kysely } from 'kysely';
-import type { AuditEventRow, Database } from '../store/schema.ts';
+import { type StoreDb, tablesOf } from '../store/handle.ts';
+import type { AuditEventRow, AuditTables } from './tables.ts';
 
 export interface AuditRowWriter {
   /** Resolves once every row is durable (committed), rejects when none was written. */
@@ -16,10 +16,11 @@ export interface AuditRowWriter {
   close(): Promise<void>;
 }
 
-export function storeAuditWriter(db: Kysely<Database>): AuditRowWriter {
+export function storeAuditWriter(db: StoreDb): AuditRowWriter {
+  const events = tablesOf<AuditTables>(db);
   return {
     async write(rows) {
-      await db
+      await events
         .insertInto('audit_events')
         .values([...rows])
         .execute();

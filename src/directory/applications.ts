@@ -5,7 +5,6 @@
  * identifier URI (the last is how token requests name the resource).
  */
 import { LanyardError } from '../errors/lanyard-error.ts';
-import type { ApplicationRow } from '../store/schema.ts';
 import { bumpVersion, isGuid, newId, notFound, type OpContext, type Tx } from './context.ts';
 import { identifierUriKey, validateIdentifierUris } from './identifier-uris.ts';
 import {
@@ -16,6 +15,7 @@ import {
   type UpdateAppInput,
   updateAppInput,
 } from './inputs.ts';
+import type { ApplicationRow } from './tables.ts';
 import { requireTenantRow } from './tenant-rows.ts';
 import { type Application, type AppRole, DEFAULT_APP_ROLE_ID, type MemberType } from './types.ts';
 

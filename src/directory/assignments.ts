@@ -5,11 +5,11 @@
  * the default role id; the same assignment twice is a conflict.
  */
 import { LanyardError } from '../errors/lanyard-error.ts';
-import type { ServicePrincipalRow } from '../store/schema.ts';
 import { requireAppRow } from './applications.ts';
 import { bumpVersion, isGuid, newId, notFound, type OpContext, type Tx } from './context.ts';
 import { findResourceRow, findUserIdentityRow } from './identities.ts';
 import { parseInput, type RoleAssignmentInput, roleAssignmentInput } from './inputs.ts';
+import type { ServicePrincipalRow } from './tables.ts';
 import { requireTenantRow } from './tenant-rows.ts';
 import {
   type AppRoleAssignment,

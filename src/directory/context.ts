@@ -8,9 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import { markChanged } from '../store/change-feed.ts';
-import type { Database } from '../store/schema.ts';
+import { type AnyStoreDb, tablesOf } from '../store/handle.ts';
+import type { DirectoryTables } from './tables.ts';
 
-export type Tx = Kysely<Database>;
+/** The store handle (or an open transaction) viewed as the directory's tables. */
+export type Tx = Kysely<DirectoryTables>;
 
 export interface SecretHasher {
   hash(secret: string): string;
@@ -32,7 +34,12 @@ export interface OpContext {
 
 export const newId = (): string => randomUUID();
 
-export async function bumpVersion(trx: Tx): Promise<void> {
+/**
+ * Moves the directory version, inside the caller's transaction. Other planes call it too, with their own
+ * handle, when a change of theirs must reach every cache keyed on the version (identity: a revoked workload).
+ */
+export async function bumpVersion(db: AnyStoreDb): Promise<void> {
+  const trx = tablesOf<DirectoryTables>(db);
   await trx.updateTable('directory_version').set({ version: sql`version + 1` }).where('id', '=', 1).execute();
   // Running hosts (this process and others) hear of it once the transaction commits.
   await markChanged(trx, 'directory');

@@ -6,7 +6,6 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { LanyardError } from '../errors/lanyard-error.ts';
-import type { ApplicationRow, FederatedCredentialRow } from '../store/schema.ts';
 import { requireAppRow } from './applications.ts';
 import { bumpVersion, newId, notFound, type OpContext, type Tx } from './context.ts';
 import { findUserIdentityRow } from './identities.ts';
@@ -19,6 +18,7 @@ import {
   federatedCredentialInput,
   parseInput,
 } from './inputs.ts';
+import type { ApplicationRow, FederatedCredentialRow } from './tables.ts';
 import { requireTenantRow } from './tenant-rows.ts';
 import type {
   CertificateCredential,

@@ -10,8 +10,7 @@
  *     await d.assignRole('contoso', { principal: 'resource:runbooks', app: 'orders' });
  *   });
  */
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
+import { type StoreDb, tablesOf } from '../store/handle.ts';
 import * as apps from './applications.ts';
 import * as assignments from './assignments.ts';
 import { type DirectoryDeps, directoryVersion, type OpContext, type Tx } from './context.ts';
@@ -31,17 +30,19 @@ import type {
   UpdateTenantInput,
 } from './inputs.ts';
 import * as lookups from './lookups.ts';
+import type { DirectoryTables } from './tables.ts';
 import { findTenantRow } from './tenant-rows.ts';
 import * as tenants from './tenants.ts';
 
 export class Directory {
-  readonly #db: Tx;
+  /** The store's handle, as the host gave it. */
+  readonly #store: StoreDb;
   readonly #deps: DirectoryDeps;
   /** Set when this instance is bound to an open transaction. */
-  readonly #trx: Tx | undefined;
+  readonly #trx: StoreDb | undefined;
 
-  constructor(db: Kysely<Database>, deps: DirectoryDeps, trx?: Tx) {
-    this.#db = db;
+  constructor(db: StoreDb, deps: DirectoryDeps, trx?: StoreDb) {
+    this.#store = db;
     this.#deps = deps;
     this.#trx = trx;
   }
@@ -53,26 +54,33 @@ export class Directory {
   /** Runs `fn` with a directory bound to one transaction; any throw rolls every write back. */
   async transaction<T>(fn: (d: Directory) => Promise<T>): Promise<T> {
     if (this.#trx) return fn(this);
-    return this.#db.transaction().execute((trx) => fn(new Directory(this.#db, this.#deps, trx)));
+    return this.#store.transaction().execute((trx) => fn(new Directory(this.#store, this.#deps, trx)));
   }
 
   #write<T>(op: (ctx: OpContext) => Promise<T>): Promise<T> {
     return this.transaction((d) => {
       const now = this.#deps.now?.() ?? new Date();
-      return op({ trx: d.#trx!, deps: this.#deps, now, nowIso: now.toISOString() });
+      return op({
+        trx: tablesOf<DirectoryTables>(d.#trx!),
+        deps: this.#deps,
+        now,
+        nowIso: now.toISOString(),
+      });
     });
   }
 
+  /** The directory's tables, through the open transaction when there is one. */
   get #reader(): Tx {
-    return this.#trx ?? this.#db;
+    return tablesOf<DirectoryTables>(this.#trx ?? this.#store);
   }
 
   /**
-   * The store handle this directory works through — the open transaction inside `transaction()` — so planes
-   * whose tables sit beside the directory's (Easy Auth settings) write in the same transaction as a manifest apply.
+   * The store handle this directory works through — the open transaction inside `transaction()` — typed with
+   * no tables, so that planes whose rows hang off the directory's (Easy Auth configs) write theirs, through
+   * their own view of it, in the same transaction as a manifest apply.
    */
-  get db(): Tx {
-    return this.#reader;
+  get db(): StoreDb {
+    return this.#trx ?? this.#store;
   }
 
   /** A number that grows with every directory write, seen by every process on the same store. */
@@ -181,4 +189,6 @@ export class Directory {
     appObjectId: string,
     thumbprint: { sha1?: string | undefined; sha256?: string | undefined },
   ) => lookups.certificateOf(this.#reader, appObjectId, thumbprint);
+  /** Resource names by id, in one query (ids not found are absent). */
+  resourceNames = (ids: Iterable<string>) => lookups.resourceNames(this.db, ids);
 }

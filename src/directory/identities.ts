@@ -6,7 +6,6 @@
  * principalId), which is what role assignments name.
  */
 import { LanyardError } from '../errors/lanyard-error.ts';
-import type { ManagedIdentityRow, ResourceRow } from '../store/schema.ts';
 import { bumpVersion, isGuid, newId, notFound, type OpContext, type Tx } from './context.ts';
 import {
   type CreateIdentityInput,
@@ -17,6 +16,7 @@ import {
   type UpdateResourceInput,
   updateResourceInput,
 } from './inputs.ts';
+import type { ManagedIdentityRow, ResourceRow } from './tables.ts';
 import { requireTenantRow } from './tenant-rows.ts';
 import type { ManagedIdentity, Resource, ResourceKind } from './types.ts';
 

@@ -1,11 +1,14 @@
 /**
  * @module directory/lookups
- * The read paths the token-issuing planes need, each one query or two: who is the caller (by client id), which
- * app does a token request name (by identifier URI or appId), and which roles does the caller hold on it.
+ * The read paths other planes need, each one query or two: who is the caller (by client id), which app does a
+ * token request name (by identifier URI or appId), which roles does the caller hold on it; and the names of
+ * resources that other planes keep rows for (Easy Auth configs, workloads), read by id in one query.
  */
+import { type StoreDb, tablesOf } from '../store/handle.ts';
 import { findAppRow } from './applications.ts';
 import type { Tx } from './context.ts';
 import { identifierUriKey } from './identifier-uris.ts';
+import type { DirectoryTables } from './tables.ts';
 import type { MemberType } from './types.ts';
 
 /** A principal that can ask for tokens, found by the client id it presents. */
@@ -215,4 +218,26 @@ export async function certificateOf(
         endDateTime: row.end_at,
       }
     : undefined;
+}
+
+/** Ids a query binds at most (SQLite bounds the number of parameters of a statement). */
+const IDS_PER_QUERY = 500;
+
+/**
+ * The names of the resources with these ids, by id; ids of resources that do not exist are absent. One query
+ * per 500 distinct ids (none for none). Takes the store handle as other planes hold it, so a plane inside a
+ * transaction reads through that transaction.
+ */
+export async function resourceNames(db: StoreDb, ids: Iterable<string>): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  const wanted = [...new Set(ids)];
+  for (let i = 0; i < wanted.length; i += IDS_PER_QUERY) {
+    const rows = await tablesOf<DirectoryTables>(db)
+      .selectFrom('resources')
+      .select(['id', 'name'])
+      .where('id', 'in', wanted.slice(i, i + IDS_PER_QUERY))
+      .execute();
+    for (const r of rows) names.set(r.id, r.name);
+  }
+  return names;
 }

@@ -4,8 +4,8 @@
  * tenants.ts so that creating a tenant (which registers first-party apps) and the apps module do not import
  * each other.
  */
-import type { TenantRow } from '../store/schema.ts';
 import { isGuid, notFound, type Tx } from './context.ts';
+import type { TenantRow } from './tables.ts';
 
 /** Finds a tenant by id, name or any of its domain names (case-insensitive). */
 export async function findTenantRow(db: Tx, ref: string): Promise<TenantRow | undefined> {

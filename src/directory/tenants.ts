@@ -4,7 +4,6 @@
  * tenant registers Microsoft's first-party resources in it.
  */
 import { LanyardError } from '../errors/lanyard-error.ts';
-import type { TenantRow } from '../store/schema.ts';
 import { insertApplication } from './applications.ts';
 import { bumpVersion, newId, type OpContext, type Tx } from './context.ts';
 import { FIRST_PARTY_APPS } from './first-party.ts';
@@ -15,6 +14,7 @@ import {
   type UpdateTenantInput,
   updateTenantInput,
 } from './inputs.ts';
+import type { TenantRow } from './tables.ts';
 import { requireTenantRow } from './tenant-rows.ts';
 import type { Tenant } from './types.ts';
 

@@ -3,17 +3,23 @@
  * Where Easy Auth configs live: one row per resource of kind app (`easyauth_configs`, deleted with the
  * resource), holding the normalized config — defaults filled in, the clientId resolved to an appId, Functions
  * keys only as keyed hashes. The CLI, the manifest's apply (inside its transaction, through `directory.db`) and
- * `lanyard up` all go through these functions.
+ * `lanyard up` all go through these functions. They take the store handle and view it as Easy Auth's table;
+ * the resources' names come from the directory (`resourceNames`), never from a join on its tables.
  */
 
 import type { Directory } from '../directory/directory.ts';
+import { resourceNames } from '../directory/lookups.ts';
 import { isLanyardError, LanyardError } from '../errors/lanyard-error.ts';
 import { markChanged } from '../store/change-feed.ts';
-import type { EasyAuthConfigRow } from '../store/schema.ts';
+import { type StoreDb, tablesOf } from '../store/handle.ts';
 import { type EasyAuthConfig, HASHED_KEY, isGuid, MASTER_KEY_NAME, parseEasyAuthConfig } from './config.ts';
 import { generateFunctionKey, storedFunctionKeys } from './function-keys.ts';
+import type { EasyAuthConfigRow, EasyAuthTables } from './tables.ts';
 
-type Db = Directory['db'];
+/** The store handle (a transaction inside the manifest's apply): `directory.db`, or the runtime's `store.db`. */
+type Db = StoreDb;
+
+const configs = (db: Db) => tablesOf<EasyAuthTables>(db);
 
 export interface StoredEasyAuth {
   tenantId: string;
@@ -30,23 +36,30 @@ export interface SetEasyAuthResult {
   generatedKeys: Record<string, string>;
 }
 
-function fromRow(row: EasyAuthConfigRow & { resource_name: string }): StoredEasyAuth {
+function fromRow(row: EasyAuthConfigRow, resourceName: string): StoredEasyAuth {
   return {
     tenantId: row.tenant_id,
     resourceId: row.resource_id,
-    resourceName: row.resource_name,
-    config: parseEasyAuthConfig(JSON.parse(row.config), `Stored Easy Auth config of ${row.resource_name}`),
+    resourceName,
+    config: parseEasyAuthConfig(JSON.parse(row.config), `Stored Easy Auth config of ${resourceName}`),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
 
-function selectRows(db: Db) {
-  return db
-    .selectFrom('easyauth_configs')
-    .innerJoin('resources', 'resources.id', 'easyauth_configs.resource_id')
-    .selectAll('easyauth_configs')
-    .select('resources.name as resource_name');
+/** Rows with their resources' names (one more query, to the directory); a row whose resource is gone is left out. */
+async function named(db: Db, rows: readonly EasyAuthConfigRow[]): Promise<StoredEasyAuth[]> {
+  if (rows.length === 0) return [];
+  const names = await resourceNames(
+    db,
+    rows.map((r) => r.resource_id),
+  );
+  const stored: StoredEasyAuth[] = [];
+  for (const row of rows) {
+    const name = names.get(row.resource_id);
+    if (name !== undefined) stored.push(fromRow(row, name));
+  }
+  return stored;
 }
 
 /** Every stored config (of one tenant when given), by resource name. */
@@ -54,15 +67,21 @@ export async function listEasyAuthConfigs(
   db: Db,
   filter: { tenantId?: string } = {},
 ): Promise<StoredEasyAuth[]> {
-  let q = selectRows(db);
-  if (filter.tenantId) q = q.where('easyauth_configs.tenant_id', '=', filter.tenantId);
-  const rows = await q.orderBy('resources.name').execute();
-  return rows.map(fromRow);
+  let q = configs(db).selectFrom('easyauth_configs').selectAll();
+  if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
+  const stored = await named(db, await q.execute());
+  // Code-unit order, as SQLite's binary collation sorted them; the tenant breaks ties across tenants.
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return stored.sort((a, b) => order(a.resourceName, b.resourceName) || order(a.tenantId, b.tenantId));
 }
 
 export async function getEasyAuthConfig(db: Db, resourceId: string): Promise<StoredEasyAuth | undefined> {
-  const row = await selectRows(db).where('easyauth_configs.resource_id', '=', resourceId).executeTakeFirst();
-  return row ? fromRow(row) : undefined;
+  const row = await configs(db)
+    .selectFrom('easyauth_configs')
+    .selectAll()
+    .where('resource_id', '=', resourceId)
+    .executeTakeFirst();
+  return row ? (await named(db, [row]))[0] : undefined;
 }
 
 async function writeRow(
@@ -72,7 +91,7 @@ async function writeRow(
   nowIso: string,
 ): Promise<void> {
   const json = JSON.stringify(config);
-  await db
+  await configs(db)
     .insertInto('easyauth_configs')
     .values({
       resource_id: ids.resourceId,
@@ -176,14 +195,17 @@ export async function removeEasyAuth(
   resourceRef: string,
 ): Promise<StoredEasyAuth> {
   const stored = await showEasyAuth(directory, tenant, resourceRef);
-  await directory.db.deleteFrom('easyauth_configs').where('resource_id', '=', stored.resourceId).execute();
+  await configs(directory.db)
+    .deleteFrom('easyauth_configs')
+    .where('resource_id', '=', stored.resourceId)
+    .execute();
   await markChanged(directory.db, 'easyauth');
   return stored;
 }
 
 /** Deletes the config of a resource by id (the manifest's prune); false when there was none. */
 export async function deleteEasyAuthConfig(db: Db, resourceId: string): Promise<boolean> {
-  const result = await db
+  const result = await configs(db)
     .deleteFrom('easyauth_configs')
     .where('resource_id', '=', resourceId)
     .executeTakeFirst();

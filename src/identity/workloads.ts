@@ -4,6 +4,10 @@
  * secret — our `IDENTITY_HEADER` — that the store keeps only as a keyed hash, compared through the hash (so
  * in constant time), revocable, and expiring with the workload (docs/security.md, "Workload secrets"). The secret is hex: it
  * also travels inside the IMDS authority URL, which MSAL lower-cases.
+ *
+ * The plane's one table is `workloads` (identity/tables.ts); a workload's resource name is the directory's to
+ * tell (`Directory.resourceNames`), and a revocation moves the directory version through the directory's own
+ * `bumpVersion`, in the same transaction.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
@@ -11,7 +15,8 @@ import type { SecretHasher } from '../crypto/secret-hash.ts';
 import { bumpVersion } from '../directory/context.ts';
 import type { Directory } from '../directory/directory.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
-import type { Database, WorkloadRow } from '../store/schema.ts';
+import { type StoreDb, tablesOf } from '../store/handle.ts';
+import type { IdentityTables, WorkloadRow } from './tables.ts';
 
 export const WORKLOAD_SECRET_HEX = 64;
 /** Default lifetime of a workload issued for a process Lanyard does not start. */
@@ -35,7 +40,8 @@ export interface IssuedWorkload extends Workload {
 }
 
 export interface WorkloadStoreOptions {
-  db: Kysely<Database>;
+  /** The store handle; the workload store views it as its own table. */
+  db: StoreDb;
   directory: Directory;
   hasher: SecretHasher;
   now?: (() => Date) | undefined;
@@ -48,10 +54,12 @@ export function looksLikeWorkloadSecret(value: string): boolean {
 
 export class WorkloadStore {
   readonly #o: WorkloadStoreOptions;
+  readonly #db: Kysely<IdentityTables>;
   readonly #now: () => Date;
 
   constructor(options: WorkloadStoreOptions) {
     this.#o = options;
+    this.#db = tablesOf<IdentityTables>(options.db);
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -79,7 +87,7 @@ export class WorkloadStore {
       expires_at: new Date(now.getTime() + ttl).toISOString(),
       revoked_at: null,
     };
-    await this.#o.db.insertInto('workloads').values(row).execute();
+    await this.#db.insertInto('workloads').values(row).execute();
     return { ...this.#toWorkload(row, resource.name), secret };
   }
 
@@ -92,24 +100,21 @@ export class WorkloadStore {
   async verify(secret: string): Promise<(Workload & { row: WorkloadRow }) | undefined> {
     if (!looksLikeWorkloadSecret(secret)) return undefined;
     // Lookup by the keyed hash: equality of digests, so nothing about the secret leaks through timing.
-    const row = await this.#o.db
+    const row = await this.#db
       .selectFrom('workloads')
       .selectAll()
       .where('secret_hash', '=', this.keyOf(secret))
       .executeTakeFirst();
     if (!row || row.revoked_at !== null || Date.parse(row.expires_at) <= this.#now().getTime())
       return undefined;
-    const resource = await this.#o.db
-      .selectFrom('resources')
-      .select('name')
-      .where('id', '=', row.resource_id)
-      .executeTakeFirst();
-    if (!resource) return undefined;
-    return { ...this.#toWorkload(row, resource.name), row };
+    // The second of two reads, as before the directory answered it (a miss of the service's cache only).
+    const name = (await this.#o.directory.resourceNames([row.resource_id])).get(row.resource_id);
+    if (name === undefined) return undefined;
+    return { ...this.#toWorkload(row, name), row };
   }
 
   async revoke(id: string): Promise<Workload> {
-    const row = await this.#o.db
+    const row = await this.#db
       .selectFrom('workloads')
       .selectAll()
       .where('id', '=', id.toLowerCase())
@@ -119,7 +124,7 @@ export class WorkloadStore {
         hint: 'List them with `lanyard workload list`.',
       });
     const at = this.#now().toISOString();
-    await this.#o.db.transaction().execute(async (trx) => {
+    await this.#db.transaction().execute(async (trx) => {
       await trx
         .updateTable('workloads')
         .set({ revoked_at: sql`coalesce(revoked_at, ${at})` })
@@ -128,28 +133,22 @@ export class WorkloadStore {
       // Endpoints cache verified secrets; the version bump tells every process to forget them.
       await bumpVersion(trx);
     });
-    const resource = await this.#o.db
-      .selectFrom('resources')
-      .select('name')
-      .where('id', '=', row.resource_id)
-      .executeTakeFirst();
-    return this.#toWorkload({ ...row, revoked_at: row.revoked_at ?? at }, resource?.name ?? '');
+    const name = (await this.#o.directory.resourceNames([row.resource_id])).get(row.resource_id);
+    return this.#toWorkload({ ...row, revoked_at: row.revoked_at ?? at }, name ?? '');
   }
 
   async list(tenantId: string, options: { includeEnded?: boolean } = {}): Promise<Workload[]> {
-    let q = this.#o.db
-      .selectFrom('workloads')
-      .innerJoin('resources', 'resources.id', 'workloads.resource_id')
-      .selectAll('workloads')
-      .select('resources.name as resource_name')
-      .where('workloads.tenant_id', '=', tenantId);
+    let q = this.#db.selectFrom('workloads').selectAll().where('tenant_id', '=', tenantId);
     if (!options.includeEnded) {
-      q = q
-        .where('workloads.revoked_at', 'is', null)
-        .where('workloads.expires_at', '>', this.#now().toISOString());
+      q = q.where('revoked_at', 'is', null).where('expires_at', '>', this.#now().toISOString());
     }
-    const rows = await q.orderBy('workloads.created_at').execute();
-    return rows.map((r) => this.#toWorkload(r, r.resource_name));
+    const rows = await q.orderBy('created_at').execute();
+    const names = await this.#o.directory.resourceNames(rows.map((r) => r.resource_id));
+    // A workload whose resource is gone is left out (the store deletes it with the resource anyway).
+    return rows.flatMap((r) => {
+      const name = names.get(r.resource_id);
+      return name === undefined ? [] : [this.#toWorkload(r, name)];
+    });
   }
 
   #toWorkload(row: WorkloadRow, resourceName: string): Workload {

@@ -8,13 +8,16 @@
  * so validators that cache JWKS learn it before they see it; the key it replaces stops signing then and stays
  * published until every token it signed has expired (max token lifetime + clock skew). With no usable key at
  * all (first start), the first key signs at once.
+ *
+ * The keys live in the issuer's one table, `signing_keys` (issuer/tables.ts), read and written only here.
  */
 import { createPrivateKey, type KeyObject, webcrypto } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Envelope } from '../crypto/envelope.ts';
 import { createSelfSignedCertificate } from '../crypto/local-ca.ts';
+import { type StoreDb, tablesOf } from '../store/handle.ts';
 import type { StoreDialect } from '../store/open-store.ts';
-import type { Database, SigningKeyRow } from '../store/schema.ts';
+import type { IssuerTables, SigningKeyRow } from './tables.ts';
 
 export interface SigningKeyPolicy {
   /** Rotate automatically when the newest key is this old. Default 30 days. */
@@ -71,7 +74,8 @@ export interface KeyInfo {
 }
 
 export interface KeyManagerOptions {
-  db: Kysely<Database>;
+  /** The store handle; the key manager views it as the issuer's table. */
+  db: StoreDb;
   dialect: StoreDialect;
   envelope: Envelope;
   policy?: Partial<SigningKeyPolicy> | undefined;
@@ -142,7 +146,7 @@ async function generateKey(now: number, envelope: Envelope) {
 
 export class KeyManager {
   readonly policy: SigningKeyPolicy;
-  readonly #db: Kysely<Database>;
+  readonly #db: Kysely<IssuerTables>;
   readonly #dialect: StoreDialect;
   readonly #envelope: Envelope;
   readonly #now: () => Date;
@@ -156,7 +160,7 @@ export class KeyManager {
 
   constructor(options: KeyManagerOptions) {
     this.policy = { ...DEFAULT_KEY_POLICY, ...options.policy };
-    this.#db = options.db;
+    this.#db = tablesOf<IssuerTables>(options.db);
     this.#dialect = options.dialect;
     this.#envelope = options.envelope;
     this.#now = options.now ?? (() => new Date());
@@ -189,7 +193,7 @@ export class KeyManager {
   }
 
   /** Runs `fn` in a transaction that holds the rotation lock, so two nodes never rotate at once. */
-  async #locked<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  async #locked<T>(fn: (trx: Kysely<IssuerTables>) => Promise<T>): Promise<T> {
     return this.#db.transaction().execute(async (trx) => {
       if (this.#dialect === 'postgres')
         await sql`select pg_advisory_xact_lock(hashtext('lanyard:signing-keys'))`.execute(trx);
@@ -237,7 +241,7 @@ export class KeyManager {
   }
 
   async #insert(
-    trx: Kysely<Database>,
+    trx: Kysely<IssuerTables>,
     current: SigningKeyRow[],
     now: number,
     leadMs: number,

@@ -13,6 +13,18 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, type Migration, PostgresAdapter, sql } from 'kysely';
 import pg from 'pg';
+import { type AnyStoreDb, type StoreDb, tablesOf } from './handle.ts';
+
+/** The store's own table: a version per topic. */
+export interface ChangeVersionsTable {
+  topic: string;
+  /** bigint: PostgreSQL returns it as a string. */
+  version: number | string;
+}
+
+export interface ChangeFeedTables {
+  change_versions: ChangeVersionsTable;
+}
 
 /** The store's own migration: the version table every topic uses. */
 export const CHANGE_FEED_MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -38,9 +50,6 @@ export interface ChangeFeed {
   close(): Promise<void>;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the feed writes its one table on any plane's transaction
-type AnyDb = Kysely<any>;
-
 const TOPIC = /^[a-z][a-z0-9-]{0,40}$/;
 
 /**
@@ -53,8 +62,9 @@ export function channelFor(schema: string): string {
 }
 
 /** Records, inside the caller's transaction, that `topic` changed; subscribers hear of it after the commit. */
-export async function markChanged(trx: AnyDb, topic: string): Promise<void> {
+export async function markChanged(db: AnyStoreDb, topic: string): Promise<void> {
   if (!TOPIC.test(topic)) throw new TypeError(`Change topic "${topic}" is not a lower-case name.`);
+  const trx = tablesOf<ChangeFeedTables>(db);
   await trx
     .insertInto('change_versions')
     .values({ topic, version: 1 })
@@ -66,11 +76,11 @@ export async function markChanged(trx: AnyDb, topic: string): Promise<void> {
   }
 }
 
-async function readVersions(db: AnyDb): Promise<Map<string, string>> {
-  const rows = (await db.selectFrom('change_versions').select(['topic', 'version']).execute()) as {
-    topic: string;
-    version: number | string | bigint;
-  }[];
+async function readVersions(db: StoreDb): Promise<Map<string, string>> {
+  const rows = await tablesOf<ChangeFeedTables>(db)
+    .selectFrom('change_versions')
+    .select(['topic', 'version'])
+    .execute();
   return new Map(rows.map((r) => [r.topic, String(r.version)]));
 }
 
@@ -115,7 +125,7 @@ class Subscribers {
 }
 
 /** A feed that reads the version table every `intervalMs` while anyone is subscribed. */
-export function pollingChangeFeed(db: AnyDb, intervalMs = 250): ChangeFeed {
+export function pollingChangeFeed(db: StoreDb, intervalMs = 250): ChangeFeed {
   const subs = new Subscribers();
   let timer: NodeJS.Timeout | undefined;
   let reading = false;
@@ -166,7 +176,7 @@ export interface PgFeedOptions {
 }
 
 /** PostgreSQL: LISTEN on one dedicated connection, reconnecting with backoff; a slow poll as a safety net. */
-export function pgNotifyChangeFeed(db: AnyDb, o: PgFeedOptions): ChangeFeed {
+export function pgNotifyChangeFeed(db: StoreDb, o: PgFeedOptions): ChangeFeed {
   const subs = new Subscribers();
   let client: pg.Client | undefined;
   let closed = false;

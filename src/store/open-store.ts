@@ -1,7 +1,8 @@
 /**
  * @module store/open-store
  * Opens the one store every plane shares: SQLite (embedded default, a file in the data folder) or PostgreSQL
- * (many Lanyard nodes on one database). Runs the planes' migrations before handing the store out.
+ * (many Lanyard nodes on one database). Runs the planes' migrations before handing the store out. Its handle
+ * is typed with no tables: each plane reads and writes its own through a typed view (store/handle.ts).
  *
  * Locations:
  * - `sqlite:<path>`, a bare path, or nothing (→ `<dataDir>/lanyard.db`); `sqlite::memory:` for a throwaway store.
@@ -21,15 +22,16 @@ import {
   pgNotifyChangeFeed,
   pollingChangeFeed,
 } from './change-feed.ts';
+import type { NoTables, StoreDb } from './handle.ts';
 import { migrateToLatest } from './migrate.ts';
 import { SchemaScopedPostgresDialect } from './pg-scoped-dialect.ts';
-import type { Database } from './schema.ts';
 import { createNodeSqliteDialect } from './sqlite-dialect.ts';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
 export interface Store {
-  readonly db: Kysely<Database>;
+  /** The one handle, typed with no tables: each plane views it as its own (store/handle.ts). */
+  readonly db: StoreDb;
   readonly dialect: StoreDialect;
   /** Human-readable location with any password removed, for logs and `lanyard status`. */
   readonly location: string;
@@ -67,7 +69,7 @@ export function resolveStoreLocation(location: string | undefined, dataDir: stri
   return `sqlite:${location}`;
 }
 
-async function openSqlite(file: string): Promise<Kysely<Database>> {
+async function openSqlite(file: string): Promise<StoreDb> {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
   let raw: DatabaseSync;
   try {
@@ -87,7 +89,7 @@ async function openSqlite(file: string): Promise<Kysely<Database>> {
   raw.exec('PRAGMA synchronous = FULL');
   raw.exec('PRAGMA foreign_keys = ON');
   raw.exec('PRAGMA busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: createNodeSqliteDialect(raw) });
+  return new Kysely<NoTables>({ dialect: createNodeSqliteDialect(raw) });
 }
 
 /**
@@ -108,7 +110,7 @@ function isCatalogueRace(err: unknown): boolean {
 }
 
 function openPostgres(location: string): {
-  db: Kysely<Database>;
+  db: StoreDb;
   schema: string;
   connectionString: string;
 } {
@@ -127,7 +129,7 @@ function openPostgres(location: string): {
     options: `-c search_path=${schema}`,
   });
   return {
-    db: new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema) }),
+    db: new Kysely<NoTables>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema) }),
     schema,
     connectionString: url.toString(),
   };
@@ -135,7 +137,7 @@ function openPostgres(location: string): {
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const location = resolveStoreLocation(options.location, options.dataDir);
-  let db: Kysely<Database>;
+  let db: StoreDb;
   let dialect: StoreDialect;
   let schema: string | undefined;
   let sqliteFile: string | undefined;

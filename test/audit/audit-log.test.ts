@@ -14,7 +14,9 @@ import { after, before, describe, it } from 'node:test';
 import { type AuditEvent, createAuditLog } from '../../src/audit/audit-log.ts';
 import { storeAuditWriter } from '../../src/audit/audit-writer.ts';
 import { sqliteWalAuditWriter } from '../../src/audit/sqlite-wal-audit-writer.ts';
+import type { AuditTables } from '../../src/audit/tables.ts';
 import { MIGRATIONS } from '../../src/host/planes.ts';
+import { tablesOf } from '../../src/store/handle.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { openTestStore, STORE_KINDS, type TestStore, tempDir } from '../helpers/stores.ts';
 
@@ -45,7 +47,7 @@ for (const kind of STORE_KINDS) {
       const log = createAuditLog(t.store.db, { info: (o) => lines.push(o) }, undefined, writerFor());
       try {
         const stored = await log.record(event(0));
-        const rows = await t.store.db
+        const rows = await tablesOf<AuditTables>(t.store.db)
           .selectFrom('audit_events')
           .selectAll()
           .where('id', '=', stored.id)
@@ -74,7 +76,7 @@ for (const kind of STORE_KINDS) {
         const stored = await Promise.all(Array.from({ length: 200 }, (_, i) => log.record(event(1000 + i))));
         const ids = new Set(stored.map((s) => s.id));
         assert.equal(ids.size, 200);
-        const rows = await t.store.db
+        const rows = await tablesOf<AuditTables>(t.store.db)
           .selectFrom('audit_events')
           .select('id')
           .where('actor', 'like', 'client-1%')
@@ -94,7 +96,7 @@ for (const kind of STORE_KINDS) {
       await log.close();
       const settled = await Promise.allSettled(pending);
       assert.ok(settled.every((s) => s.status === 'fulfilled'));
-      const rows = await t.store.db
+      const rows = await tablesOf<AuditTables>(t.store.db)
         .selectFrom('audit_events')
         .select('id')
         .where('actor', 'like', 'client-5%')
@@ -125,9 +127,15 @@ describe('SQLite audit writer failures', () => {
       );
       assert.match(String((results[1] as PromiseRejectedResult).reason), /audit write failed: .*NOT NULL/);
       assert.equal(lines.length, 0);
-      assert.equal((await store.db.selectFrom('audit_events').select('id').execute()).length, 0);
+      assert.equal(
+        (await tablesOf<AuditTables>(store.db).selectFrom('audit_events').select('id').execute()).length,
+        0,
+      );
       await log.record(event(3));
-      assert.equal((await store.db.selectFrom('audit_events').select('id').execute()).length, 1);
+      assert.equal(
+        (await tablesOf<AuditTables>(store.db).selectFrom('audit_events').select('id').execute()).length,
+        1,
+      );
     } finally {
       await log.close();
       await store.close();

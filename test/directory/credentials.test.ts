@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { webcrypto } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createSelfSignedCertificate } from '../../src/crypto/local-ca.ts';
+import type { DirectoryTables } from '../../src/directory/tables.ts';
+import { tablesOf } from '../../src/store/handle.ts';
 import { openTestDirectory, type TestDirectory } from '../helpers/directory.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 
@@ -51,7 +53,10 @@ for (const kind of STORE_KINDS) {
         'keyId',
         'startDateTime',
       ]);
-      const rows = await t.store.db.selectFrom('client_secrets').selectAll().execute();
+      const rows = await tablesOf<DirectoryTables>(t.store.db)
+        .selectFrom('client_secrets')
+        .selectAll()
+        .execute();
       assert.ok(
         rows.every((r) => !JSON.stringify(r).includes(s.secretText)),
         'the secret text is not stored',

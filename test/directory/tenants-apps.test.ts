@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { DirectoryTables } from '../../src/directory/tables.ts';
 import { DEFAULT_APP_ROLE_ID } from '../../src/directory/types.ts';
+import { tablesOf } from '../../src/store/handle.ts';
 import { openTestDirectory, type TestDirectory } from '../helpers/directory.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 
@@ -230,7 +232,7 @@ for (const kind of STORE_KINDS) {
         ).map(async (table) =>
           Number(
             (
-              await t.store.db
+              await tablesOf<DirectoryTables>(t.store.db)
                 .selectFrom(table)
                 .select((eb) => eb.fn.countAll().as('n'))
                 .executeTakeFirstOrThrow()

@@ -18,9 +18,11 @@ import {
   setEasyAuth,
   showEasyAuth,
 } from '../../src/easyauth/store.ts';
+import type { EasyAuthTables } from '../../src/easyauth/tables.ts';
 import { LanyardError } from '../../src/errors/lanyard-error.ts';
 import { applyManifest, formatPlan, parseManifest, planManifest } from '../../src/host/manifest.ts';
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
+import { tablesOf } from '../../src/store/handle.ts';
 import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
 
 const KEY = 'k'.repeat(32);
@@ -96,7 +98,7 @@ for (const kind of STORE_KINDS) {
       assert.match(c.functions!.keys.default!, HASHED_KEY);
       assert.ok(runtime.hasher.verify(KEY, c.functions!.keys.default!));
       assert.match(c.functions!.keys._master!, HASHED_KEY, 'the master key is generated');
-      const row = await runtime.store.db
+      const row = await tablesOf<EasyAuthTables>(runtime.store.db)
         .selectFrom('easyauth_configs')
         .select('config')
         .executeTakeFirstOrThrow();

@@ -13,6 +13,8 @@ import { createEnvelope, type Envelope } from '../../src/crypto/envelope.ts';
 import { masterKeyFromBytes } from '../../src/crypto/master-key.ts';
 import { MIGRATIONS } from '../../src/host/planes.ts';
 import { DEFAULT_KEY_POLICY, KeyManager, type PublicJwk } from '../../src/issuer/signing-keys.ts';
+import type { IssuerTables } from '../../src/issuer/tables.ts';
+import { tablesOf } from '../../src/store/handle.ts';
 import { openStore, type Store } from '../../src/store/open-store.ts';
 import { openTestStore, STORE_KINDS, type TestStore } from '../helpers/stores.ts';
 
@@ -100,7 +102,7 @@ for (const kind of STORE_KINDS) {
       const km = manager();
       const key = await km.signingKey();
       const d = (key.privateKey.export({ format: 'jwk' }) as { d: string }).d;
-      const rows = await ts.store.db.selectFrom('signing_keys').selectAll().execute();
+      const rows = await tablesOf<IssuerTables>(ts.store.db).selectFrom('signing_keys').selectAll().execute();
       assert.ok(rows.length >= 1);
       for (const row of rows) {
         const sealed = row.private_key_sealed;
@@ -269,7 +271,10 @@ for (const kind of STORE_KINDS) {
           const a = manager(fresh.store);
           const b = manager(other);
           await Promise.all([a.ensureReady(), b.ensureReady(), a.ensureReady(), b.ensureReady()]);
-          const rows = await fresh.store.db.selectFrom('signing_keys').selectAll().execute();
+          const rows = await tablesOf<IssuerTables>(fresh.store.db)
+            .selectFrom('signing_keys')
+            .selectAll()
+            .execute();
           assert.equal(rows.length, 1, 'one key, not one per node');
           assert.equal((await a.signingKey()).kid, (await b.signingKey()).kid);
           const key = createPublicKey({ key: JSON.parse(rows[0]!.public_jwk), format: 'jwk' });

@@ -1,7 +1,9 @@
 /**
- * @module store/schema
- * Row types of every table, as Kysely sees them. Booleans are 0/1 integers and lists are JSON text on both
- * dialects, so a row reads the same from SQLite and PostgreSQL. Only planes' own store modules use these.
+ * @module directory/tables
+ * The directory's tables, as Kysely sees them (migration `0001-directory`). Booleans are 0/1 integers and
+ * lists are JSON text on both dialects, so a row reads the same from SQLite and PostgreSQL. Only the
+ * directory's own modules name these tables in a query; other planes call `Directory` (or the functions it
+ * exports for them, like `resourceNames` and `bumpVersion`).
  */
 import type { Selectable } from 'kysely';
 
@@ -144,66 +146,12 @@ export interface FederatedCredentialsTable {
   created_at: string;
 }
 
-export interface ChangeVersionsTable {
-  topic: string;
-  /** bigint: PostgreSQL returns it as a string. */
-  version: number | string;
-}
-
 export interface DirectoryVersionTable {
   id: number;
   version: number;
 }
 
-export interface SigningKeysTable {
-  kid: string;
-  alg: string;
-  public_jwk: string;
-  x5c: string;
-  x5t_s256: string;
-  private_key_sealed: string;
-  created_at: string;
-  publish_at: string;
-  activate_at: string;
-  retire_at: string | null;
-  unpublish_at: string | null;
-  revoked_at: string | null;
-}
-
-export interface AuditEventsTable {
-  id: string;
-  at: string;
-  plane: string;
-  action: string;
-  outcome: 'success' | 'failure';
-  tenant_id: string | null;
-  actor: string | null;
-  target: string | null;
-  reason: string | null;
-  details: string;
-}
-
-export interface WorkloadsTable {
-  id: string;
-  tenant_id: string;
-  resource_id: string;
-  secret_hash: string;
-  label: string;
-  created_at: string;
-  expires_at: string;
-  revoked_at: string | null;
-}
-
-export interface EasyAuthConfigsTable {
-  resource_id: string;
-  tenant_id: string;
-  /** The normalized config as JSON; Functions keys only as keyed hashes. */
-  config: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Database {
+export interface DirectoryTables {
   tenants: TenantsTable;
   tenant_domains: TenantDomainsTable;
   applications: ApplicationsTable;
@@ -218,24 +166,11 @@ export interface Database {
   certificate_credentials: CertificateCredentialsTable;
   federated_credentials: FederatedCredentialsTable;
   directory_version: DirectoryVersionTable;
-  change_versions: ChangeVersionsTable;
-  signing_keys: SigningKeysTable;
-  audit_events: AuditEventsTable;
-  workloads: WorkloadsTable;
-  easyauth_configs: EasyAuthConfigsTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;
 export type ApplicationRow = Selectable<ApplicationsTable>;
-export type AppRoleRow = Selectable<AppRolesTable>;
 export type ManagedIdentityRow = Selectable<ManagedIdentitiesTable>;
 export type ResourceRow = Selectable<ResourcesTable>;
 export type ServicePrincipalRow = Selectable<ServicePrincipalsTable>;
-export type AppRoleAssignmentRow = Selectable<AppRoleAssignmentsTable>;
-export type ClientSecretRow = Selectable<ClientSecretsTable>;
-export type CertificateCredentialRow = Selectable<CertificateCredentialsTable>;
 export type FederatedCredentialRow = Selectable<FederatedCredentialsTable>;
-export type SigningKeyRow = Selectable<SigningKeysTable>;
-export type AuditEventRow = Selectable<AuditEventsTable>;
-export type WorkloadRow = Selectable<WorkloadsTable>;
-export type EasyAuthConfigRow = Selectable<EasyAuthConfigsTable>;

@@ -1,19 +1,17 @@
 /**
  * @module cli/context
  * What every command shares: the global options (`--data-dir`, `--store`, `--tenant`, `--output`) and a
- * helper that opens the runtime, runs the command, prints any error in the chosen format and closes.
+ * helper that opens the runtime, runs the command, prints any error in the chosen format and closes. `kit`
+ * hands the same to each plane's `commands()` (plane/cli-kit.ts), the runtime standing in for the plane's
+ * own deps.
  */
 import type { Command } from 'commander';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import { openRuntime, type Runtime } from '../host/runtime.ts';
-import { type OutputFormat, printError } from './output.ts';
+import type { CliKit, GlobalOptions } from '../plane/cli-kit.ts';
+import { type OutputFormat, printError } from '../plane/cli-output.ts';
 
-export interface GlobalOptions {
-  dataDir?: string;
-  store?: string;
-  tenant?: string;
-  output: OutputFormat;
-}
+export type { GlobalOptions } from '../plane/cli-kit.ts';
 
 /** Reads the global options from the root program, wherever in the tree `cmd` is. */
 export function globalOptions(cmd: Command): GlobalOptions {
@@ -73,7 +71,5 @@ export function withTenant(
   return withRuntime(cmd, async (runtime, opts) => fn(runtime, await resolveTenant(runtime, opts), opts));
 }
 
-/** Commander argument parser for repeatable options: `--role a --role b` gives `['a', 'b']`. */
-export function collect(value: string, previous: string[] | boolean | undefined): string[] {
-  return [...(Array.isArray(previous) ? previous : []), value];
-}
+/** What every plane's `commands()` gets: the runtime meets each plane's deps (host/start-host.ts checks it). */
+export const kit: CliKit<Runtime> = { globalOptions, withRuntime, withTenant };

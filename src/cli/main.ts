@@ -1,19 +1,16 @@
 /**
  * @module cli/main
- * `lanyard`: nouns and verbs in the style of `az`. Commands are thin: parse, call a plane, print.
+ * `lanyard`: nouns and verbs in the style of `az`. Commands are thin: parse, call a plane, print. Each plane
+ * registers its own nouns (`Plane.commands`, in registry order); the host-level commands follow.
  */
 import { Command, Option } from 'commander';
+import { PLANES } from '../host/planes.ts';
 import { VERSION } from '../host/version.ts';
 import { registerCaCommands } from './commands/ca.ts';
 import { registerDemoCommand } from './commands/demo.ts';
-import { registerDirectoryCommands } from './commands/directory.ts';
-import { registerEasyAuthCommands } from './commands/easyauth.ts';
-import { registerExplainCommand } from './commands/explain.ts';
-import { registerKeysCommands } from './commands/keys.ts';
 import { registerManifestCommands } from './commands/manifest.ts';
-import { registerRunCommand } from './commands/run.ts';
 import { registerUpCommand } from './commands/up.ts';
-import { registerWorkloadCommands } from './commands/workload.ts';
+import { kit } from './context.ts';
 
 const program = new Command('lanyard')
   .description("Azure's managed-identity model, anywhere.")
@@ -34,15 +31,11 @@ const program = new Command('lanyard')
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
 
-registerDirectoryCommands(program);
+// The planes' nouns: directory (tenant … role), issuer (keys), identity (run, workload, token), easyauth.
+for (const plane of PLANES) plane.commands?.(program, kit);
 registerManifestCommands(program);
 registerUpCommand(program);
 registerCaCommands(program);
-registerKeysCommands(program);
-registerRunCommand(program);
-registerWorkloadCommands(program);
-registerEasyAuthCommands(program);
-registerExplainCommand(program);
 registerDemoCommand(program);
 
 await program.parseAsync(process.argv);

@@ -91,7 +91,7 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     };
 
     // ---- what `lanyard up` serves ----
-    const { readServerInfo } = await import('../host/server-info.ts');
+    const { readServerInfo } = await import('../identity/server-info.ts');
     const other = readServerInfo(runtime.dataDir);
     const otherAlive = other !== undefined && other.pid !== process.pid && isAlive(other.pid);
     const inUse = (err: unknown): never => {

@@ -60,7 +60,7 @@ export function principalFrom(body: unknown): EchoedPrincipal | undefined {
   return p && typeof p === 'object' ? (p as EchoedPrincipal) : undefined;
 }
 
-export { shellQuote } from '../host/shell-quote.ts';
+export { shellQuote } from '../plane/cli-output.ts';
 
 /** A path as the user in `cwd` would type it: relative when it is below `cwd`. */
 export function displayPath(file: string, cwd = process.cwd()): string {

@@ -6,12 +6,7 @@
  */
 import type { Params } from '../http/router.ts';
 import { type AdminRoutes, booleanParam, created, noContent, ok } from '../plane/admin-kit.ts';
-import type { Directory } from './directory.ts';
-
-/** What the directory's admin routes need from the host. */
-export interface DirectoryDeps {
-  readonly directory: Directory;
-}
+import type { DirectoryDeps } from './deps.ts';
 
 export function directoryAdminRoutes(r: AdminRoutes<DirectoryDeps>): void {
   const T = '/admin/tenants/:tenant';

@@ -7,7 +7,9 @@
  * `lanyard.yaml` that the other planes' sections extend.
  */
 import type { Plane } from '../plane/contract.ts';
-import { type DirectoryDeps, directoryAdminRoutes } from './admin-routes.ts';
+import { directoryAdminRoutes } from './admin-routes.ts';
+import { directoryCommands } from './cli/commands.ts';
+import type { DirectoryDeps } from './deps.ts';
 import type { Directory } from './directory.ts';
 import { directoryManifest } from './manifest/section.ts';
 import * as m0001 from './migrations/0001-directory.ts';
@@ -17,5 +19,6 @@ export const directoryPlane: Plane<DirectoryDeps, Directory> = {
   owns: 'tenants, apps, roles, identities, resources, assignments, credentials',
   migrations: { '0001-directory': m0001 },
   admin: directoryAdminRoutes,
+  commands: directoryCommands,
   manifest: directoryManifest,
 };

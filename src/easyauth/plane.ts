@@ -7,6 +7,7 @@
  */
 import type { Directory } from '../directory/directory.ts';
 import type { Plane, Started, StartContext } from '../plane/contract.ts';
+import { easyAuthCommands } from './cli/commands.ts';
 import type { EasyAuthDeps } from './deps.ts';
 import { easyAuthManifest } from './manifest-section.ts';
 import * as m0004 from './migrations/0004-easyauth.ts';
@@ -20,6 +21,7 @@ export const easyAuthPlane: Plane<EasyAuthDeps, Directory> = {
   auditActions: ['request.refuse', 'token.ignore'],
   watches: ['easyauth', 'directory'],
   start: startFronts,
+  commands: easyAuthCommands,
   manifest: easyAuthManifest,
 };
 

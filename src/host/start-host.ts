@@ -10,11 +10,11 @@ import fs from 'node:fs';
 import { writeFileAtomic } from '../crypto/atomic-file.ts';
 import type { ListenerLimits } from '../http/listener.ts';
 import type { Logger } from '../http/logger.ts';
+import { readServerInfo, type ServerInfo, serverInfoPath } from '../identity/server-info.ts';
 import type { HostSettings, Plane, Started } from '../plane/contract.ts';
 import { type RunningServer, startServer } from './main-listener.ts';
 import { PLANES } from './planes.ts';
 import type { Runtime } from './runtime.ts';
-import { readServerInfo, type ServerInfo, serverInfoPath } from './server-info.ts';
 
 /** The runtime meets every registered plane's needs: a plane whose `D` it does not satisfy fails to compile here. */
 const REGISTERED: readonly Plane<Runtime>[] = PLANES;

@@ -4,17 +4,11 @@
  * whose identities it may use) and serves the App Service and IMDS endpoints on their own plain-HTTP
  * loopback listener.
  */
-import type { AuditLog } from '../audit/audit-log.ts';
 import type { Plane } from '../plane/contract.ts';
+import { identityCommands } from './cli/commands.ts';
+import type { IdentityDeps } from './deps.ts';
 import { DEFAULT_IDENTITY_PORT, startIdentityListener } from './listener.ts';
-import type { ManagedIdentityService } from './mi-service.ts';
 import * as m0003 from './migrations/0003-workloads.ts';
-
-/** What the identity plane takes from the host. */
-export interface IdentityDeps {
-  readonly identity: ManagedIdentityService;
-  readonly audit: AuditLog;
-}
 
 export const identityPlane: Plane<IdentityDeps> = {
   name: 'identity',
@@ -24,6 +18,7 @@ export const identityPlane: Plane<IdentityDeps> = {
   // A revoked workload or a changed assignment: forget cached secrets and tokens as soon as the change is
   // committed (the service's own once-a-second version check stays as the fallback).
   watches: ['directory'],
+  commands: identityCommands,
   async start(deps, ctx) {
     const listener = await startIdentityListener({
       service: deps.identity,

@@ -5,28 +5,17 @@
  * main listener.
  */
 import type { Plane } from '../plane/contract.ts';
-import type { IssuerNames } from './claims.ts';
-import type { FederationVerifier } from './federation.ts';
+import { issuerCommands } from './cli/commands.ts';
+import type { IssuerDeps } from './deps.ts';
 import * as m0002 from './migrations/0002-issuer.ts';
 import { issuerRoutes } from './routes.ts';
-import type { KeyManager } from './signing-keys.ts';
-import type { TokenService } from './token-service.ts';
-
-/** What the issuer plane takes from the host. */
-export interface IssuerDeps {
-  readonly tokens: TokenService;
-  readonly keys: KeyManager;
-  readonly federation: FederationVerifier;
-  readonly issuers: IssuerNames;
-  /** The tenant the `adfs` authority path stands for (default: the only tenant). */
-  readonly adfsTenant?: string | undefined;
-}
 
 export const issuerPlane: Plane<IssuerDeps> = {
   name: 'issuer',
   owns: 'signing keys, discovery, JWKS, token endpoints, the audit table',
   migrations: { '0002-issuer': m0002 },
   auditActions: ['token.issue', 'token.refuse'],
+  commands: issuerCommands,
   routes: (deps) => [
     issuerRoutes({
       tokens: deps.tokens,

@@ -5,8 +5,7 @@
  * layer implements it (src/cli/context.ts); planes only see this interface, so they never import the CLI.
  */
 import type { Command } from 'commander';
-
-export type OutputFormat = 'table' | 'json' | 'tsv';
+import type { OutputFormat } from './cli-output.ts';
 
 export interface GlobalOptions {
   dataDir?: string;

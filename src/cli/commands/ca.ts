@@ -12,8 +12,8 @@ import { createEnvelope } from '../../crypto/envelope.ts';
 import type { LocalCa } from '../../crypto/local-ca.ts';
 import { loadMasterKey } from '../../crypto/master-key.ts';
 import { resolveDataDir } from '../../host/runtime.ts';
+import { printError, printRecord } from '../../plane/cli-output.ts';
 import { type GlobalOptions, globalOptions } from '../context.ts';
-import { printError, printRecord } from '../output.ts';
 
 export interface CaSummary {
   path: string;

@@ -13,8 +13,8 @@ import {
   type Plan,
   planManifest,
 } from '../../host/manifest.ts';
+import { type OutputFormat, printError } from '../../plane/cli-output.ts';
 import { globalOptions, withRuntime } from '../context.ts';
-import { type OutputFormat, printError } from '../output.ts';
 
 interface ManifestCommandOptions {
   file: string;

@@ -13,8 +13,8 @@ import { DEFAULT_HOST, DEFAULT_PORT } from '../../host/listener-defaults.ts';
 import { waitForStop } from '../../host/signals.ts';
 import { VERSION } from '../../host/version.ts';
 import { DEFAULT_IDENTITY_PORT } from '../../identity/listener.ts';
+import { shellQuote } from '../../plane/cli-output.ts';
 import { withRuntime } from '../context.ts';
-import { shellQuote } from '../output.ts';
 
 interface UpOptions {
   file?: string;

@@ -1,13 +1,14 @@
 /**
- * @module cli/commands/federated
+ * @module directory/cli/federated
  * `lanyard app federated …` and `lanyard identity federated …`: federated identity credentials, which let an
  * external issuer's token (a CI job, a Kubernetes service account) stand in for the app's or identity's own
  * credential. One definition serves both owners, as Entra has one credential type for both.
  */
 import type { Command } from 'commander';
-import type { FederatedCredential } from '../../directory/types.ts';
-import { withTenant } from '../context.ts';
-import { type Column, print, printDone, printRecord } from '../output.ts';
+import type { CliKit } from '../../plane/cli-kit.ts';
+import { type Column, print, printDone, printRecord } from '../../plane/cli-output.ts';
+import type { DirectoryDeps } from '../deps.ts';
+import type { FederatedCredential } from '../types.ts';
 
 const FEDERATED_COLUMNS: Column<FederatedCredential>[] = [
   { header: 'NAME', value: (f) => f.name },
@@ -30,7 +31,11 @@ const FEDERATED_FIELDS: Column<FederatedCredential>[] = [
  * Adds `federated list|add|remove` under `parent`; the owner is named by `--app` or `--identity`, matching
  * `kind`.
  */
-export function registerFederatedCommands(parent: Command, kind: 'app' | 'identity'): void {
+export function registerFederatedCommands(
+  parent: Command,
+  kind: 'app' | 'identity',
+  kit: CliKit<DirectoryDeps>,
+): void {
   const ownerFlag = kind === 'app' ? '--app <app>' : '--identity <identity>';
   const ownerHelp =
     kind === 'app'
@@ -51,8 +56,8 @@ export function registerFederatedCommands(parent: Command, kind: 'app' | 'identi
     .requiredOption(ownerFlag, ownerHelp)
     .addHelpText('after', `\nExample:\n  lanyard ${kind} federated list ${sample}`)
     .action((o: { app?: string; identity?: string }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const list = await runtime.directory.listFederatedCredentials(tenant, ownerOf(o));
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const list = await deps.directory.listFederatedCredentials(tenant, ownerOf(o));
         print(list, opts.output, FEDERATED_COLUMNS);
       }),
     );
@@ -83,8 +88,8 @@ export function registerFederatedCommands(parent: Command, kind: 'app' | 'identi
         },
         cmd: Command,
       ) =>
-        withTenant(cmd, async (runtime, tenant, opts) => {
-          const added = await runtime.directory.addFederatedCredential(tenant, ownerOf(o), {
+        kit.withTenant(cmd, async (deps, tenant, opts) => {
+          const added = await deps.directory.addFederatedCredential(tenant, ownerOf(o), {
             name: o.name,
             issuer: o.issuer,
             subject: o.subject,
@@ -102,9 +107,9 @@ export function registerFederatedCommands(parent: Command, kind: 'app' | 'identi
     .requiredOption('--name <name>', 'credential name or id')
     .addHelpText('after', `\nExample:\n  lanyard ${kind} federated remove ${sample} --name github-main`)
     .action((o: { app?: string; identity?: string; name: string }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
         const owner = ownerOf(o);
-        await runtime.directory.removeFederatedCredential(tenant, owner, o.name);
+        await deps.directory.removeFederatedCredential(tenant, owner, o.name);
         printDone(`Removed federated credential "${o.name}" from ${kind} "${owner.name}".`, opts.output, {
           removed: { owner, name: o.name },
         });

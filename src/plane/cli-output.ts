@@ -1,8 +1,10 @@
 /**
- * @module cli/output
- * How the CLI prints: `--output table` (default) for people, `--output json` for scripts, `--output tsv`
- * (values only, tab-separated, one row a line) for shell pipelines, as `az` does. Errors print their
- * code, message and hint to stderr and set a non-zero exit code; with json output the error is JSON too.
+ * @module plane/cli-output
+ * How the CLI prints, for the host's commands and every plane's (`Plane.commands`): `--output table`
+ * (default) for people, `--output json` for scripts, `--output tsv` (values only, tab-separated, one row a
+ * line) for shell pipelines, as `az` does. Errors print their code, message and hint to stderr and set a
+ * non-zero exit code; with json output the error is JSON too. Also the small parsing and quoting helpers
+ * commands share (`collect`, `shellQuote`).
  */
 import { isLanyardError } from '../errors/lanyard-error.ts';
 
@@ -108,4 +110,15 @@ export function printError(err: unknown, format: OutputFormat): void {
   }
 }
 
-export { shellQuote } from '../host/shell-quote.ts';
+/** Commander argument parser for repeatable options: `--role a --role b` gives `['a', 'b']`. */
+export function collect(value: string, previous: string[] | boolean | undefined): string[] {
+  return [...(Array.isArray(previous) ? previous : []), value];
+}
+
+/**
+ * `value` as one POSIX shell word: bare when it is plainly safe, else single-quoted. For the `export …` and
+ * command lines that `up`, `demo` and the CLI print.
+ */
+export function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}

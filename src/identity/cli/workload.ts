@@ -1,5 +1,5 @@
 /**
- * @module cli/commands/workload
+ * @module identity/cli/workload
  * `lanyard workload issue|list|revoke` for processes Lanyard does not start (a systemd unit, a container):
  * `issue` prints the variables to give them, pointing at the managed-identity endpoint of `lanyard up`.
  * `lanyard token --as <resource> --resource <id>` prints a token as `az account get-access-token` does.
@@ -7,14 +7,14 @@
 import type { Command } from 'commander';
 import { caPathFor } from '../../crypto/local-ca.ts';
 import { LanyardError } from '../../errors/lanyard-error.ts';
-import { readServerInfo } from '../../host/server-info.ts';
-import { DEFAULT_IDENTITY_PORT } from '../../identity/listener.ts';
-import type { IdentitySelector } from '../../identity/mi-service.ts';
-import type { Workload } from '../../identity/workloads.ts';
-import { withTenant } from '../context.ts';
-import { type Column, print, printDone, shellQuote } from '../output.ts';
+import type { CliKit } from '../../plane/cli-kit.ts';
+import { type Column, print, printDone, shellQuote } from '../../plane/cli-output.ts';
+import type { IdentityDeps } from '../deps.ts';
+import { DEFAULT_IDENTITY_PORT } from '../listener.ts';
+import type { IdentitySelector } from '../mi-service.ts';
+import { readServerInfo } from '../server-info.ts';
+import type { Workload } from '../workloads.ts';
 
-/** What `lanyard up` records about itself, so other commands can point at its endpoints. */
 /** `8h`, `30d`, `90m`, `3600s` or a number of seconds. */
 export function parseDuration(text: string): number {
   const m = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
@@ -35,7 +35,7 @@ const COLUMNS: Column<Workload>[] = [
   { header: 'REVOKED', value: (w) => w.revokedAt ?? '' },
 ];
 
-export function registerWorkloadCommands(program: Command): void {
+export function registerWorkloadCommands(program: Command, kit: CliKit<IdentityDeps>): void {
   const workload = program
     .command('workload')
     .description('Workload secrets for long-lived processes that Lanyard does not start.');
@@ -53,19 +53,19 @@ export function registerWorkloadCommands(program: Command): void {
       '\nExample:\n  lanyard workload issue --as auto-trigger-function --ttl 30d > identity.env',
     )
     .action((o: { as: string; ttl: string; label?: string }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const issued = await runtime.workloads.issue(tenant, o.as, {
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const issued = await deps.workloads.issue(tenant, o.as, {
           ttlMs: parseDuration(o.ttl),
           label: o.label ?? 'workload issue',
         });
-        const info = readServerInfo(runtime.dataDir);
+        const info = readServerInfo(deps.dataDir);
         const endpoint = info?.identityEndpoint ?? `http://127.0.0.1:${DEFAULT_IDENTITY_PORT}/msi/token`;
         const vars = {
           IDENTITY_ENDPOINT: endpoint,
           IDENTITY_HEADER: issued.secret,
           MSI_ENDPOINT: endpoint,
           MSI_SECRET: issued.secret,
-          NODE_EXTRA_CA_CERTS: caPathFor(runtime.dataDir),
+          NODE_EXTRA_CA_CERTS: caPathFor(deps.dataDir),
         };
         if (opts.output === 'json') {
           process.stdout.write(
@@ -89,8 +89,8 @@ export function registerWorkloadCommands(program: Command): void {
     .description('List live workloads (--all: also revoked and expired ones).')
     .option('--all', 'include revoked and expired workloads')
     .action((o: { all?: boolean }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        print(await runtime.workloads.list(tenant, { includeEnded: o.all ?? false }), opts.output, COLUMNS);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        print(await deps.workloads.list(tenant, { includeEnded: o.all ?? false }), opts.output, COLUMNS);
       }),
     );
 
@@ -99,8 +99,8 @@ export function registerWorkloadCommands(program: Command): void {
     .description('Revoke a workload secret at once.')
     .argument('<id>', 'the workload id (see `lanyard workload list`)')
     .action((id: string, _o: object, cmd: Command) =>
-      withTenant(cmd, async (runtime, _tenant, opts) => {
-        const w = await runtime.workloads.revoke(id);
+      kit.withTenant(cmd, async (deps, _tenant, opts) => {
+        const w = await deps.workloads.revoke(id);
         printDone(`Revoked workload ${w.id} (${w.resourceName}).`, opts.output, w);
       }),
     );
@@ -119,8 +119,8 @@ export function registerWorkloadCommands(program: Command): void {
       '\nExamples:\n  lanyard token --as runbook-automation --resource api://somefunction\n  lanyard token --as runbook-automation --resource api://somefunction -o tsv',
     )
     .action((o: { as: string; resource: string; clientId?: string }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const resource = await runtime.directory.getResource(tenant, o.as);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const resource = await deps.directory.getResource(tenant, o.as);
         // The CLI acts as the resource itself: a transient workload identity that never leaves this process.
         const self: Workload = {
           id: `cli:${resource.id}`,
@@ -135,9 +135,9 @@ export function registerWorkloadCommands(program: Command): void {
         const selector: IdentitySelector = o.clientId
           ? { by: 'client_id', value: o.clientId }
           : { by: 'system' };
-        let token: Awaited<ReturnType<typeof runtime.identity.token>>;
+        let token: Awaited<ReturnType<typeof deps.identity.token>>;
         try {
-          token = await runtime.identity.token(self, selector, o.resource, 'cli token');
+          token = await deps.identity.token(self, selector, o.resource, 'cli token');
         } catch (err) {
           const e = err as { aadsts?: { code: number; message: string; hint?: string }; message: string };
           throw new LanyardError(

@@ -1,15 +1,19 @@
 /**
- * @module cli/commands/easyauth
+ * @module easyauth/cli/easyauth
  * `lanyard easyauth show|set|import|remove|keys --resource <app>`: the Easy Auth config of an app resource,
  * kept in the store (the manifest's `easyAuth:` block writes the same rows). `import` reads an authsettingsV2
  * JSON exported from Azure. Functions keys are shown once, when generated, and stored only hashed. A running
- * `lanyard up` reads the configs when it starts: restart it after a change.
+ * `lanyard up` applies a change without a restart (the plane watches the change feed).
  */
 import fs from 'node:fs';
 import { type Command, Option } from 'commander';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { type EasyAuthConfig, parseEasyAuthConfig, UNAUTHENTICATED_ACTIONS } from '../../easyauth/config.ts';
-import { importAuthSettingsV2 } from '../../easyauth/import.ts';
+import { LanyardError } from '../../errors/lanyard-error.ts';
+import type { CliKit } from '../../plane/cli-kit.ts';
+import { collect, type OutputFormat } from '../../plane/cli-output.ts';
+import { type EasyAuthConfig, parseEasyAuthConfig, UNAUTHENTICATED_ACTIONS } from '../config.ts';
+import type { EasyAuthDeps } from '../deps.ts';
+import { importAuthSettingsV2 } from '../import.ts';
 import {
   getEasyAuthConfig,
   regenerateFunctionKey,
@@ -18,10 +22,7 @@ import {
   type StoredEasyAuth,
   setEasyAuth,
   showEasyAuth,
-} from '../../easyauth/store.ts';
-import { LanyardError } from '../../errors/lanyard-error.ts';
-import { collect, withTenant } from '../context.ts';
-import type { OutputFormat } from '../output.ts';
+} from '../store.ts';
 
 interface ResourceOption {
   resource?: string;
@@ -115,15 +116,15 @@ function parseBool(value: string, flag: string): boolean {
   throw new LanyardError('ERR_USAGE', `${flag} takes true or false, not "${value}".`);
 }
 
-export function registerEasyAuthCommands(program: Command): void {
+export function registerEasyAuthCommands(program: Command, kit: CliKit<EasyAuthDeps>): void {
   const easyauth = program
     .command('easyauth')
     .description('Easy Auth fronts: the authsettingsV2-shaped config of an app resource.');
 
   addResourceOptions(easyauth.command('show').description('Show the Easy Auth config of an app.')).action(
     (o: ResourceOption, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        printStored(await showEasyAuth(runtime.directory, tenant, resourceOf(o)), opts.output);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        printStored(await showEasyAuth(deps.directory, tenant, resourceOf(o)), opts.output);
       }),
   );
 
@@ -162,12 +163,12 @@ export function registerEasyAuthCommands(program: Command): void {
       '\nExample:\n  lanyard easyauth set --resource somefunction --upstream http://127.0.0.1:7071 --client-id somefunction',
     )
     .action((o: SetOptions, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
         const name = resourceOf(o);
-        const resource = await runtime.directory.getResource(tenant, name);
+        const resource = await deps.directory.getResource(tenant, name);
         const base = o.file
           ? readDocument(o.file)
-          : structuredClone((await getEasyAuthConfig(runtime.directory.db, resource.id))?.config ?? {});
+          : structuredClone((await getEasyAuthConfig(deps.directory.db, resource.id))?.config ?? {});
         if (typeof base !== 'object' || base === null || Array.isArray(base)) {
           throw new LanyardError('ERR_VALIDATION', `${o.file} does not hold a config object.`);
         }
@@ -214,7 +215,7 @@ export function registerEasyAuthCommands(program: Command): void {
         if (o.diagnostics) c.diagnostics = o.diagnostics;
         if (o.port !== undefined) at('listen').port = Number(o.port);
         if (o.disable) at('platform').enabled = false;
-        printSet(await setEasyAuth(runtime.directory, tenant, name, c), opts.output);
+        printSet(await setEasyAuth(deps.directory, tenant, name, c), opts.output);
       }),
     );
 
@@ -231,12 +232,12 @@ export function registerEasyAuthCommands(program: Command): void {
       '\nExample:\n  az rest --method get --url "$SITE/config/authsettingsV2?api-version=2022-03-01" > auth.json\n  lanyard easyauth import auth.json --resource somefunction --upstream http://127.0.0.1:7071',
     )
     .action((file: string, o: ResourceOption & { upstream?: string; dryRun?: boolean }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
         const name = resourceOf(o);
-        const resource = await runtime.directory.getResource(tenant, name);
+        const resource = await deps.directory.getResource(tenant, name);
         const imported = importAuthSettingsV2(readDocument(file));
         for (const w of imported.warnings) process.stderr.write(`warning: ${w}\n`);
-        const previous = (await getEasyAuthConfig(runtime.directory.db, resource.id))?.config;
+        const previous = (await getEasyAuthConfig(deps.directory.db, resource.id))?.config;
         const upstream = o.upstream ?? previous?.upstream;
         if (!upstream) {
           throw new LanyardError(
@@ -261,14 +262,14 @@ export function registerEasyAuthCommands(program: Command): void {
           );
           return;
         }
-        printSet(await setEasyAuth(runtime.directory, tenant, name, input), opts.output, imported.warnings);
+        printSet(await setEasyAuth(deps.directory, tenant, name, input), opts.output, imported.warnings);
       }),
     );
 
   addResourceOptions(easyauth.command('remove').description('Remove the Easy Auth config of an app.')).action(
     (o: ResourceOption, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const removed = await removeEasyAuth(runtime.directory, tenant, resourceOf(o));
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const removed = await removeEasyAuth(deps.directory, tenant, resourceOf(o));
         process.stdout.write(
           opts.output === 'json'
             ? `${JSON.stringify({ removed: removed.resourceName }, null, 2)}\n`
@@ -283,8 +284,8 @@ export function registerEasyAuthCommands(program: Command): void {
       .description('Generate a new value for a Functions key (shown once).')
       .option('--name <name>', 'key name: _master (admin) or a function key', 'default'),
   ).action((o: ResourceOption & { name: string }, cmd: Command) =>
-    withTenant(cmd, async (runtime, tenant, opts) => {
-      const { name, key } = await regenerateFunctionKey(runtime.directory, tenant, resourceOf(o), o.name);
+    kit.withTenant(cmd, async (deps, tenant, opts) => {
+      const { name, key } = await regenerateFunctionKey(deps.directory, tenant, resourceOf(o), o.name);
       process.stdout.write(
         opts.output === 'json' ? `${JSON.stringify({ name, key }, null, 2)}\n` : `${name}  ${key}\n`,
       );

@@ -1,13 +1,14 @@
 /**
- * @module cli/commands/sp
+ * @module directory/cli/sp
  * `lanyard sp list|show`: service principals, the tenant-local principals of apps and managed identities.
  * They are created and deleted with their app or identity, so the CLI only reads them; their object ids are
  * what role assignments and tokens (`oid`) name.
  */
 import type { Command } from 'commander';
-import type { ServicePrincipal } from '../../directory/types.ts';
-import { withTenant } from '../context.ts';
-import { type Column, print, printRecord } from '../output.ts';
+import type { CliKit } from '../../plane/cli-kit.ts';
+import { type Column, print, printRecord } from '../../plane/cli-output.ts';
+import type { DirectoryDeps } from '../deps.ts';
+import type { ServicePrincipal } from '../types.ts';
 
 const owner = (sp: ServicePrincipal) =>
   sp.appName !== undefined ? `app:${sp.appName}` : sp.identityId !== undefined ? 'managed identity' : '';
@@ -30,7 +31,7 @@ const SP_FIELDS: Column<ServicePrincipal>[] = [
   { header: 'tenant id', value: (sp) => sp.tenantId },
 ];
 
-export function registerServicePrincipalCommands(program: Command): void {
+export function registerServicePrincipalCommands(program: Command, kit: CliKit<DirectoryDeps>): void {
   const sp = program
     .command('sp')
     .description('Service principals of apps and managed identities (read-only: they follow their owner).');
@@ -39,8 +40,8 @@ export function registerServicePrincipalCommands(program: Command): void {
     .description('List service principals, first-party resources included.')
     .addHelpText('after', '\nExample:\n  lanyard sp list -o json')
     .action((_o: object, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        print(await runtime.directory.listServicePrincipals(tenant), opts.output, SP_COLUMNS);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        print(await deps.directory.listServicePrincipals(tenant), opts.output, SP_COLUMNS);
       }),
     );
 
@@ -49,8 +50,8 @@ export function registerServicePrincipalCommands(program: Command): void {
     .argument('<sp>', 'object id, app id (client id), or the name of an app')
     .addHelpText('after', '\nExample:\n  lanyard sp show orders')
     .action((ref: string, _o: object, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        printRecord(await runtime.directory.getServicePrincipal(tenant, ref), opts.output, SP_FIELDS);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        printRecord(await deps.directory.getServicePrincipal(tenant, ref), opts.output, SP_FIELDS);
       }),
     );
 }

@@ -1,5 +1,5 @@
 /**
- * @module cli/commands/explain
+ * @module easyauth/cli/explain
  * `lanyard explain <token> [--app NAME]`: decodes a token (without trusting it) and says, for every Easy Auth
  * front or the one named, whether it would be let in — and if not, the reason, what was expected, what the
  * token had, and what to do. The same policy and validator as the fronts, so the answer is the one a request
@@ -8,11 +8,12 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { explainToken, formatExplanation } from '../../easyauth/explain.ts';
 import { LanyardError } from '../../errors/lanyard-error.ts';
-import { withRuntime } from '../context.ts';
+import type { CliKit } from '../../plane/cli-kit.ts';
+import type { EasyAuthDeps } from '../deps.ts';
+import { explainToken, formatExplanation } from '../explain.ts';
 
-export function registerExplainCommand(program: Command): void {
+export function registerExplainCommand(program: Command, kit: CliKit<EasyAuthDeps>): void {
   program
     .command('explain')
     .description(
@@ -26,7 +27,7 @@ export function registerExplainCommand(program: Command): void {
       '\nExamples:\n  lanyard explain "$TOKEN"\n  lanyard explain "$TOKEN" --app somefunction -o json',
     )
     .action((raw: string, o: { app?: string; resource?: string }, cmd: Command) =>
-      withRuntime(cmd, async (runtime, opts) => {
+      kit.withRuntime(cmd, async (deps, opts) => {
         const token = raw === '-' ? fs.readFileSync(0, 'utf8') : raw;
         if (token.trim() === '') {
           throw new LanyardError('ERR_USAGE', 'No token was given.', {
@@ -34,7 +35,7 @@ export function registerExplainCommand(program: Command): void {
           });
         }
         const resource = o.app ?? o.resource;
-        const explanation = await explainToken(runtime, token, {
+        const explanation = await explainToken(deps, token, {
           resource,
           ...(opts.tenant === undefined ? {} : { tenant: opts.tenant }),
         });

@@ -1,13 +1,14 @@
 /**
- * @module cli/commands/identity
+ * @module directory/cli/identity
  * `lanyard identity …`: user-assigned managed identities (own lifecycle, attached to many resources, picked
  * by client id) and their federated credentials. System-assigned identities live and die with their
  * resource (`lanyard resource … --system-identity`) and are listed here only with --include-system.
  */
 import type { Command } from 'commander';
-import type { ManagedIdentity } from '../../directory/types.ts';
-import { withTenant } from '../context.ts';
-import { type Column, print, printDone, printRecord } from '../output.ts';
+import type { CliKit } from '../../plane/cli-kit.ts';
+import { type Column, print, printDone, printRecord } from '../../plane/cli-output.ts';
+import type { DirectoryDeps } from '../deps.ts';
+import type { ManagedIdentity } from '../types.ts';
 import { registerFederatedCommands } from './federated.ts';
 
 const IDENTITY_COLUMNS: Column<ManagedIdentity>[] = [
@@ -34,7 +35,7 @@ const IDENTITY_FIELDS: Column<ManagedIdentity>[] = [
 
 const IDENTITY_REF = 'name, client id, principal id or resource id';
 
-export function registerIdentityCommands(program: Command): void {
+export function registerIdentityCommands(program: Command, kit: CliKit<DirectoryDeps>): void {
   const identity = program
     .command('identity')
     .description('User-assigned managed identities: attach them to resources, assign them roles.');
@@ -45,8 +46,8 @@ export function registerIdentityCommands(program: Command): void {
     .option('--include-system', 'also list the system-assigned identities of resources')
     .addHelpText('after', '\nExample:\n  lanyard identity list --include-system')
     .action((o: { includeSystem?: boolean }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const list = await runtime.directory.listIdentities(tenant, {
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const list = await deps.directory.listIdentities(tenant, {
           includeSystem: o.includeSystem === true,
         });
         print(list, opts.output, IDENTITY_COLUMNS);
@@ -59,8 +60,8 @@ export function registerIdentityCommands(program: Command): void {
     .argument('<identity>', IDENTITY_REF)
     .addHelpText('after', '\nExample:\n  lanyard identity show orders-caller')
     .action((ref: string, _o: object, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        printRecord(await runtime.directory.getIdentity(tenant, ref), opts.output, IDENTITY_FIELDS);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        printRecord(await deps.directory.getIdentity(tenant, ref), opts.output, IDENTITY_FIELDS);
       }),
     );
 
@@ -87,8 +88,8 @@ export function registerIdentityCommands(program: Command): void {
         },
         cmd: Command,
       ) =>
-        withTenant(cmd, async (runtime, tenant, opts) => {
-          const created = await runtime.directory.createIdentity(tenant, {
+        kit.withTenant(cmd, async (deps, tenant, opts) => {
+          const created = await deps.directory.createIdentity(tenant, {
             name: o.name,
             clientId: o.clientId,
             principalId: o.principalId,
@@ -105,8 +106,8 @@ export function registerIdentityCommands(program: Command): void {
     .argument('<identity>', IDENTITY_REF)
     .addHelpText('after', '\nExample:\n  lanyard identity delete orders-caller')
     .action((ref: string, _o: object, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const deleted = await runtime.directory.deleteIdentity(tenant, ref);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const deleted = await deps.directory.deleteIdentity(tenant, ref);
         printDone(
           `Deleted identity "${deleted.name}" (client id ${deleted.clientId}).`,
           opts.output,
@@ -115,5 +116,5 @@ export function registerIdentityCommands(program: Command): void {
       }),
     );
 
-  registerFederatedCommands(identity, 'identity');
+  registerFederatedCommands(identity, 'identity', kit);
 }

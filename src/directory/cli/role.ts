@@ -1,13 +1,14 @@
 /**
- * @module cli/commands/role
+ * @module directory/cli/role
  * `lanyard role list|assign|unassign`: app role assignments, the "who may call what" of the directory. A
  * principal (an app's service principal or a managed identity) is assigned a role of a resource app; tokens
  * that principal gets for the app carry the role's value in `roles`.
  */
 import { type Command, Option } from 'commander';
-import type { AppRoleAssignment } from '../../directory/types.ts';
-import { withTenant } from '../context.ts';
-import { type Column, print, printDone, printRecord } from '../output.ts';
+import type { CliKit } from '../../plane/cli-kit.ts';
+import { type Column, print, printDone, printRecord } from '../../plane/cli-output.ts';
+import type { DirectoryDeps } from '../deps.ts';
+import type { AppRoleAssignment } from '../types.ts';
 
 const roleOf = (a: AppRoleAssignment) => a.appRoleValue ?? '(default)';
 
@@ -43,7 +44,7 @@ Roles (--role): the role's value or id; leave it out for an app that defines no 
 const PRINCIPAL_HELP = 'who gets the role: app:<name>, identity:<name>, resource:<name> or an object id';
 const APP_HELP = 'the app being called: name, appId, object id or identifier URI';
 
-export function registerRoleCommands(program: Command): void {
+export function registerRoleCommands(program: Command, kit: CliKit<DirectoryDeps>): void {
   const role = program
     .command('role')
     .description('App role assignments: which principals may call which apps, with which roles.')
@@ -56,8 +57,8 @@ export function registerRoleCommands(program: Command): void {
     .option('--app <app>', APP_HELP)
     .addHelpText('after', `${REFERENCES}\n\nExample:\n  lanyard role list --app orders -o json`)
     .action((o: { principal?: string; app?: string }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const list = await runtime.directory.listRoleAssignments(tenant, {
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const list = await deps.directory.listRoleAssignments(tenant, {
           principal: o.principal,
           app: o.app,
         });
@@ -76,8 +77,8 @@ export function registerRoleCommands(program: Command): void {
       `${REFERENCES}\n\nExamples:\n  lanyard role assign --principal resource:runbooks --app orders --role Orders.Read\n  lanyard role assign --principal identity:orders-caller --app api://orders --role Orders.Write`,
     )
     .action((o: { principal: string; app: string; role?: string }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const assignment = await runtime.directory.assignRole(tenant, {
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const assignment = await deps.directory.assignRole(tenant, {
           principal: o.principal,
           app: o.app,
           role: o.role,
@@ -107,8 +108,8 @@ export function registerRoleCommands(program: Command): void {
       if (o.id === undefined && (o.principal === undefined || o.app === undefined)) {
         cmd.error('error: name the assignment with --id, or with --principal and --app (and --role)');
       }
-      return withTenant(cmd, async (runtime, tenant, opts) => {
-        const removed = await runtime.directory.unassignRole(
+      return kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const removed = await deps.directory.unassignRole(
           tenant,
           o.id ?? { principal: o.principal!, app: o.app!, role: o.role },
         );

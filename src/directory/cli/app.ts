@@ -1,11 +1,15 @@
 /**
- * @module cli/commands/app
+ * @module directory/cli/app
  * `lanyard app …`: app registrations (identifier URIs, app roles, assignment requirement, token version) and
  * their credentials: client secrets (shown once), certificates (public part) and federated credentials.
  */
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { AppRoleInput } from '../../directory/inputs.ts';
+import { LanyardError } from '../../errors/lanyard-error.ts';
+import type { CliKit } from '../../plane/cli-kit.ts';
+import { type Column, collect, print, printDone, printRecord } from '../../plane/cli-output.ts';
+import type { DirectoryDeps } from '../deps.ts';
+import type { AppRoleInput } from '../inputs.ts';
 import type {
   Application,
   AppRole,
@@ -13,10 +17,7 @@ import type {
   ClientSecretInfo,
   MemberType,
   NewClientSecret,
-} from '../../directory/types.ts';
-import { LanyardError } from '../../errors/lanyard-error.ts';
-import { collect, withTenant } from '../context.ts';
-import { type Column, print, printDone, printRecord } from '../output.ts';
+} from '../types.ts';
 import { registerFederatedCommands } from './federated.ts';
 
 const APP_COLUMNS: Column<Application>[] = [
@@ -159,7 +160,7 @@ const tokenVersionOption = () =>
     'access token version the app accepts (accessTokenAcceptedVersion)',
   ).choices(['1', '2']);
 
-export function registerAppCommands(program: Command): void {
+export function registerAppCommands(program: Command, kit: CliKit<DirectoryDeps>): void {
   const app = program
     .command('app')
     .description('App registrations: the APIs tokens are issued for, with their roles and credentials.');
@@ -173,8 +174,8 @@ export function registerAppCommands(program: Command): void {
     )
     .addHelpText('after', '\nExample:\n  lanyard app list --first-party')
     .action((o: { firstParty?: boolean }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const apps = await runtime.directory.listApps(tenant, { includeFirstParty: o.firstParty === true });
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const apps = await deps.directory.listApps(tenant, { includeFirstParty: o.firstParty === true });
         print(apps, opts.output, APP_COLUMNS);
       }),
     );
@@ -185,8 +186,8 @@ export function registerAppCommands(program: Command): void {
     .argument('<app>', 'name, appId, object id or identifier URI')
     .addHelpText('after', '\nExample:\n  lanyard app show api://orders')
     .action((ref: string, _o: object, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        printRecord(await runtime.directory.getApp(tenant, ref), opts.output, APP_FIELDS);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        printRecord(await deps.directory.getApp(tenant, ref), opts.output, APP_FIELDS);
       }),
     );
 
@@ -209,8 +210,8 @@ export function registerAppCommands(program: Command): void {
       '\nExample:\n  lanyard app create --name orders --identifier-uri api://orders --role Orders.Read --role Orders.Admin:Both --assignment-required',
     )
     .action((o: AppOptions & { name: string; appId?: string }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const created = await runtime.directory.createApp(tenant, {
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const created = await deps.directory.createApp(tenant, {
           name: o.name,
           appId: o.appId,
           displayName: o.displayName,
@@ -245,8 +246,8 @@ export function registerAppCommands(program: Command): void {
       '\nExample:\n  lanyard app update orders --role Orders.Read --role Orders.Write --no-assignment-required',
     )
     .action((ref: string, o: AppOptions, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const d = runtime.directory;
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const d = deps.directory;
         const current = o.role ? await d.getApp(tenant, ref) : undefined;
         const updated = await d.updateApp(tenant, ref, {
           displayName: o.displayName,
@@ -267,18 +268,18 @@ export function registerAppCommands(program: Command): void {
     .argument('<app>', 'name, appId, object id or identifier URI')
     .addHelpText('after', '\nExample:\n  lanyard app delete orders')
     .action((ref: string, _o: object, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const deleted = await runtime.directory.deleteApp(tenant, ref);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const deleted = await deps.directory.deleteApp(tenant, ref);
         printDone(`Deleted app "${deleted.name}" (appId ${deleted.appId}).`, opts.output, deleted);
       }),
     );
 
-  registerSecretCommands(app);
-  registerCertificateCommands(app);
-  registerFederatedCommands(app, 'app');
+  registerSecretCommands(app, kit);
+  registerCertificateCommands(app, kit);
+  registerFederatedCommands(app, 'app', kit);
 }
 
-function registerSecretCommands(app: Command): void {
+function registerSecretCommands(app: Command, kit: CliKit<DirectoryDeps>): void {
   const secret = app
     .command('secret')
     .description(
@@ -292,8 +293,8 @@ function registerSecretCommands(app: Command): void {
     .addOption(appOption().makeOptionMandatory())
     .addHelpText('after', '\nExample:\n  lanyard app secret list --app orders')
     .action((o: { app: string }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        print(await runtime.directory.listClientSecrets(tenant, o.app), opts.output, SECRET_COLUMNS);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        print(await deps.directory.listClientSecrets(tenant, o.app), opts.output, SECRET_COLUMNS);
       }),
     );
 
@@ -316,8 +317,8 @@ function registerSecretCommands(app: Command): void {
     .addHelpText('after', '\nExample:\n  lanyard app secret add --app orders --display-name ci --days 30')
     .action(
       (o: { app: string; displayName?: string; years?: number; days?: number; end?: string }, cmd: Command) =>
-        withTenant(cmd, async (runtime, tenant, opts) => {
-          const added = await runtime.directory.addClientSecret(tenant, o.app, {
+        kit.withTenant(cmd, async (deps, tenant, opts) => {
+          const added = await deps.directory.addClientSecret(tenant, o.app, {
             displayName: o.displayName,
             expiresInDays: o.years === undefined ? o.days : Math.min(o.years * 365, 730),
             endDateTime: o.end === undefined ? undefined : endDateTime(o.end),
@@ -336,8 +337,8 @@ function registerSecretCommands(app: Command): void {
     .requiredOption('--key-id <id>', 'the secret’s key id (see `lanyard app secret list`)')
     .addHelpText('after', '\nExample:\n  lanyard app secret remove --app orders --key-id 5b6c…')
     .action((o: { app: string; keyId: string }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        await runtime.directory.removeClientSecret(tenant, o.app, o.keyId);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        await deps.directory.removeClientSecret(tenant, o.app, o.keyId);
         printDone(`Removed client secret ${o.keyId} from app "${o.app}".`, opts.output, {
           removed: { app: o.app, keyId: o.keyId },
         });
@@ -345,7 +346,7 @@ function registerSecretCommands(app: Command): void {
     );
 }
 
-function registerCertificateCommands(app: Command): void {
+function registerCertificateCommands(app: Command, kit: CliKit<DirectoryDeps>): void {
   const cert = app
     .command('cert')
     .description(
@@ -360,8 +361,8 @@ function registerCertificateCommands(app: Command): void {
     .addOption(appOption())
     .addHelpText('after', '\nExample:\n  lanyard app cert list --app orders')
     .action((o: { app: string }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        print(await runtime.directory.listCertificates(tenant, o.app), opts.output, CERT_COLUMNS);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        print(await deps.directory.listCertificates(tenant, o.app), opts.output, CERT_COLUMNS);
       }),
     );
 
@@ -373,8 +374,8 @@ function registerCertificateCommands(app: Command): void {
     .option('--display-name <text>', 'description of the certificate')
     .addHelpText('after', '\nExample:\n  lanyard app cert add --app orders --file ./orders-client.pem')
     .action((o: { app: string; file: string; displayName?: string }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const added = await runtime.directory.addCertificate(tenant, o.app, {
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const added = await deps.directory.addCertificate(tenant, o.app, {
           certificate: readCertificate(o.file),
           displayName: o.displayName,
         });
@@ -392,8 +393,8 @@ function registerCertificateCommands(app: Command): void {
     .action((o: { app: string; keyId?: string; thumbprint?: string }, cmd: Command) => {
       const ref = o.keyId ?? o.thumbprint;
       if (ref === undefined) cmd.error('error: name the certificate with --key-id or --thumbprint');
-      return withTenant(cmd, async (runtime, tenant, opts) => {
-        await runtime.directory.removeCertificate(tenant, o.app, ref);
+      return kit.withTenant(cmd, async (deps, tenant, opts) => {
+        await deps.directory.removeCertificate(tenant, o.app, ref);
         printDone(`Removed certificate ${ref} from app "${o.app}".`, opts.output, {
           removed: { app: o.app, ...(o.keyId ? { keyId: o.keyId } : { thumbprint: o.thumbprint }) },
         });

@@ -1,13 +1,14 @@
 /**
- * @module cli/commands/tenant
+ * @module directory/cli/tenant
  * `lanyard tenant list|show|create|update|delete`: the directories everything else lives in. Tenant commands
  * name their tenant as an argument; every other noun works in the tenant chosen by `--tenant`.
  */
 import type { Command } from 'commander';
-import type { Tenant } from '../../directory/types.ts';
 import { LanyardError } from '../../errors/lanyard-error.ts';
-import { collect, resolveTenant, withRuntime } from '../context.ts';
-import { type Column, print, printDone, printRecord } from '../output.ts';
+import type { CliKit, GlobalOptions } from '../../plane/cli-kit.ts';
+import { type Column, collect, print, printDone, printRecord } from '../../plane/cli-output.ts';
+import type { DirectoryDeps } from '../deps.ts';
+import type { Tenant } from '../types.ts';
 
 const TENANT_COLUMNS: Column<Tenant>[] = [
   { header: 'NAME', value: (t) => t.name },
@@ -29,7 +30,7 @@ const TENANT_FIELDS: Column<Tenant>[] = [
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-export function registerTenantCommands(program: Command): void {
+export function registerTenantCommands(program: Command, kit: CliKit<DirectoryDeps>): void {
   const tenant = program
     .command('tenant')
     .description('Tenants: the directories that hold apps, identities, resources and role assignments.');
@@ -39,8 +40,8 @@ export function registerTenantCommands(program: Command): void {
     .description('List tenants.')
     .addHelpText('after', '\nExample:\n  lanyard tenant list -o json')
     .action((_o: object, cmd: Command) =>
-      withRuntime(cmd, async (runtime, opts) => {
-        print(await runtime.directory.listTenants(), opts.output, TENANT_COLUMNS);
+      kit.withRuntime(cmd, async (deps, opts) => {
+        print(await deps.directory.listTenants(), opts.output, TENANT_COLUMNS);
       }),
     );
 
@@ -52,12 +53,15 @@ export function registerTenantCommands(program: Command): void {
       'id, name or domain (default: the current tenant: --tenant, LANYARD_TENANT or the only one)',
     )
     .addHelpText('after', '\nExample:\n  lanyard tenant show contoso.onmicrosoft.com')
-    .action((ref: string | undefined, _o: object, cmd: Command) =>
-      withRuntime(cmd, async (runtime, opts) => {
-        const id = ref ?? (await resolveTenant(runtime, opts));
-        printRecord(await runtime.directory.getTenant(id), opts.output, TENANT_FIELDS);
-      }),
-    );
+    .action((ref: string | undefined, _o: object, cmd: Command) => {
+      const show = async (deps: DirectoryDeps, id: string, opts: GlobalOptions) => {
+        printRecord(await deps.directory.getTenant(id), opts.output, TENANT_FIELDS);
+      };
+      // No argument: the current tenant, as every other noun picks it.
+      return ref === undefined
+        ? kit.withTenant(cmd, show)
+        : kit.withRuntime(cmd, (deps, opts) => show(deps, ref, opts));
+    });
 
   tenant
     .command('create')
@@ -90,8 +94,8 @@ export function registerTenantCommands(program: Command): void {
         },
         cmd: Command,
       ) =>
-        withRuntime(cmd, async (runtime, opts) => {
-          const created = await runtime.directory.createTenant({
+        kit.withRuntime(cmd, async (deps, opts) => {
+          const created = await deps.directory.createTenant({
             name: o.name,
             id: o.id,
             displayName: o.displayName,
@@ -118,8 +122,8 @@ export function registerTenantCommands(program: Command): void {
       '\nExample:\n  lanyard tenant update contoso --domain contoso.onmicrosoft.com --domain contoso.com',
     )
     .action((ref: string, o: { displayName?: string; domain?: string[] }, cmd: Command) =>
-      withRuntime(cmd, async (runtime, opts) => {
-        const updated = await runtime.directory.updateTenant(ref, {
+      kit.withRuntime(cmd, async (deps, opts) => {
+        const updated = await deps.directory.updateTenant(ref, {
           displayName: o.displayName,
           domains: o.domain,
         });
@@ -136,8 +140,8 @@ export function registerTenantCommands(program: Command): void {
     .option('--yes', 'confirm: the tenant’s contents are deleted with it')
     .addHelpText('after', '\nExample:\n  lanyard tenant delete contoso --yes')
     .action((ref: string, o: { yes?: boolean }, cmd: Command) =>
-      withRuntime(cmd, async (runtime, opts) => {
-        const d = runtime.directory;
+      kit.withRuntime(cmd, async (deps, opts) => {
+        const d = deps.directory;
         const t = await d.getTenant(ref);
         if (!o.yes) {
           const [apps, identities, resources, assignments] = await Promise.all([

@@ -1,14 +1,15 @@
 /**
- * @module cli/commands/resource
+ * @module directory/cli/resource
  * `lanyard resource …`: the things that carry managed identities (function apps, automation accounts,
  * gateways, vaults). A resource may have one system-assigned identity, created and deleted with it, and any
  * number of user-assigned identities attached.
  */
 import { type Command, Option } from 'commander';
-import type { ManagedIdentity, Resource } from '../../directory/types.ts';
-import { RESOURCE_KINDS } from '../../directory/types.ts';
-import { collect, withTenant } from '../context.ts';
-import { type Column, print, printDone, printRecord } from '../output.ts';
+import type { CliKit } from '../../plane/cli-kit.ts';
+import { type Column, collect, print, printDone, printRecord } from '../../plane/cli-output.ts';
+import type { DirectoryDeps } from '../deps.ts';
+import type { ManagedIdentity, Resource } from '../types.ts';
+import { RESOURCE_KINDS } from '../types.ts';
 
 const describeIdentity = (i: ManagedIdentity) =>
   `${i.name}  client ${i.clientId}  principal ${i.principalId}`;
@@ -41,7 +42,7 @@ const RESOURCE_FIELDS: Column<Resource>[] = [
 
 const RESOURCE_REF = 'name, id or Azure resource id';
 
-export function registerResourceCommands(program: Command): void {
+export function registerResourceCommands(program: Command, kit: CliKit<DirectoryDeps>): void {
   const resource = program
     .command('resource')
     .description('Resources that carry managed identities: apps, automation accounts, gateways, vaults.');
@@ -51,8 +52,8 @@ export function registerResourceCommands(program: Command): void {
     .description('List resources.')
     .addHelpText('after', '\nExample:\n  lanyard resource list')
     .action((_o: object, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        print(await runtime.directory.listResources(tenant), opts.output, RESOURCE_COLUMNS);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        print(await deps.directory.listResources(tenant), opts.output, RESOURCE_COLUMNS);
       }),
     );
 
@@ -62,8 +63,8 @@ export function registerResourceCommands(program: Command): void {
     .argument('<resource>', RESOURCE_REF)
     .addHelpText('after', '\nExample:\n  lanyard resource show orders-func')
     .action((ref: string, _o: object, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        printRecord(await runtime.directory.getResource(tenant, ref), opts.output, RESOURCE_FIELDS);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        printRecord(await deps.directory.getResource(tenant, ref), opts.output, RESOURCE_FIELDS);
       }),
     );
 
@@ -83,8 +84,8 @@ export function registerResourceCommands(program: Command): void {
         o: { name: string; kind: Resource['kind']; systemIdentity?: boolean; userIdentity?: string[] },
         cmd: Command,
       ) =>
-        withTenant(cmd, async (runtime, tenant, opts) => {
-          const created = await runtime.directory.createResource(tenant, {
+        kit.withTenant(cmd, async (deps, tenant, opts) => {
+          const created = await deps.directory.createResource(tenant, {
             name: o.name,
             kind: o.kind,
             systemAssignedIdentity: o.systemIdentity,
@@ -112,8 +113,8 @@ export function registerResourceCommands(program: Command): void {
       '\nExample:\n  lanyard resource update orders-func --no-system-identity --user-identity orders-caller',
     )
     .action((ref: string, o: { systemIdentity?: boolean; userIdentity?: string[] | false }, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const updated = await runtime.directory.updateResource(tenant, ref, {
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const updated = await deps.directory.updateResource(tenant, ref, {
           systemAssignedIdentity: o.systemIdentity,
           userAssignedIdentities: o.userIdentity === false ? [] : o.userIdentity,
         });
@@ -129,8 +130,8 @@ export function registerResourceCommands(program: Command): void {
     .argument('<resource>', RESOURCE_REF)
     .addHelpText('after', '\nExample:\n  lanyard resource delete orders-func')
     .action((ref: string, _o: object, cmd: Command) =>
-      withTenant(cmd, async (runtime, tenant, opts) => {
-        const deleted = await runtime.directory.deleteResource(tenant, ref);
+      kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const deleted = await deps.directory.deleteResource(tenant, ref);
         printDone(`Deleted resource "${deleted.name}" (${deleted.kind}).`, opts.output, deleted);
       }),
     );
@@ -153,8 +154,8 @@ export function registerResourceCommands(program: Command): void {
         `\nExample:\n  lanyard resource identity ${verb} --resource orders-func --identity orders-caller`,
       )
       .action((o: { resource: string; identity: string }, cmd: Command) =>
-        withTenant(cmd, async (runtime, tenant, opts) => {
-          const d = runtime.directory;
+        kit.withTenant(cmd, async (deps, tenant, opts) => {
+          const d = deps.directory;
           const updated =
             verb === 'attach'
               ? await d.attachIdentity(tenant, o.resource, o.identity)

@@ -1,14 +1,15 @@
 /**
- * @module cli/commands/keys
+ * @module issuer/cli/keys
  * `lanyard keys list|rotate|revoke`: the issuer's signing keys. Rotation publishes the new key at once and
  * signs with it after the lead time (so validators caching JWKS learn it first); the old key stays published
  * until every token it signed has expired. Revocation is for a compromised key: gone from JWKS at once.
  */
 import type { Command } from 'commander';
 import { LanyardError } from '../../errors/lanyard-error.ts';
-import type { KeyInfo } from '../../issuer/signing-keys.ts';
-import { withRuntime } from '../context.ts';
-import { type Column, print, printDone, printRecord } from '../output.ts';
+import type { CliKit } from '../../plane/cli-kit.ts';
+import { type Column, print, printDone, printRecord } from '../../plane/cli-output.ts';
+import type { IssuerDeps } from '../deps.ts';
+import type { KeyInfo } from '../signing-keys.ts';
 
 const COLUMNS: Column<KeyInfo>[] = [
   { header: 'KID', value: (k) => k.kid },
@@ -19,7 +20,7 @@ const COLUMNS: Column<KeyInfo>[] = [
   { header: 'UNPUBLISHED AT', value: (k) => k.revokedAt ?? k.unpublishAt ?? '' },
 ];
 
-export function registerKeysCommands(program: Command): void {
+export function registerKeysCommands(program: Command, kit: CliKit<IssuerDeps>): void {
   const keys = program
     .command('keys')
     .description("The issuer's token-signing keys (RS256) and their rotation.");
@@ -30,9 +31,9 @@ export function registerKeysCommands(program: Command): void {
       'List signing keys and what each is doing now (pending, active, retired, unpublished, revoked).',
     )
     .action((_o: object, cmd: Command) =>
-      withRuntime(cmd, async (runtime, opts) => {
-        await runtime.keys.ensureReady();
-        print(await runtime.keys.list(), opts.output, COLUMNS);
+      kit.withRuntime(cmd, async (deps, opts) => {
+        await deps.keys.ensureReady();
+        print(await deps.keys.list(), opts.output, COLUMNS);
       }),
     );
 
@@ -47,9 +48,9 @@ export function registerKeysCommands(program: Command): void {
     )
     .addHelpText('after', '\nExample:\n  lanyard keys rotate')
     .action((o: { now?: boolean }, cmd: Command) =>
-      withRuntime(cmd, async (runtime, opts) => {
-        await runtime.keys.ensureReady();
-        const info = await runtime.keys.rotate({ immediate: o.now ?? false });
+      kit.withRuntime(cmd, async (deps, opts) => {
+        await deps.keys.ensureReady();
+        const info = await deps.keys.rotate({ immediate: o.now ?? false });
         printRecord(
           info,
           opts.output,
@@ -66,13 +67,13 @@ export function registerKeysCommands(program: Command): void {
     .argument('<kid>', 'the key id (see `lanyard keys list`)')
     .requiredOption('--yes', 'confirm: every token signed by this key becomes invalid')
     .action((kid: string, _o: object, cmd: Command) =>
-      withRuntime(cmd, async (runtime, opts) => {
-        const known = (await runtime.keys.list()).some((k) => k.kid === kid);
+      kit.withRuntime(cmd, async (deps, opts) => {
+        const known = (await deps.keys.list()).some((k) => k.kid === kid);
         if (!known)
           throw new LanyardError('ERR_NOT_FOUND', `No signing key has the kid "${kid}".`, {
             hint: 'See `lanyard keys list`.',
           });
-        await runtime.keys.revoke(kid);
+        await deps.keys.revoke(kid);
         printDone(`Revoked ${kid}; a replacement key signs from now on.`, opts.output, { revoked: kid });
       }),
     );

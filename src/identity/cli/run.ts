@@ -1,0 +1,151 @@
+/**
+ * @module identity/cli/run
+ * `lanyard run --as <resource> -- CMD ARGS…`: start any program with the identity of a resource, as App Service
+ * or Automation start theirs. Lanyard issues a workload secret, serves the managed-identity endpoint on a free
+ * loopback port for the program's lifetime, and hands it the same variables Azure does (IDENTITY_ENDPOINT,
+ * IDENTITY_HEADER, MSI_ENDPOINT, MSI_SECRET) plus the CA to trust; `--imds` hands it the IMDS protocol instead.
+ * Signals go to the child; its exit code is ours; the secret is revoked when it ends.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseEnv } from 'node:util';
+import type { Command } from 'commander';
+import { ensureLocalCa } from '../../crypto/local-ca.ts';
+import { LanyardError } from '../../errors/lanyard-error.ts';
+import type { CliKit } from '../../plane/cli-kit.ts';
+import { printError } from '../../plane/cli-output.ts';
+import type { IdentityDeps } from '../deps.ts';
+import { startIdentityListener } from '../listener.ts';
+
+const PRELOAD = path.resolve(import.meta.dirname, '../localhost-preload.mjs');
+const RUN_TTL_MS = 30 * 24 * 3_600_000;
+
+interface RunOptions {
+  as: string;
+  envFile?: string;
+  imds?: boolean;
+}
+
+function readEnvFile(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new LanyardError('ERR_USAGE', `Cannot read the env file ${file}: ${(err as Error).message}`);
+  }
+  return parseEnv(text) as Record<string, string>;
+}
+
+export function registerRunCommand(program: Command, kit: CliKit<IdentityDeps>): void {
+  program
+    .command('run')
+    .description(
+      'Run a program with the managed identity of a resource (IDENTITY_ENDPOINT + IDENTITY_HEADER).',
+    )
+    .requiredOption('--as <resource>', 'the resource whose identities the program may use')
+    .option('--env-file <file>', 'extra variables for the program, in .env format')
+    .option('--imds', 'offer the IMDS protocol (AZURE_POD_IDENTITY_AUTHORITY_HOST) instead of App Service')
+    .argument('<command...>', 'the program and its arguments (after --)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  lanyard run --as runbook-automation -- sh -c 'curl -s "$IDENTITY_ENDPOINT?resource=api://somefunction&api-version=2019-08-01" -H "X-IDENTITY-HEADER: $IDENTITY_HEADER"'
+  lanyard run --as auto-trigger-function -- node app.js`,
+    )
+    .action(async (argv: string[], o: RunOptions, cmd: Command) => {
+      const opts = kit.globalOptions(cmd);
+      let code = 1;
+      try {
+        // Read before the store is opened: a bad env file is refused with nothing to close.
+        const extra = o.envFile ? readEnvFile(o.envFile) : {};
+        await kit.withTenant(cmd, async (deps, tenant) => {
+          code = await run(deps, tenant, argv, o, extra);
+        });
+      } catch (err) {
+        printError(err, opts.output);
+        code = 1;
+      }
+      process.exit(code);
+    });
+}
+
+async function run(
+  deps: IdentityDeps,
+  tenant: string,
+  argv: string[],
+  o: RunOptions,
+  extra: Record<string, string>,
+): Promise<number> {
+  await deps.keys.ensureReady();
+  const ca = await ensureLocalCa({ dataDir: deps.dataDir, envelope: deps.envelope });
+  const workload = await deps.workloads.issue(tenant, o.as, {
+    ttlMs: RUN_TTL_MS,
+    label: `lanyard run ${argv[0] ?? ''}`.trim(),
+  });
+  const listener = await startIdentityListener({
+    service: deps.identity,
+    audit: deps.audit,
+    port: 0,
+  });
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+    for (const name of [
+      'IDENTITY_ENDPOINT',
+      'IDENTITY_HEADER',
+      'MSI_ENDPOINT',
+      'MSI_SECRET',
+      'AZURE_POD_IDENTITY_AUTHORITY_HOST',
+    ]) {
+      delete env[name];
+    }
+    if (o.imds) {
+      env.AZURE_POD_IDENTITY_AUTHORITY_HOST = listener.imdsAuthority(workload.secret);
+    } else {
+      env.IDENTITY_ENDPOINT = listener.endpoint;
+      env.IDENTITY_HEADER = workload.secret;
+      env.MSI_ENDPOINT = listener.endpoint;
+      env.MSI_SECRET = workload.secret;
+    }
+    env.NODE_EXTRA_CA_CERTS = ca.caCertPath;
+    env.LANYARD_RESOURCE = o.as;
+    // A file URL: NODE_OPTIONS splits on spaces, and a URL has none (and works on Windows too).
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ''}--import=${pathToFileURL(PRELOAD).href}`;
+    // Clients honour HTTP(S)_PROXY; a proxy adds Via / X-Forwarded-For, which the endpoint refuses (as IMDS
+    // does). The endpoint is on loopback: keep it, and *.localhost, off any proxy the caller configured.
+    for (const name of ['NO_PROXY', 'no_proxy']) {
+      const list = (env[name] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const host of ['127.0.0.1', 'localhost', '.localhost']) if (!list.includes(host)) list.push(host);
+      env[name] = list.join(',');
+    }
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env });
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
+    for (const [s, h] of handlers) process.on(s, h);
+    const code = await new Promise<number>((resolve, reject) => {
+      child.once('error', (err) =>
+        reject(
+          new LanyardError('ERR_USAGE', `Cannot start ${argv[0]}: ${err.message}`, {
+            hint: 'Check the program name and PATH.',
+          }),
+        ),
+      );
+      child.once('exit', (status, signal) => resolve(status ?? (signal ? 128 + (osSignal(signal) ?? 0) : 1)));
+    });
+    for (const [s, h] of handlers) process.off(s, h);
+    return code;
+  } finally {
+    await listener.close();
+    await deps.workloads.revoke(workload.id);
+  }
+}
+
+function osSignal(signal: NodeJS.Signals): number | undefined {
+  const map: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return map[signal];
+}

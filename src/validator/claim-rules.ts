@@ -54,9 +54,10 @@ const notANumber = (name: string): ValidationFailure =>
   fail('token_malformed', `The "${name}" claim is not a number.`);
 
 /**
- * The clock rules, the only ones whose answer changes for the same claims and policy: `exp`, `nbf` and `iat`
- * are numbers when present; `exp` is present (unless the policy says otherwise) and not more than the skew in
- * the past; `nbf` and `iat` not more than the skew in the future. `now` in seconds. No allocation unless it fails.
+ * The clock rules, the only ones whose answer changes for the same claims and policy, so the one check a cache
+ * hit repeats: `exp`, `nbf` and `iat` are numbers when present; `exp` is present (unless the policy says
+ * otherwise) and not more than the skew in the past; `nbf` and `iat` not more than the skew in the future.
+ * `now` in seconds. Allocates only when it fails.
  */
 export function checkTimes(
   claims: Claims,

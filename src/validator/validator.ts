@@ -5,10 +5,11 @@
  * fix it — the explanation Azure never gives with its bare 401.
  *
  * This class only composes: the rules (token-parse, header-rules, signature, claim-rules), the policy's key
- * source, and the verified-token cache (token-cache). Order: size → shape (three canonical base64url parts) →
- * strict header and claims JSON (no repeated names, objects only) → header rules (alg allow-list, no
- * crit/b64/zip/enc, no nested token) → key by exact `kid` → alg bound to the key → signature → typ → time →
- * issuer and tenant binding → audience → policy (tenants, applications, principals, required claims).
+ * source, and the verified-token cache (token-cache). Order (docs/security.md, "Token validation"): size →
+ * shape (three canonical base64url parts) → strict header and claims JSON (no repeated names, objects only) →
+ * header rules (alg allow-list, no crit/b64/zip/enc, no nested token) → key by exact `kid` → alg bound to the
+ * key → signature → typ → time → issuer and tenant binding → audience → policy (tenants, applications,
+ * principals, required claims).
  * A repeated token costs a cache lookup and the claim checks, never a signature check; a cached entry counts
  * only for the key source that verified it (one validator may serve policies that trust different issuers) and
  * is dropped when its key is no longer trusted.
@@ -33,9 +34,15 @@ export {
   type ValidationSuccess,
 } from './result.ts';
 
-/** A cache hit may stand for a verification under `policy`: same key source and an allowed algorithm. */
+/**
+ * A cache hit may stand for a verification under `policy`: same key source and an allowed algorithm — known
+ * already when the hit last passed under this very policy, which is frozen.
+ */
 function usableHit(hit: CacheEntry, policy: ValidationPolicy): boolean {
-  return hit.source === policy.keys && (policy.algorithms ?? DEFAULT_ALGS).includes(hit.header.alg as string);
+  return (
+    hit.passed === policy ||
+    (hit.source === policy.keys && (policy.algorithms ?? DEFAULT_ALGS).includes(hit.header.alg as string))
+  );
 }
 
 export interface ValidatorOptions {
@@ -134,7 +141,7 @@ export class TokenValidator {
     return { ok: true, claims: hit.claims, header: hit.header, kid: hit.kid, cached: true };
   }
 
-  /** Parses a token the cache cannot answer and checks its header; drops its entry if it has one for this source. */
+  /** Parses a token the cache cannot answer and checks its header; drops its entry for this key source, if any. */
   #parseChecked(
     token: string,
     policy: ValidationPolicy,

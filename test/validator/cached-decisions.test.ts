@@ -122,9 +122,15 @@ describe('policies are frozen when a validator first sees them', () => {
       assert.equal(!r?.ok && r?.reason, reason);
       assert.ok(Object.isFrozen(changed));
     }
-    // The original policy, still passed by the entry's last success or not, answers as before.
+    // The original policy answers as before.
     const again = v.validateNow(t, policy);
     assert.ok(again?.ok && again.cached);
+    // Another key source must verify the signature itself, even with every list the same.
+    const otherKeys = v.validateNow(t, { ...policy, keys: keySource() });
+    assert.ok(otherKeys?.ok && !otherKeys.cached);
+    // An algorithm the new policy does not allow refuses the hit (and drops the entry, as before).
+    const alg = v.validateNow(t, { ...policy, algorithms: ['PS256'] });
+    assert.equal(!alg?.ok && alg?.reason, 'alg_not_allowed');
   });
 
   it('freezePolicy freezes in place once, also the lists of a policy frozen only at its top', () => {

@@ -32,6 +32,7 @@ const V1 = `https://sts.windows.net/${TID}/`;
 const V2 = `https://login.microsoftonline.com/${TID}/v2.0`;
 const ARM = 'https://management.core.windows.net/';
 
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const covered = new Set<FailureReason>();
 
 function failed(result: ValidationResult, reason: FailureReason): ValidationFailure {
@@ -449,10 +450,14 @@ for (const kind of STORE_KINDS) {
       }
       const still = v.validateNow(hot, policy);
       assert.ok(still?.ok && still.cached, 'no token of the slow cycle was admitted');
-      // A token that recurs within the window is admitted on its second sight.
+      // A token that recurs within the window is admitted on its second sight. Tokens that share its doorkeeper
+      // slot (chosen by the 4th to 2nd last characters) are left out: one would overwrite its first sight (~3 %
+      // of runs with 500 tokens), which delays admission by design; test/validator/token-cache.test.ts covers it.
       const warm = await token({ uti: 'warm' });
+      const slotOf = (t: string) => t.slice(-4, -2) + (B64URL.indexOf(t.at(-2)!) & 3);
       await v.validate(warm, policy);
-      for (const t of cycle.slice(0, 500)) await v.validate(t, policy);
+      for (const t of cycle.slice(0, 500).filter((c) => slotOf(c) !== slotOf(warm)))
+        await v.validate(t, policy);
       await v.validate(warm, policy);
       const hit = v.validateNow(warm, policy);
       assert.ok(hit?.ok && hit.cached, 'seen twice within 500 verifications: cached');

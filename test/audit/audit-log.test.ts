@@ -3,7 +3,8 @@
  * The audit log through both writers: the store's own connection (PostgreSQL, in-memory SQLite) and the worker
  * thread that writes a SQLite file. Each `record()` resolves only once its row is committed and readable through
  * the store; concurrent events share batches; `close()` waits for what is in flight; a write that fails rejects
- * every caller of its batch, and the log line is written only for stored events. Run on SQLite and PostgreSQL.
+ * every caller of its batch, and the log line is written only for stored events; the SQLite writer's INSERT
+ * is the one Kysely compiles for the table. Run on SQLite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,8 +14,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { type AuditEvent, createAuditLog } from '../../src/audit/audit-log.ts';
 import { storeAuditWriter } from '../../src/audit/audit-writer.ts';
-import { sqliteWalAuditWriter } from '../../src/audit/sqlite-wal-audit-writer.ts';
-import type { AuditTables } from '../../src/audit/tables.ts';
+import { compileAuditInsert, sqliteWalAuditWriter } from '../../src/audit/sqlite-wal-audit-writer.ts';
+import type { AuditEventRow, AuditTables } from '../../src/audit/tables.ts';
 import { MIGRATIONS } from '../../src/host/planes.ts';
 import { tablesOf } from '../../src/store/handle.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -177,5 +178,28 @@ describe('SQLite audit writer failures', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('SQLite audit writer statement', () => {
+  it('is the INSERT Kysely compiles from a row: every column once, bound in the order it names them', () => {
+    const row: AuditEventRow = {
+      id: 'id-1',
+      at: '2026-01-01T00:00:00.000Z',
+      plane: 'issuer',
+      action: 'token.issue',
+      outcome: 'success',
+      tenant_id: null,
+      actor: 'client',
+      target: null,
+      reason: null,
+      details: '{}',
+    };
+    const { sql, columns } = compileAuditInsert(row);
+    assert.deepEqual([...columns].sort(), Object.keys(row).sort());
+    assert.equal(
+      sql,
+      `insert into "audit_events" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+    );
   });
 });

@@ -40,7 +40,12 @@ if (!onlyTests) {
   const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
   check('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit', '-p', root]);
   check('lint (biome check)', bin('biome'), ['check', root]);
-  check('layers (scripts/check-layers.ts)', process.execPath, [path.join(root, 'scripts', 'check-layers.ts')]);
+  check('layers (scripts/check-layers.ts)', process.execPath, [
+    path.join(root, 'scripts', 'check-layers.ts'),
+  ]);
+  check('tables (scripts/check-tables.ts)', process.execPath, [
+    path.join(root, 'scripts', 'check-tables.ts'),
+  ]);
 }
 
 const files = findTests(path.join(root, 'test')).filter(

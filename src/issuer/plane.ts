@@ -1,8 +1,8 @@
 /**
  * @module issuer/plane
- * The issuer plane owns the signing keys (encrypted at rest, rotated with overlap) and the audit table its
- * token endpoints write first; it serves per-tenant discovery, JWKS and the v1/v2 token endpoints on the
- * main listener.
+ * The issuer plane owns the signing keys (encrypted at rest, rotated with overlap; its table in tables.ts); it
+ * serves per-tenant discovery, JWKS and the v1/v2 token endpoints on the main listener. Its migration
+ * `0002-issuer` also created `audit_events`, which the audit log owns (audit/tables.ts).
  */
 import type { Plane } from '../plane/contract.ts';
 import { issuerCommands } from './cli/commands.ts';
@@ -12,7 +12,7 @@ import { issuerRoutes } from './routes.ts';
 
 export const issuerPlane: Plane<IssuerDeps> = {
   name: 'issuer',
-  owns: 'signing keys, discovery, JWKS, token endpoints, the audit table',
+  owns: 'signing keys, discovery, JWKS, token endpoints',
   migrations: { '0002-issuer': m0002 },
   auditActions: ['token.issue', 'token.refuse'],
   commands: issuerCommands,

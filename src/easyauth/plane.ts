@@ -6,7 +6,7 @@
  * is the `easyAuth:` key of a resource (manifest-section.ts).
  */
 import type { Directory } from '../directory/directory.ts';
-import type { Plane, Started, StartContext } from '../plane/contract.ts';
+import type { Plane, StartContext, Started } from '../plane/contract.ts';
 import { easyAuthCommands } from './cli/commands.ts';
 import type { EasyAuthDeps } from './deps.ts';
 import { easyAuthManifest } from './manifest-section.ts';
@@ -57,7 +57,10 @@ async function startFronts(deps: EasyAuthDeps, ctx: StartContext): Promise<Start
       if (wanted.has(key)) continue;
       fronts.delete(key);
       await running.front.close();
-      ctx.logger.info({ resource: running.stored.resourceName }, 'easy auth front stopped: its config was removed');
+      ctx.logger.info(
+        { resource: running.stored.resourceName },
+        'easy auth front stopped: its config was removed',
+      );
     }
     for (const [key, stored] of wanted) {
       const running = fronts.get(key);
@@ -86,7 +89,9 @@ async function startFronts(deps: EasyAuthDeps, ctx: StartContext): Promise<Start
 
   return {
     get lines() {
-      return [...fronts.values()].map((f) => `easy auth ${f.front.resource.name}: ${f.front.url} → ${f.front.upstream}`);
+      return [...fronts.values()].map(
+        (f) => `easy auth ${f.front.resource.name}: ${f.front.url} → ${f.front.upstream}`,
+      );
     },
     changed() {
       // One reconciliation at a time, in commit order.

@@ -12,11 +12,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, exportJWK, type JWTPayload, SignJWT } from 'jose';
-import {
-  type CertificateBundle,
-  createSelfSignedCertificate,
-  ensureLocalCa,
-} from '../../src/crypto/local-ca.ts';
+import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
 import { JWT_BEARER } from '../../src/issuer/client-auth.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestServer, type TestServer } from '../host/harness.ts';
@@ -24,34 +20,14 @@ import {
   expectIssued,
   expectRefusal,
   postForm,
+  type RsaCredential,
+  rsaCredential,
   type Seed,
   seedDirectory,
   verifyViaDiscovery,
 } from './helpers.ts';
 
 const EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
-
-interface RsaCredential {
-  cert: CertificateBundle;
-  /** The same private key, usable for RS256 and PS256. */
-  key: KeyObject;
-}
-
-async function rsaCredential(cn: string): Promise<RsaCredential> {
-  const keys = (await webcrypto.subtle.generateKey(
-    {
-      name: 'RSASSA-PKCS1-v1_5',
-      modulusLength: 2048,
-      publicExponent: new Uint8Array([1, 0, 1]),
-      hash: 'SHA-256',
-    },
-    true,
-    ['sign', 'verify'],
-  )) as webcrypto.CryptoKeyPair;
-  const cert = await createSelfSignedCertificate({ subjectCn: cn, keys, days: 30 });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  return { cert, key: createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }) };
-}
 
 interface AssertionOptions {
   alg: 'PS256' | 'RS256';

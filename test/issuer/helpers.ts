@@ -6,9 +6,11 @@
  * audit event with the AADSTS reason, and the presented secret nowhere in the audit trail or the log.
  */
 import assert from 'node:assert/strict';
+import { createPrivateKey, type KeyObject, webcrypto } from 'node:crypto';
 import https from 'node:https';
 import { createLocalJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 import type { StoredAuditEvent } from '../../src/audit/audit-log.ts';
+import { type CertificateBundle, createSelfSignedCertificate } from '../../src/crypto/local-ca.ts';
 import type { Runtime } from '../../src/host/runtime.ts';
 import type { Reply, TestServer } from '../host/harness.ts';
 
@@ -244,4 +246,27 @@ export async function expectIssued(
   assert.ok(!JSON.stringify(event).includes(reply.json.access_token), 'the token is not audited');
   assert.ok(!t.logs.join('\n').includes(reply.json.access_token), 'the token is not logged');
   return { ...reply, event };
+}
+
+export interface RsaCredential {
+  cert: CertificateBundle;
+  /** The same private key, usable for RS256 and PS256. */
+  key: KeyObject;
+}
+
+/** A self-signed RSA-2048 certificate and its private key: a client's certificate credential, or a test IdP's. */
+export async function rsaCredential(cn: string): Promise<RsaCredential> {
+  const keys = (await webcrypto.subtle.generateKey(
+    {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    },
+    true,
+    ['sign', 'verify'],
+  )) as webcrypto.CryptoKeyPair;
+  const cert = await createSelfSignedCertificate({ subjectCn: cn, keys, days: 30 });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  return { cert, key: createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }) };
 }

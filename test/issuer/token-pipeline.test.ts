@@ -7,10 +7,9 @@
  * pipeline's awaits do not split the signer's batches.
  */
 import assert from 'node:assert/strict';
-import { createPrivateKey, type KeyObject, randomUUID, webcrypto } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import { createSelfSignedCertificate } from '../../src/crypto/local-ca.ts';
 import { AADSTS, type AadstsCode, AadstsError } from '../../src/issuer/aadsts.ts';
 import { JWT_BEARER } from '../../src/issuer/client-auth.ts';
 import { createRs256Signer } from '../../src/issuer/rs256-signer.ts';
@@ -19,7 +18,15 @@ import { type MintRequest, TokenService } from '../../src/issuer/token-service.t
 import { STORE_KINDS } from '../helpers/stores.ts';
 import type { Reply } from '../host/harness.ts';
 import { startTestServer, type TestServer } from '../host/harness.ts';
-import { expectIssued, expectRefusal, postForm, rawRequest, type Seed, seedDirectory } from './helpers.ts';
+import {
+  expectIssued,
+  expectRefusal,
+  postForm,
+  rawRequest,
+  rsaCredential,
+  type Seed,
+  seedDirectory,
+} from './helpers.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -266,26 +273,6 @@ const SUCCESSES: readonly { name: string; send: (w: World) => Promise<Reply> }[]
 const compact = (form: Record<string, string>) =>
   Object.fromEntries(Object.entries(form).filter(([, v]) => v !== ''));
 
-async function rsaCertificate(): Promise<{ certPem: string; sha256: string; key: KeyObject }> {
-  const keys = (await webcrypto.subtle.generateKey(
-    {
-      name: 'RSASSA-PKCS1-v1_5',
-      modulusLength: 2048,
-      publicExponent: new Uint8Array([1, 0, 1]),
-      hash: 'SHA-256',
-    },
-    true,
-    ['sign', 'verify'],
-  )) as webcrypto.CryptoKeyPair;
-  const cert = await createSelfSignedCertificate({ subjectCn: 'caller certificate', keys, days: 30 });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-  return {
-    certPem: cert.certPem,
-    sha256: cert.thumbprints.sha256B64url,
-    key: createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }),
-  };
-}
-
 const issuerRows = async (t: TestServer) => t.runtime.audit.list({ plane: 'issuer', limit: 1000 });
 
 for (const kind of STORE_KINDS) {
@@ -296,7 +283,7 @@ for (const kind of STORE_KINDS) {
       const clock = { offsetMs: 0 };
       const t = await startTestServer(kind, { now: () => new Date(Date.now() + clock.offsetMs) });
       const s = await seedDirectory(t.runtime);
-      const cert = await rsaCertificate();
+      const { cert, key } = await rsaCredential('caller certificate');
       await t.runtime.directory.addCertificate('contoso', 'caller', { certificate: cert.certPem });
       const v2 = `/${s.tenantId}/oauth2/v2.0/token`;
       const keys = t.runtime.keys as { signingKey: () => Promise<unknown> };
@@ -326,13 +313,13 @@ for (const kind of STORE_KINDS) {
         certAssertion: (claims = {}) => {
           const now = Math.floor(Date.now() / 1000);
           return new SignJWT({ jti: randomUUID() })
-            .setProtectedHeader({ alg: 'PS256', typ: 'JWT', 'x5t#S256': cert.sha256 })
+            .setProtectedHeader({ alg: 'PS256', typ: 'JWT', 'x5t#S256': cert.thumbprints.sha256B64url })
             .setIssuer(claims.iss ?? s.client.appId)
             .setSubject(claims.sub ?? s.client.appId)
             .setAudience(claims.aud ?? `${t.server.url}${v2}`)
             .setIssuedAt(now - 10)
             .setExpirationTime(now + 600)
-            .sign(cert.key);
+            .sign(key);
         },
         async whileSigningFails(f) {
           keys.signingKey = async () => {

@@ -1,6 +1,6 @@
 /**
  * @module easyauth/function-keys
- * Azure Functions authorization levels (resource-protocols.md §1.6), checked after Easy Auth and independent of
+ * Azure Functions authorization levels (docs/protocols.md, "Azure Functions keys"), checked after Easy Auth and independent of
  * it: an Easy Auth principal never satisfies `function` or `admin`, only a key does. The key comes from the
  * `x-functions-key` header (first value), else the `code` query parameter; the master key (`_master`) is the
  * admin level and satisfies every route, any other host key is the function level. Failure is 401 with an empty

@@ -2,7 +2,7 @@
  * @module easyauth/import
  * Reads an `authsettingsV2` document exported from Azure (`az rest --method get …/config/authsettingsV2`, the
  * portal's JSON view, an ARM/Bicep resource, or the file-based config) and turns it into a Lanyard Easy Auth
- * config. Leniently, as real exports are messy (resource-protocols.md §1.2): the `{id, name, type,
+ * config. Leniently, as real exports are messy (docs/protocols.md, "Easy Auth configuration (authsettingsV2)"): the `{id, name, type,
  * properties}` wrapper or the bare properties object; `null` anywhere meaning "absent"; empty objects; other
  * providers (disabled ones quietly, enabled ones with a warning: Lanyard implements only Entra); numeric enums
  * (`unauthenticatedClientAction: 0` is RedirectToLoginPage); booleans as strings. Absent values mean what they

@@ -2,7 +2,7 @@
  * @module easyauth/paths
  * One canonical request path for both the decision (excluded path? which Functions route?) and the request
  * sent upstream, so that no encoding trick makes the front and the app disagree about which path was asked
- * for (security.md §3.2; Envoy, oauth2-proxy and middie all had such bypasses). Ambiguous targets are refused,
+ * for (docs/security.md, "Easy Auth: one canonical path"; Envoy, oauth2-proxy and middie all had such bypasses). Ambiguous targets are refused,
  * never "fixed": encoded `/`, `\`, `.`, `%`, `;` and NUL, literal `;`, `\`, `//`, dot segments, segments ending
  * in a dot (IIS drops them), fragments, malformed or non-canonical Unicode (full-width look-alikes).
  * What passes is forwarded byte for byte; matching uses its percent-decoded, lower-cased form (excluded paths
@@ -89,7 +89,7 @@ export function canonicalTarget(raw: string | undefined): CanonicalTarget | Refu
     const kept: string[] = [];
     for (const part of rawQuery.split('&')) {
       const name = decodeName(part);
-      // An anonymous GET must never become another method at the app (security.md §3.3).
+      // An anonymous GET must never become another method at the app (docs/security.md, "Easy Auth: method overrides").
       if (name === '_method') continue;
       if (name === 'access_token') hasAccessToken = true;
       if (name === 'code' && code === undefined) {

@@ -1,6 +1,6 @@
 /**
  * @module easyauth/policy
- * Turns an Easy Auth config into the validator's policy, with Azure's rules (resource-protocols.md §1.3):
+ * Turns an Easy Auth config into the validator's policy, with Azure's rules (docs/protocols.md, "Easy Auth request pipeline"):
  * - issuer: an Entra-style `openIdIssuer` (`https://sts.windows.net/{tenant}/v2.0`, `…/{tenant}/`,
  *   `https://login.microsoftonline.com/{tenant}/v2.0`, or the same path on Lanyard's own origin) naming a
  *   tenant in the directory is checked in-process against Lanyard's keys, accepting BOTH that tenant's v1 and

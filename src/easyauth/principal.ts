@@ -1,7 +1,7 @@
 /**
  * @module easyauth/principal
  * The identity headers an app behind Easy Auth reads, built exactly as App Service builds them
- * (resource-protocols.md §1.4): `X-MS-CLIENT-PRINCIPAL` is standard base64 (not base64url, no BOM) of UTF-8 JSON
+ * (docs/protocols.md, "Easy Auth identity headers"): `X-MS-CLIENT-PRINCIPAL` is standard base64 (not base64url, no BOM) of UTF-8 JSON
  * `{auth_typ, claims:[{typ,val}], name_typ, role_typ}` — the field names of the Functions host's
  * `ClaimsIdentitySlim` — with Entra's default claim-name mapping (`oid` → …/objectidentifier, `tid` →
  * …/tenantid, …), one entry per value of a multi-valued claim, every `val` a string; `roles` keeps its short
@@ -110,7 +110,7 @@ export function principalId(claims: Claims): string {
 
 /**
  * A readable name: a user's sign-in name, else (app-only tokens carry none) the object id. What App Service
- * sends for app-only tokens is not documented (resource-protocols.md §6).
+ * sends for app-only tokens is not documented (docs/protocols.md, "Open questions").
  */
 export function principalName(claims: Claims): string {
   for (const name of ['preferred_username', 'upn', 'unique_name', 'email', 'name']) {

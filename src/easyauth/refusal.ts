@@ -7,14 +7,14 @@
  * `disableWWWAuthenticate`. RFC 6750 allows no `"` or `\` in error_description: they become `'` and `/`, and
  * CR, LF and other controls become spaces, so no value can split or extend the header.
  *
- * The validator's hints are sharpened here for the pitfalls users hit (resource-protocols.md §1.7): an App ID
+ * The validator's hints are sharpened here for the pitfalls users hit (docs/protocols.md, "Easy Auth pitfalls"): an App ID
  * URI audience that only `allowedAudiences` can admit, and `allowedApplications` holding only the app itself.
  */
 import type { ValidationFailure } from '../validator/validator.ts';
 import type { EasyAuthConfig } from './config.ts';
 import type { EasyAuthPolicy } from './policy.ts';
 
-/** App Service's 401 body (resource-protocols.md §1.3); its 403 body is undocumented, so the same sentence. */
+/** App Service's 401 body (docs/protocols.md, "Easy Auth request pipeline"); its 403 body is undocumented, so the same sentence. */
 export const AZURE_DENIED_BODY = 'You do not have permission to view this directory or page.';
 
 export interface Refusal {

@@ -1,7 +1,7 @@
 /**
  * @module easyauth/request-headers
  * The headers a client sent, made safe to forward, in one pass over `rawHeaders` (every duplicate and every
- * spelling seen, security.md §3.1, §3.3, §3.5):
+ * spelling seen, docs/security.md, "Easy Auth: identity headers", "…: method overrides", "…: request smuggling and hop-by-hop headers"):
  * - identity headers only the front may produce are dropped on EVERY request, whatever their case and with `_`
  *   read as `-`: `X-MS-CLIENT-PRINCIPAL*`, `X-MS-TOKEN-*`, `X-Forwarded-*` (the front sets its own), `Forwarded`,
  *   `X-Auth-Request-*`, `X-Original-URL`/`X-Rewrite-URL`, `X-ZUMO-AUTH`;

@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import { pino } from 'pino';
-import type { EasyAuthFront } from '../easyauth/proxy.ts';
+import type { RunningFronts } from '../easyauth/plane.ts';
 import { isLanyardError, LanyardError } from '../errors/lanyard-error.ts';
 import type { Runtime } from '../host/runtime.ts';
 import { type ExampleApp, portOf, startExampleApp } from './apps.ts';
@@ -152,7 +152,7 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     const server = host.server;
     const identity = { endpoint: host.identityEndpoint ?? '' };
     const fronts = new Map(
-      (host.planes.get('easyauth') as { fronts(): EasyAuthFront[] } | undefined)
+      (host.planes.get('easyauth') as RunningFronts | undefined)
         ?.fronts()
         .map((f) => [`${f.resource.tenantId}/${f.resource.name}`, f] as const) ?? [],
     );

@@ -25,10 +25,16 @@ export const easyAuthPlane: Plane<EasyAuthDeps, Directory> = {
   manifest: easyAuthManifest,
 };
 
+/** The plane's running part: what `host.planes.get('easyauth')` holds. */
+export interface RunningFronts extends Started {
+  /** The fronts serving now, in start order. */
+  fronts(): EasyAuthFront[];
+}
+
 const keyOf = (s: { tenantId: string; resourceName: string }) => `${s.tenantId}/${s.resourceName}`;
 
 /** Starts a front per stored config, all or none; `changed` brings the running set in line with the store. */
-async function startFronts(deps: EasyAuthDeps, ctx: StartContext): Promise<Started> {
+export async function startFronts(deps: EasyAuthDeps, ctx: StartContext): Promise<RunningFronts> {
   const fronts = new Map<string, { stored: StoredEasyAuth; front: EasyAuthFront }>();
   const effective = (stored: StoredEasyAuth) => {
     const upstream = ctx.settings.easyAuthUpstream?.(stored.tenantId, stored.resourceName);
@@ -73,7 +79,7 @@ async function startFronts(deps: EasyAuthDeps, ctx: StartContext): Promise<Start
           // stored config did not: rebuild every front; the old policy serves until the new one is ready.
           const outcome = await running.front.reconfigure(effective(stored));
           running.stored = stored;
-          ctx.logger.info(
+          ctx.logger.debug(
             { resource: stored.resourceName, restarted: outcome.restarted },
             'easy auth front reconfigured',
           );
@@ -103,5 +109,5 @@ async function startFronts(deps: EasyAuthDeps, ctx: StartContext): Promise<Start
       await reconciling.catch(() => {});
       await Promise.all([...fronts.values()].map((f) => f.front.close()));
     },
-  } as Started & { fronts(): EasyAuthFront[] };
+  };
 }

@@ -24,7 +24,6 @@ import { decide, type FrontRequest } from './decide.ts';
 import type { EasyAuthDeps } from './deps.ts';
 import { compileFront, type Front, type FrontResource, findAppResource } from './front.ts';
 import { respond } from './respond.ts';
-import { listEasyAuthConfigs } from './store.ts';
 import { handleUpgrade } from './upgrade.ts';
 
 /** The listener defaults (http/listener), but five minutes for a whole request: uploads stream through. */
@@ -323,26 +322,4 @@ async function listen(
     hostSetting: 'easyAuth.listen.host',
   });
   return { listener, tunnels, host };
-}
-
-/** Starts the front of every stored Easy Auth config (what `lanyard up` serves); all or none. */
-export async function startEasyAuthFronts(
-  deps: EasyAuthDeps,
-  options: Pick<StartEasyAuthOptions, 'logger'> = {},
-): Promise<EasyAuthFront[]> {
-  const fronts: EasyAuthFront[] = [];
-  try {
-    for (const stored of await listEasyAuthConfigs(deps.store.db)) {
-      fronts.push(
-        await startEasyAuth(deps, stored.resourceName, stored.config, {
-          tenant: stored.tenantId,
-          logger: options.logger,
-        }),
-      );
-    }
-  } catch (err) {
-    await Promise.all(fronts.map((f) => f.close()));
-    throw err;
-  }
-  return fronts;
 }

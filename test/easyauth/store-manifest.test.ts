@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { HASHED_KEY } from '../../src/easyauth/config.ts';
-import { startEasyAuthFronts } from '../../src/easyauth/proxy.ts';
+import { startFronts } from '../../src/easyauth/plane.ts';
 import {
   getEasyAuthConfig,
   listEasyAuthConfigs,
@@ -22,6 +22,7 @@ import type { EasyAuthTables } from '../../src/easyauth/tables.ts';
 import { LanyardError } from '../../src/errors/lanyard-error.ts';
 import { applyManifest, formatPlan, parseManifest, planManifest } from '../../src/host/manifest.ts';
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
+import { createLogger } from '../../src/http/logger.ts';
 import { tablesOf } from '../../src/store/handle.ts';
 import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
 
@@ -212,7 +213,11 @@ for (const kind of STORE_KINDS) {
         upstream: 'http://127.0.0.1:7071',
         identityProviders: { azureActiveDirectory: { registration: { clientId: 'other-api' } } },
       });
-      const fronts = await startEasyAuthFronts(runtime);
+      const running = await startFronts(runtime, {
+        logger: createLogger({ level: 'silent' }),
+        settings: {},
+      });
+      const fronts = running.fronts();
       try {
         assert.deepEqual(
           fronts.map((f) => f.resource.name),
@@ -220,7 +225,7 @@ for (const kind of STORE_KINDS) {
         );
         assert.match(fronts[0]!.url, /^https:\/\/short-lived\.localhost:\d+$/);
       } finally {
-        await Promise.all(fronts.map((f) => f.close()));
+        await running.close();
       }
       await d.deleteResource('contoso', 'short-lived');
       assert.equal(await getEasyAuthConfig(runtime.store.db, stored.resourceId), undefined);

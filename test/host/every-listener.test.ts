@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import type { RunningFronts } from '../../src/easyauth/plane.ts';
 import { setEasyAuth } from '../../src/easyauth/store.ts';
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
 import { type RunningHost, startHost } from '../../src/host/start-host.ts';
@@ -47,7 +48,7 @@ describe('every listener of a running host', () => {
       name: 'managed-identity',
       target: { port: Number(new URL(host.identityEndpoint!).port) },
     });
-    const front = (host.planes.get('easyauth') as unknown as { fronts(): { port: number }[] }).fronts()[0]!;
+    const front = (host.planes.get('easyauth') as RunningFronts).fronts()[0]!;
     targets.push({ name: 'easy auth', target: { port: front.port, ca } });
   });
   after(async () => {

@@ -10,6 +10,7 @@ import type net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Agent, request } from 'undici';
 import type { Tenant } from '../../src/directory/types.ts';
+import type { RunningFronts } from '../../src/easyauth/plane.ts';
 import type { EasyAuthFront } from '../../src/easyauth/proxy.ts';
 import { removeEasyAuth, setEasyAuth } from '../../src/easyauth/store.ts';
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
@@ -39,7 +40,7 @@ for (const kind of STORE_KINDS) {
     let upstream: http.Server;
     let upstreamUrl: string;
     let agent: Agent;
-    const fronts = () => (host.planes.get('easyauth') as unknown as { fronts(): EasyAuthFront[] }).fronts();
+    const fronts = () => (host.planes.get('easyauth') as RunningFronts).fronts();
     const get = async (front: EasyAuthFront, path: string) => {
       const res = await request(`${front.loopbackUrl}${path}`, { dispatcher: agent });
       await res.body.dump();

@@ -256,10 +256,13 @@ export async function startListener(o: ListenerOptions): Promise<Listener> {
           () => undefined,
         );
         // Connections with no response in flight (never sent a request, or trickling one) end now; Node's
-        // closeIdleConnections only ends those idle between two requests. `_httpMessage` is the response the
-        // server is writing on that socket, if any.
+        // closeIdleConnections only ends those idle between two requests. One with a response in flight ends
+        // when that response has been written, rather than idling as keep-alive until the grace period.
+        // `_httpMessage` is the response the server is writing on that socket, if any.
         for (const socket of sockets) {
-          if (!(socket as net.Socket & { _httpMessage?: unknown })._httpMessage) socket.destroy();
+          const res = (socket as net.Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+          if (!res) socket.destroy();
+          else res.once('finish', () => socket.end());
         }
       }
       return closing;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { describe, it } from 'node:test';
 import { isLanyardError } from '../../src/errors/lanyard-error.ts';
 import { logField, startListener } from '../../src/http/listener.ts';
@@ -124,5 +125,36 @@ describe('listener factory', () => {
     const started = Date.now();
     await listener.close();
     assert.ok(Date.now() - started < 2_000);
+  });
+
+  it('close() waits for a response in flight, then ends its keep-alive connection at once', async () => {
+    let release: () => void = () => {};
+    const listener = await startListener({
+      name: 't',
+      host: '127.0.0.1',
+      port: 0,
+      shutdownGraceMs: 10_000,
+      handler: (req, res) => {
+        release = () => ok(req, res);
+      },
+    });
+    const agent = new http.Agent({ keepAlive: true });
+    const reply = new Promise<number>((resolve, reject) => {
+      http
+        .get({ port: listener.port, host: '127.0.0.1', path: '/', agent }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', reject);
+    });
+    while (listener.connections() === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    const closed = listener.close();
+    release();
+    assert.equal(await reply, 200, 'the request in flight was answered');
+    await closed;
+    assert.ok(Date.now() - started < 2_000, `closed after ${Date.now() - started} ms, not the 10 s grace`);
+    agent.destroy();
   });
 });

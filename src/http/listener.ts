@@ -132,7 +132,7 @@ export function logField(res: ServerResponse, name: string, value: unknown): voi
   r[LOG_FIELDS][name] = value;
 }
 
-/** Logs this request at debug instead of the listener's level. */
+/** Logs this request at debug instead of the listener's level; call it before the handler returns. */
 export function logQuietly(res: ServerResponse): void {
   (res as Annotated)[LOG_QUIET] = true;
 }
@@ -309,10 +309,13 @@ function wrapHandler(o: ListenerOptions, limits: ListenerLimits): RequestHandler
     const started = performance.now();
     const method = req.method;
     const url = req.url ?? '';
+    inner(req, res);
+    // Decided after the handler ran: a handler may lower its line to debug (logQuietly), and then, with debug
+    // off, the request costs no listener at all (the managed-identity endpoint's cached answers).
+    const r = res as Annotated;
+    const level = r[LOG_QUIET] ? 'debug' : log.level;
+    if (!log.logger.isLevelEnabled(level)) return;
     res.once('close', () => {
-      const r = res as Annotated;
-      const level = r[LOG_QUIET] ? 'debug' : log.level;
-      if (!log.logger.isLevelEnabled(level)) return;
       log.logger[level](
         {
           ...log.fields,
@@ -326,7 +329,6 @@ function wrapHandler(o: ListenerOptions, limits: ListenerLimits): RequestHandler
         'request',
       );
     });
-    inner(req, res);
   };
 }
 

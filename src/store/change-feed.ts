@@ -11,7 +11,7 @@
  *   read every 5 s and after every reconnect, so a notification lost while disconnected is still applied.
  */
 import { createHash } from 'node:crypto';
-import { type Kysely, type Migration, PostgresAdapter, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, type Migration, PostgresAdapter, sql } from 'kysely';
 import pg from 'pg';
 import { type AnyStoreDb, type StoreDb, tablesOf } from './handle.ts';
 
@@ -76,11 +76,19 @@ export async function markChanged(db: AnyStoreDb, topic: string): Promise<void> 
   }
 }
 
+/** The version read, compiled once per store: a poll runs it four times a second for as long as Lanyard runs. */
+const versionQueries = new WeakMap<StoreDb, CompiledQuery<{ topic: string; version: number | string }>>();
+
 async function readVersions(db: StoreDb): Promise<Map<string, string>> {
-  const rows = await tablesOf<ChangeFeedTables>(db)
-    .selectFrom('change_versions')
-    .select(['topic', 'version'])
-    .execute();
+  let query = versionQueries.get(db);
+  if (!query) {
+    query = tablesOf<ChangeFeedTables>(db)
+      .selectFrom('change_versions')
+      .select(['topic', 'version'])
+      .compile();
+    versionQueries.set(db, query);
+  }
+  const { rows } = await db.executeQuery(query);
   return new Map(rows.map((r) => [r.topic, String(r.version)]));
 }
 

@@ -61,6 +61,7 @@ if (mode === 'ceiling') {
     },
   });
   const { startHost } = await import('../../src/host/start-host.ts');
+  const { identityPlane } = await import('../../src/identity/plane.ts');
   const { createLogger } = await import('../../src/http/logger.ts');
   const { openRuntime } = await import('../../src/host/runtime.ts');
   const { tablesOf } = await import('../../src/store/handle.ts');
@@ -100,16 +101,27 @@ if (mode === 'ceiling') {
 
   // --no-log: no request lines (the logger is silent), as the bench's no-log phase measures.
   const logger = createLogger({ level: o['no-log'] ? 'silent' : 'info' });
-  const host = await startHost({
-    runtime,
-    logger,
-    adminToken: `bench_${'b'.repeat(40)}`,
-    host: '127.0.0.1',
-    port: 0,
-    settings: { identityPort: 0, identityRateLimit: 0 },
-    serverInfo: false,
-  });
-  const listener = { port: Number(new URL(host.identityEndpoint!).port), close: () => host.close() };
+  // The identity plane alone, started through the plane contract as startHost starts it: the process holds
+  // what it measures and nothing else, as the ceiling's does (BENCH_HOST=1 runs the whole host instead).
+  let listener: { port: number; close(): Promise<void> };
+  if (process.env.BENCH_HOST) {
+    const host = await startHost({
+      runtime,
+      logger,
+      adminToken: `bench_${'b'.repeat(40)}`,
+      host: '127.0.0.1',
+      port: 0,
+      settings: { identityPort: 0, identityRateLimit: 0 },
+      serverInfo: false,
+    });
+    listener = { port: Number(new URL(host.identityEndpoint!).port), close: () => host.close() };
+  } else {
+    const started = (await identityPlane.start!(runtime, {
+      logger,
+      settings: { identityPort: 0, identityRateLimit: 0 },
+    }))!;
+    listener = { port: Number(new URL(started.info!.identityEndpoint!).port), close: () => started.close() };
+  }
   process.stdout.write(
     `BENCH_READY ${JSON.stringify({
       port: listener.port,

@@ -5,13 +5,18 @@
  * hands the same to each plane's `commands()` (plane/cli-kit.ts), the runtime standing in for the plane's
  * own deps.
  */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { masterKeyPath } from '../crypto/master-key.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
-import { openRuntime, type Runtime } from '../host/runtime.ts';
-import type { CliKit, GlobalOptions } from '../plane/cli-kit.ts';
+import { openRuntime, type Runtime, resolveDataDir } from '../host/runtime.ts';
+import type { CliKit, GlobalOptions, RuntimeNeeds } from '../plane/cli-kit.ts';
 import { type OutputFormat, printError } from '../plane/cli-output.ts';
 
-export type { GlobalOptions } from '../plane/cli-kit.ts';
+export type { GlobalOptions, RuntimeNeeds } from '../plane/cli-kit.ts';
 
 /** Reads the global options from the root program, wherever in the tree `cmd` is. */
 export function globalOptions(cmd: Command): GlobalOptions {
@@ -46,20 +51,112 @@ export async function resolveTenant(runtime: Runtime, opts: GlobalOptions): Prom
   });
 }
 
+const NO_FOLDER_HINT =
+  'Create one with `lanyard up`, `lanyard apply` or `lanyard tenant create`, or fix --data-dir (or LANYARD_DATA_DIR).';
+
+function reason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOTDIR') return 'a part of its path is a file, not a folder';
+  if (code === 'EEXIST') return 'it is a file, not a folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'the file system is read-only';
+  return (err as Error).message;
+}
+
+/**
+ * Makes sure the data folder can be used before anything is opened in it. With `create`, it is created if
+ * missing (failing at once, with the reason, when it cannot be). Without, it must already be a Lanyard data
+ * folder: one that holds the master key or the SQLite store. The folder is not needed, and not checked, when
+ * neither lives there (`LANYARD_MASTER_KEY` and `--store`/`LANYARD_STORE` both set). Returns whether the
+ * folder is there; `missingOk` turns the refusal into `false`.
+ */
+export function prepareDataFolder(
+  dataDir: string,
+  options: { create: boolean; store?: string | undefined; missingOk?: boolean },
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): boolean {
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(dataDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new LanyardError('ERR_USAGE', `Cannot use the data folder ${dataDir}: ${reason(err)}.`, {
+        hint: 'Point --data-dir (or LANYARD_DATA_DIR) at a folder.',
+      });
+    }
+  }
+  if (stat && !stat.isDirectory()) {
+    throw new LanyardError(
+      'ERR_USAGE',
+      `Cannot use the data folder ${dataDir}: it is a file, not a folder.`,
+      {
+        hint: 'Point --data-dir (or LANYARD_DATA_DIR) at a folder.',
+      },
+    );
+  }
+  if (options.create) {
+    try {
+      fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new LanyardError('ERR_USAGE', `Cannot create the data folder ${dataDir}: ${reason(err)}.`, {
+        hint: 'Point --data-dir (or LANYARD_DATA_DIR) at a folder you can write to.',
+      });
+    }
+    return true;
+  }
+  const holds = (file: string) => fs.existsSync(path.join(dataDir, file));
+  if (stat && (fs.existsSync(masterKeyPath(dataDir)) || holds('lanyard.db'))) return true;
+  const store = options.store ?? env.LANYARD_STORE;
+  if (env.LANYARD_MASTER_KEY !== undefined && store) return true;
+  if (options.missingOk) return false;
+  throw new LanyardError('ERR_USAGE', `There is no Lanyard data folder at ${dataDir}.`, {
+    hint: NO_FOLDER_HINT,
+  });
+}
+
+/** What `withRuntime` needs, plus `ifMissing: 'empty'`: without a data folder, open a throwaway empty one. */
+export interface OpenNeeds extends RuntimeNeeds {
+  /** `lanyard plan`: a data folder that is not there yet is planned against as empty, creating nothing. */
+  ifMissing?: 'refuse' | 'empty';
+}
+
 /** Opens the runtime, runs `fn`, prints errors in the chosen format, and always closes the store. */
 export async function withRuntime(
   cmd: Command,
   fn: (runtime: Runtime, opts: GlobalOptions) => Promise<void>,
+  needs: OpenNeeds = {},
 ): Promise<void> {
   const opts = globalOptions(cmd);
   let runtime: Runtime | undefined;
+  let scratch: string | undefined;
   try {
-    runtime = await openRuntime({ dataDir: opts.dataDir, store: opts.store });
+    const dataDir = resolveDataDir(opts.dataDir, process.env);
+    const ready = prepareDataFolder(dataDir, {
+      create: needs.create === true,
+      store: opts.store,
+      // With a store named, an empty plan would say nothing of what that store holds.
+      missingOk: needs.ifMissing === 'empty' && !(opts.store ?? process.env.LANYARD_STORE),
+    });
+    if (ready) {
+      runtime = await openRuntime({ dataDir, store: opts.store });
+    } else {
+      // Nothing to read: an empty store in memory, under a key of its own, in a folder removed afterwards.
+      scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lanyard-empty-'));
+      process.stderr.write(
+        `note: there is no Lanyard data folder at ${dataDir} yet; compared with an empty one.\n`,
+      );
+      runtime = await openRuntime({
+        dataDir: scratch,
+        store: 'sqlite::memory:',
+        env: { ...process.env, LANYARD_MASTER_KEY: randomBytes(32).toString('base64') },
+      });
+    }
     await fn(runtime, opts);
   } catch (err) {
     printError(err, opts.output);
   } finally {
     await runtime?.close();
+    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 

@@ -14,12 +14,32 @@ export interface GlobalOptions {
   output: OutputFormat;
 }
 
+/** What a command asks of the data folder when it opens the runtime. */
+export interface RuntimeNeeds {
+  /**
+   * Whether the command may create the data folder (master key, store) when there is none: only commands that
+   * are useful in an empty one (`up`, `demo`, `apply`, `tenant create`). Every other command refuses a data
+   * folder that holds neither the master key nor the store, so a mistyped `--data-dir` is not a new one.
+   */
+  create?: boolean;
+}
+
 export interface CliKit<D> {
   /** The global options (`--data-dir`, `--store`, `--tenant`, `--output`), wherever `cmd` sits in the tree. */
   globalOptions(cmd: Command): GlobalOptions;
-  /** Opens the runtime, runs `fn`, prints any error in the chosen format and closes the store. */
-  withRuntime(cmd: Command, fn: (deps: D, opts: GlobalOptions) => Promise<void>): Promise<void>;
-  /** Like withRuntime, inside the tenant the command names (`--tenant`, LANYARD_TENANT, or the only one). */
+  /**
+   * Opens the runtime, runs `fn`, prints any error in the chosen format and closes the store. The data folder
+   * must exist unless `needs.create` (see RuntimeNeeds).
+   */
+  withRuntime(
+    cmd: Command,
+    fn: (deps: D, opts: GlobalOptions) => Promise<void>,
+    needs?: RuntimeNeeds,
+  ): Promise<void>;
+  /**
+   * Like withRuntime, inside the tenant the command names (`--tenant`, LANYARD_TENANT, or the only one). A
+   * tenant lives in an existing data folder, so this never creates one.
+   */
   withTenant(
     cmd: Command,
     fn: (deps: D, tenant: string, opts: GlobalOptions) => Promise<void>,

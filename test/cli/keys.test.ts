@@ -12,6 +12,8 @@ interface Key {
 test('lanyard keys: list, rotate with a lead time, rotate --now, revoke', () => {
   const cli = openCli();
   after(() => cli.cleanup());
+  // keys only reads and rotates: the data folder must exist, so make it with a tenant.
+  assert.equal(cli.run('tenant', 'create', '--name', 'contoso').status, 0);
   const first = cli.json<Key[]>('keys', 'list');
   assert.equal(first.length, 1);
   assert.equal(first[0]!.state, 'active');

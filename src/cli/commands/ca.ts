@@ -6,14 +6,13 @@
  * only the data folder and the master key, which seals the CA key.
  */
 import { X509Certificate } from 'node:crypto';
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { createEnvelope } from '../../crypto/envelope.ts';
 import type { LocalCa } from '../../crypto/local-ca.ts';
 import { loadMasterKey } from '../../crypto/master-key.ts';
 import { resolveDataDir } from '../../host/runtime.ts';
 import { printError, printRecord } from '../../plane/cli-output.ts';
-import { type GlobalOptions, globalOptions } from '../context.ts';
+import { type GlobalOptions, globalOptions, prepareDataFolder } from '../context.ts';
 
 export interface CaSummary {
   path: string;
@@ -33,7 +32,7 @@ export function registerCaCommands(program: Command): void {
   ca.command('path')
     .description('print the CA certificate path (for NODE_EXTRA_CA_CERTS), creating the CA if needed')
     .action(async (_o: unknown, cmd: Command) => {
-      await withCa(cmd, (local, opts) => {
+      await withCa(cmd, true, (local, opts) => {
         if (opts.output === 'json')
           process.stdout.write(`${JSON.stringify({ path: local.caCertPath }, null, 2)}\n`);
         else process.stdout.write(`${local.caCertPath}\n`);
@@ -43,7 +42,7 @@ export function registerCaCommands(program: Command): void {
   ca.command('show')
     .description('print the CA subject, validity and SHA-256 fingerprint')
     .action(async (_o: unknown, cmd: Command) => {
-      await withCa(cmd, (local, opts) => {
+      await withCa(cmd, false, (local, opts) => {
         printRecord(summarize(local), opts.output, [
           { header: 'path', value: (c) => c.path },
           { header: 'subject', value: (c) => c.subject },
@@ -69,11 +68,16 @@ export function summarize(local: LocalCa): CaSummary {
   };
 }
 
-async function withCa(cmd: Command, fn: (ca: LocalCa, opts: GlobalOptions) => void): Promise<void> {
+/** `create`: `ca path` makes the data folder and CA on first use (to trust it before `lanyard up`); `show` does not. */
+async function withCa(
+  cmd: Command,
+  create: boolean,
+  fn: (ca: LocalCa, opts: GlobalOptions) => void,
+): Promise<void> {
   const opts = globalOptions(cmd);
   try {
     const dataDir = resolveDataDir(opts.dataDir, process.env);
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    prepareDataFolder(dataDir, { create, store: opts.store });
     const envelope = createEnvelope({ current: loadMasterKey({ dataDir, env: process.env }) });
     // Loaded here, not at the top: the certificate library is heavy and only these commands need it.
     const { ensureLocalCa } = await import('../../crypto/local-ca.ts');

@@ -53,22 +53,26 @@ Examples:
       // Listen for the stop signal before anything starts, so Ctrl+C at any moment stops cleanly.
       const stopSignal = waitForStop();
       let ok = false;
-      await withRuntime(cmd, async (runtime) => {
-        const port = parsePort(o.port, '--port');
-        const identityPort = parsePort(o.identityPort, '--identity-port');
-        const timerSeconds = parseSeconds(o.timer);
-        const { runDemo } = await import('../../demo/demo.ts');
-        ok = await runDemo(runtime, {
-          port,
-          identityPort,
-          timerSeconds,
-          once: o.once ?? false,
-          freeAppPorts: o.freeAppPorts ?? false,
-          store: globalOptions(cmd).store,
-          version: VERSION,
-          stopSignal,
-        });
-      });
+      await withRuntime(
+        cmd,
+        async (runtime) => {
+          const port = parsePort(o.port, '--port');
+          const identityPort = parsePort(o.identityPort, '--identity-port');
+          const timerSeconds = parseSeconds(o.timer);
+          const { runDemo } = await import('../../demo/demo.ts');
+          ok = await runDemo(runtime, {
+            port,
+            identityPort,
+            timerSeconds,
+            once: o.once ?? false,
+            freeAppPorts: o.freeAppPorts ?? false,
+            store: globalOptions(cmd).store,
+            version: VERSION,
+            stopSignal,
+          });
+        },
+        { create: true },
+      );
       // Stopped by a signal: 0 (the user asked). --once: whether the stories went as the seeds say.
       const failed = process.exitCode !== undefined && process.exitCode !== 0;
       process.exit(failed ? 1 : o.once && !ok ? 1 : 0);

@@ -45,11 +45,15 @@ export function registerManifestCommands(program: Command): void {
     .action(async (opts: ManifestCommandOptions, cmd: Command) => {
       const manifest = await load(cmd, opts.file);
       if (!manifest) return;
-      await withRuntime(cmd, async (runtime, g) => {
-        const plan = await planManifest(runtime.directory, manifest, { prune: opts.prune === true });
-        printPlan(plan, g.output);
-        if (opts.detailedExitcode && plan.changes.length > 0) process.exitCode = 2;
-      });
+      await withRuntime(
+        cmd,
+        async (runtime, g) => {
+          const plan = await planManifest(runtime.directory, manifest, { prune: opts.prune === true });
+          printPlan(plan, g.output);
+          if (opts.detailedExitcode && plan.changes.length > 0) process.exitCode = 2;
+        },
+        { ifMissing: 'empty' },
+      );
     });
 
   program
@@ -60,9 +64,13 @@ export function registerManifestCommands(program: Command): void {
     .action(async (opts: ManifestCommandOptions, cmd: Command) => {
       const manifest = await load(cmd, opts.file);
       if (!manifest) return;
-      await withRuntime(cmd, async (runtime, g) => {
-        const plan = await applyManifest(runtime.directory, manifest, { prune: opts.prune === true });
-        printPlan(plan, g.output);
-      });
+      await withRuntime(
+        cmd,
+        async (runtime, g) => {
+          const plan = await applyManifest(runtime.directory, manifest, { prune: opts.prune === true });
+          printPlan(plan, g.output);
+        },
+        { create: true },
+      );
     });
 }

@@ -42,61 +42,65 @@ export function registerUpCommand(program: Command): void {
     .action(async (o: UpOptions, cmd: Command) => {
       // Listen for the stop signal before anything starts, so Ctrl+C at any moment stops cleanly.
       const stopSignal = waitForStop();
-      await withRuntime(cmd, async (runtime) => {
-        const port = parsePort(o.port);
-        if (o.prune && !o.file) {
-          throw new LanyardError('ERR_USAGE', '--prune needs a manifest to compare with.', {
-            hint: 'Pass -f lanyard.yaml with --prune.',
-          });
-        }
-        // The server and manifest code load only for this command, keeping every other command's start fast.
-        const { createLogger } = await import('../../http/logger.ts');
-        const logger = createLogger();
-        // Every audit event is stored and also logged as one JSON line.
-        runtime.audit.attach(logger);
-        // The first line says which build and which Node serve (npm start must show the pinned Node 24).
-        process.stdout.write(
-          `lanyard ${VERSION} (node ${process.version}), store: ${runtime.store.dialect} ${runtime.store.location}\n`,
-        );
-        if (o.file) {
-          const { loadManifest, applyManifest, formatPlan } = await import('../../host/manifest.ts');
-          const manifest = await loadManifest(o.file);
-          const plan = await applyManifest(runtime.directory, manifest, { prune: o.prune ?? false });
-          process.stdout.write(`${formatPlan(plan).trimEnd()}\n`);
-        }
-        const admin = resolveAdminToken({ dataDir: runtime.dataDir });
-        const { startHost } = await import('../../host/start-host.ts');
-        const host = await startHost({
-          runtime,
-          logger,
-          adminToken: admin.token,
-          host: o.host,
-          port,
-          settings: { identityPort: parsePort(o.identityPort) },
-        });
-        const lines = host.lines();
-        lines.splice(1, 0, ...lines.splice(1).map((l) => `  ${l}`));
-        if (admin.source === 'env') {
-          lines.push('  admin token: from LANYARD_ADMIN_TOKEN');
-        } else {
-          lines.push(
-            `  admin token: ${admin.path}${admin.created ? ' (created now)' : ''}`,
-            `    export LANYARD_ADMIN_TOKEN=$(cat ${shellQuote(admin.path!)})`,
+      await withRuntime(
+        cmd,
+        async (runtime) => {
+          const port = parsePort(o.port);
+          if (o.prune && !o.file) {
+            throw new LanyardError('ERR_USAGE', '--prune needs a manifest to compare with.', {
+              hint: 'Pass -f lanyard.yaml with --prune.',
+            });
+          }
+          // The server and manifest code load only for this command, keeping every other command's start fast.
+          const { createLogger } = await import('../../http/logger.ts');
+          const logger = createLogger();
+          // Every audit event is stored and also logged as one JSON line.
+          runtime.audit.attach(logger);
+          // The first line says which build and which Node serve (npm start must show the pinned Node 24).
+          process.stdout.write(
+            `lanyard ${VERSION} (node ${process.version}), store: ${runtime.store.dialect} ${runtime.store.location}\n`,
           );
-        }
-        lines.push(
-          `  CA certificate: ${host.server.caCertPath}`,
-          `    export NODE_EXTRA_CA_CERTS=${shellQuote(host.server.caCertPath)}`,
-          'Press Ctrl+C to stop.',
-        );
-        process.stdout.write(`${lines.join('\n')}\n`);
+          if (o.file) {
+            const { loadManifest, applyManifest, formatPlan } = await import('../../host/manifest.ts');
+            const manifest = await loadManifest(o.file);
+            const plan = await applyManifest(runtime.directory, manifest, { prune: o.prune ?? false });
+            process.stdout.write(`${formatPlan(plan).trimEnd()}\n`);
+          }
+          const admin = resolveAdminToken({ dataDir: runtime.dataDir });
+          const { startHost } = await import('../../host/start-host.ts');
+          const host = await startHost({
+            runtime,
+            logger,
+            adminToken: admin.token,
+            host: o.host,
+            port,
+            settings: { identityPort: parsePort(o.identityPort) },
+          });
+          const lines = host.lines();
+          lines.splice(1, 0, ...lines.splice(1).map((l) => `  ${l}`));
+          if (admin.source === 'env') {
+            lines.push('  admin token: from LANYARD_ADMIN_TOKEN');
+          } else {
+            lines.push(
+              `  admin token: ${admin.path}${admin.created ? ' (created now)' : ''}`,
+              `    export LANYARD_ADMIN_TOKEN=$(cat ${shellQuote(admin.path!)})`,
+            );
+          }
+          lines.push(
+            `  CA certificate: ${host.server.caCertPath}`,
+            `    export NODE_EXTRA_CA_CERTS=${shellQuote(host.server.caCertPath)}`,
+            'Press Ctrl+C to stop.',
+          );
+          process.stdout.write(`${lines.join('\n')}\n`);
 
-        const signal = await stopSignal;
-        logger.info({ signal }, 'shutting down');
-        await host.close();
-        process.stdout.write(`lanyard stopped (${signal})\n`);
-        // withRuntime closes the store once this returns.
-      });
+          const signal = await stopSignal;
+          logger.info({ signal }, 'shutting down');
+          await host.close();
+          process.stdout.write(`lanyard stopped (${signal})\n`);
+          // withRuntime closes the store once this returns.
+        },
+        { create: true },
+      );
     });
 }
 

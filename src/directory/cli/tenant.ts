@@ -94,17 +94,21 @@ export function registerTenantCommands(program: Command, kit: CliKit<DirectoryDe
         },
         cmd: Command,
       ) =>
-        kit.withRuntime(cmd, async (deps, opts) => {
-          const created = await deps.directory.createTenant({
-            name: o.name,
-            id: o.id,
-            displayName: o.displayName,
-            domains: o.domain,
-            defaultSubscriptionId: o.subscription,
-            defaultResourceGroup: o.resourceGroup,
-          });
-          printRecord(created, opts.output, TENANT_FIELDS);
-        }),
+        kit.withRuntime(
+          cmd,
+          async (deps, opts) => {
+            const created = await deps.directory.createTenant({
+              name: o.name,
+              id: o.id,
+              displayName: o.displayName,
+              domains: o.domain,
+              defaultSubscriptionId: o.subscription,
+              defaultResourceGroup: o.resourceGroup,
+            });
+            printRecord(created, opts.output, TENANT_FIELDS);
+          },
+          { create: true },
+        ),
     );
 
   tenant

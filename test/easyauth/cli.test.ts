@@ -175,10 +175,11 @@ describe('lanyard easyauth and explain (real CLI)', () => {
     assert.match(automation.stderr, /of kind automation; Easy Auth fronts resources of kind app/);
   });
 
-  it('explain: refused with reason, expected, actual and hint; accepted; exit 1 with --app when refused', async () => {
+  it('explain: refused with reason, expected, actual and hint; accepted; exit 1 when no front accepts', async () => {
     const [arm, good] = await runbookTokens(cli.dataDir, ['https://management.core.windows.net/', APP_ID]);
     const refused = cli.run('explain', arm!);
-    assert.equal(refused.status, 0, refused.stderr);
+    assert.equal(refused.status, 1, 'every front refuses: exit 1');
+    assert.equal(refused.stderr, '');
     assert.match(refused.stdout, /aud\s+https:\/\/management\.core\.windows\.net\//);
     assert.match(refused.stdout, /somefunction \(contoso\): REFUSED 401 audience_mismatch/);
     assert.match(refused.stdout, /expected: .*cc334b87/);
@@ -194,7 +195,11 @@ describe('lanyard easyauth and explain (real CLI)', () => {
       ok.verdicts.map((v) => [v.resource, v.accepted, v.status]),
       [['somefunction', true, 200]],
     );
+    const accepted = cli.run('explain', good!);
+    assert.equal(accepted.status, 0, accepted.stderr);
+    assert.match(accepted.stdout, /somefunction \(contoso\): ACCEPTED/);
     const junk = cli.run('explain', 'not-a-token');
+    assert.equal(junk.status, 1);
     assert.match(junk.stdout, /not a readable JWT/);
     assert.match(junk.stdout, /REFUSED 401 token_malformed/);
     const unknown = cli.run('explain', good!, '--app', 'runbook-automation');

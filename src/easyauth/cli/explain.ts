@@ -3,8 +3,8 @@
  * `lanyard explain <token> [--app NAME]`: decodes a token (without trusting it) and says, for every Easy Auth
  * front or the one named, whether it would be let in — and if not, the reason, what was expected, what the
  * token had, and what to do. The same policy and validator as the fronts, so the answer is the one a request
- * gets. `-` reads the token from stdin; a leading `Bearer ` is ignored. With --app, the exit code is 1 when
- * that front refuses the token.
+ * gets. `-` reads the token from stdin; a leading `Bearer ` is ignored. The exit code is 1 when no front
+ * accepts the token (none configured included); with --app, when that front refuses it.
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
@@ -44,7 +44,8 @@ export function registerExplainCommand(program: Command, kit: CliKit<EasyAuthDep
             ? `${JSON.stringify(explanation, null, 2)}\n`
             : `${formatExplanation(explanation)}\n`,
         );
-        if (resource !== undefined && explanation.verdicts.some((v) => !v.accepted)) process.exitCode = 1;
+        // A script's question is "would it get in?": 0 only when a front (the one named) would let it in.
+        if (!explanation.verdicts.some((v) => v.accepted)) process.exitCode = 1;
       }),
     );
 }

@@ -9,9 +9,10 @@
  *                 header `Metadata: true`; the workload is named by the path (AZURE_POD_IDENTITY_AUTHORITY_HOST
  *                 carries it, lower-cased by MSAL, hence hex) or by X-IDENTITY-HEADER; errors `{error, error_description}`.
  *
- * Defences (docs/security.md, "Managed-identity endpoint defences"; catalogue D): requests that went through a proxy (X-Forwarded-For, Forwarded,
- * Via), from a browser (Origin) or to a foreign Host (DNS rebinding) are refused; the query is bounded and
- * parameters may not repeat; secrets are compared through their keyed hash; each workload is rate limited.
+ * Defences (docs/security.md, "Managed-identity endpoint defences"; catalogue D): requests that went through a
+ * proxy (any X-Forwarded-*, Forwarded, Via, X-Real-IP, True-Client-IP, CF-Connecting-IP and the like), from a
+ * browser (Origin) or to a foreign Host (DNS rebinding) are refused; the query is bounded and parameters may not
+ * repeat; secrets are compared through their keyed hash; each workload is rate limited.
  * Every refusal is audited — never with the secret.
  */
 import { randomUUID } from 'node:crypto';
@@ -206,6 +207,30 @@ function parseParams(
 }
 
 /**
+ * Headers a proxy, load balancer or CDN adds to say whom it relayed for (docs/security.md, "Managed-identity
+ * endpoint defences"). Any `X-Forwarded-*` header counts too. Node lower-cases header names, so every spelling
+ * of these matches.
+ */
+const PROXY_HEADERS = new Set([
+  'forwarded',
+  'via',
+  'x-real-ip',
+  'x-original-forwarded-for',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+]);
+
+/** The first header in `headers` that marks the request as relayed by a proxy, or undefined. */
+function proxyHeader(headers: IncomingMessage['headers']): string | undefined {
+  for (const name in headers) {
+    if (PROXY_HEADERS.has(name) || name.startsWith('x-forwarded-')) return name;
+  }
+  return undefined;
+}
+
+/**
  * What every request must pass before its secret is even looked at: the method, no proxy on the way, no browser,
  * a loopback Host, and for IMDS the Metadata header. Throws the refusal.
  */
@@ -221,15 +246,14 @@ function checkRequest(req: IncomingMessage, protocol: Protocol, method: string):
   }
   const headers = req.headers;
   // Anything a proxy adds means the request did not come straight from the workload (SSRF through a proxy).
-  for (const h of ['x-forwarded-for', 'forwarded', 'via']) {
-    if (headers[h] !== undefined) {
-      throw refuse(
-        400,
-        'invalid_request',
-        'proxied',
-        `Requests carrying ${h} are refused: the endpoint answers local callers only, never through a proxy.`,
-      );
-    }
+  const proxied = proxyHeader(headers);
+  if (proxied !== undefined) {
+    throw refuse(
+      400,
+      'invalid_request',
+      'proxied',
+      `Requests carrying ${proxied} are refused: the endpoint answers local callers only, never through a proxy.`,
+    );
   }
   if (headers.origin !== undefined) {
     throw refuse(

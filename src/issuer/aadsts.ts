@@ -57,6 +57,12 @@ export const AADSTS = {
   90023: { error: 'invalid_request', status: 400 },
   /** Internal failure while issuing. */
   90033: { error: 'temporarily_unavailable', status: 503 },
+  /**
+   * Too many requests: Entra's TenantThrottlingError ("There are too many incoming requests"), answered with 429
+   * and `Retry-After`. Lanyard answers it when failed client authentications are throttled (auth-throttle.ts);
+   * the `error` value is Lanyard's choice (docs/issuer.md).
+   */
+  90055: { error: 'temporarily_unavailable', status: 429 },
 } as const;
 
 export type AadstsCode = keyof typeof AADSTS;
@@ -67,14 +73,25 @@ export class AadstsError extends Error {
   readonly error: string;
   /** What to change, appended to the description (Lanyard's addition). */
   readonly hint: string | undefined;
+  /** Extra answer headers (`Retry-After` of a throttled request). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  /** What the audit row's reason adds after the code (e.g. which throttle refused). */
+  readonly auditNote: string | undefined;
 
-  constructor(code: AadstsCode, description: string, hint?: string) {
+  constructor(
+    code: AadstsCode,
+    description: string,
+    hint?: string,
+    extra?: { headers?: Readonly<Record<string, string>>; auditNote?: string },
+  ) {
     super(description);
     this.name = 'AadstsError';
     this.code = code;
     this.status = AADSTS[code].status;
     this.error = AADSTS[code].error;
     this.hint = hint;
+    this.headers = extra?.headers;
+    this.auditNote = extra?.auditNote;
   }
 
   toBody(now: Date = new Date(), correlationId: string = randomUUID()): AadstsBody {

@@ -12,6 +12,7 @@ import type { Tenant } from '../directory/types.ts';
 import { type RequestContext, sendJson } from '../http/http.ts';
 import type { RouteGroup } from '../http/route-group.ts';
 import { AadstsError } from './aadsts.ts';
+import { authThrottleFromEnv, ClientAuthThrottle } from './auth-throttle.ts';
 import type { IssuerNames } from './claims.ts';
 import { discoveryDocument } from './discovery.ts';
 import type { FederationVerifier } from './federation.ts';
@@ -26,6 +27,8 @@ export interface IssuerRoutesOptions {
   issuers: IssuerNames;
   /** The tenant `adfs` stands for: a named default, else the only tenant there is. */
   adfsTenant?: string | undefined;
+  /** Failed-authentication throttle; default one with the limits of the environment (auth-throttle.ts). */
+  throttle?: ClientAuthThrottle | undefined;
 }
 
 type Kind = 'discovery' | 'keys' | 'token';
@@ -72,7 +75,12 @@ export function issuerRoutes(o: IssuerRoutesOptions): RouteGroup {
     return all[0]!;
   };
 
-  const tokenDeps: TokenEndpointDeps = { tokens: o.tokens, federation: o.federation, resolveTenant };
+  const tokenDeps: TokenEndpointDeps = {
+    tokens: o.tokens,
+    federation: o.federation,
+    resolveTenant,
+    throttle: o.throttle ?? new ClientAuthThrottle(authThrottleFromEnv(process.env)),
+  };
 
   const sendAadsts = (ctx: RequestContext, err: AadstsError) =>
     sendJson(

@@ -91,7 +91,7 @@ export const auditStep: Step<TokenAuditContext> = {
       tenantId: ctx.tenant?.id,
       actor: ctx.actor,
       target: ctx.target,
-      reason: `AADSTS${refusal.code}`,
+      reason: refusal.auditNote ? `AADSTS${refusal.code} ${refusal.auditNote}` : `AADSTS${refusal.code}`,
       details: { via: ctx.via, error: refusal.error, message: refusal.message },
     });
   },

@@ -14,6 +14,8 @@ import { isLanyardError } from '../errors/lanyard-error.ts';
 import { type RequestContext, readBoundedBody, sendJson } from '../http/http.ts';
 import { definePipeline, newPipelineState, type Step } from '../http/pipeline.ts';
 import { AadstsError } from './aadsts.ts';
+import type { ClientAuthThrottle } from './auth-throttle.ts';
+import { isAuthFailure } from './auth-throttle.ts';
 import { authenticateClient } from './client-auth.ts';
 import type { FederationVerifier } from './federation.ts';
 import { auditStep, refusalOf, transientRefusal } from './token-audit.ts';
@@ -53,6 +55,8 @@ export interface TokenEndpointDeps {
   federation: FederationVerifier;
   /** Finds the tenant a path names, `adfs` included. */
   resolveTenant: (pathTenant: string) => Promise<Tenant>;
+  /** Throttles failed client authentications per client id and source address (security catalogue G105). */
+  throttle?: ClientAuthThrottle | undefined;
 }
 
 /** One token request as its steps see it; each step fills in what it learns. */
@@ -252,6 +256,10 @@ const authenticate: Step<TokenRequest> = {
     }
     const tenant = ctx.tenant!;
     ctx.actor = basic?.id ?? form.get('client_id') ?? undefined;
+    const throttle = ctx.deps.throttle;
+    const source = ctx.http.req.socket.remoteAddress;
+    const now = ctx.tokens.now();
+    throttle?.attempt(ctx.actor, source, now);
     const auth = await authenticateClient(
       tenant,
       {
@@ -264,9 +272,13 @@ const authenticate: Step<TokenRequest> = {
         directory: ctx.tokens.lookups,
         federation: ctx.deps.federation,
         audiences: assertionAudiences(ctx.origin, ctx.pathTenant, tenant),
-        now: ctx.tokens.now(),
+        now,
       },
-    );
+    ).catch((err: unknown) => {
+      if (!isAuthFailure(err)) throttle?.succeeded(ctx.actor, source, now);
+      throw err;
+    });
+    throttle?.succeeded(ctx.actor, source, now);
     ctx.client = auth.client;
     ctx.acr = auth.acr;
     ctx.actor = auth.client.clientId;
@@ -316,7 +328,7 @@ const sendError: Step<TokenRequest> = {
       ctx.http.res,
       refusal.status,
       refusal.toBody(ctx.tokens.now(), ctx.http.req.headers['client-request-id']?.toString()),
-      answerHeaders(ctx),
+      refusal.headers ? { ...answerHeaders(ctx), ...refusal.headers } : answerHeaders(ctx),
     );
   },
 };

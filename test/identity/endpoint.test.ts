@@ -334,6 +334,9 @@ for (const kind of STORE_KINDS) {
         assert.equal((await call(wrong)).status, 401);
         assert.equal((await call(w.secret, { 'X-Forwarded-For': '10.0.0.1' })).status, 400);
         assert.equal((await call(w.secret, { Via: '1.1 squid' })).status, 400);
+        assert.equal((await call(w.secret, { 'X-Real-IP': '10.0.0.1' })).status, 400);
+        assert.equal((await call(w.secret, { 'x-forwarded-host': 'lanyard.example' })).status, 400);
+        assert.equal((await call(w.secret, { 'CF-Connecting-IP': '10.0.0.1' })).status, 400);
         assert.equal((await call(w.secret, { Origin: 'http://evil.example' })).status, 403);
         assert.equal((await call(w.secret, { Host: 'attacker.example' })).status, 403);
         assert.equal(
@@ -652,25 +655,62 @@ for (const kind of STORE_KINDS) {
         );
       });
 
-      it('proxied requests (X-Forwarded-For, Forwarded, Via): 400 in both sources', async () => {
+      it('proxied requests (any X-Forwarded-*, Forwarded, Via, X-Real-IP, CDN client-IP headers): 400 in both sources, any case', async () => {
         const w = await issue();
-        for (const [name, value] of [
+        const proxyHeaders: [string, string][] = [
           ['X-Forwarded-For', '1.2.3.4'],
+          ['X-Forwarded-Host', 'lanyard.example'],
+          ['X-Forwarded-Proto', 'https'],
+          ['X-Forwarded-Port', '443'],
+          ['X-Forwarded-Server', 'proxy.example'],
+          ['X-Forwarded-Prefix', '/mi'],
           ['Forwarded', 'for=1.2.3.4'],
           ['Via', '1.1 proxy'],
-        ] as const) {
-          await expectRefused('appservice', () => msi(w.secret, 'resource=api://orders', { [name]: value }), {
-            status: 400,
-            reason: 'proxied',
-            secret: w.secret,
-          });
-          await expectRefused('imds', () => imds(w.secret, 'resource=api://orders', { [name]: value }), {
-            status: 400,
-            reason: 'proxied',
-            error: 'invalid_request',
-            secret: w.secret,
-          });
+          ['X-Real-IP', '1.2.3.4'],
+          ['X-Original-Forwarded-For', '1.2.3.4'],
+          ['True-Client-IP', '1.2.3.4'],
+          ['CF-Connecting-IP', '1.2.3.4'],
+          ['X-Client-IP', '1.2.3.4'],
+          ['X-Cluster-Client-IP', '1.2.3.4'],
+        ];
+        const spellings = (name: string) => [name, name.toLowerCase(), name.toUpperCase()];
+        for (const [canonical, value] of proxyHeaders) {
+          for (const name of spellings(canonical)) {
+            await expectRefused(
+              'appservice',
+              () => msi(w.secret, 'resource=api://orders', { [name]: value }),
+              {
+                status: 400,
+                reason: 'proxied',
+                message: `carrying ${canonical.toLowerCase()} `,
+                secret: w.secret,
+              },
+            );
+            await expectRefused('imds', () => imds(w.secret, 'resource=api://orders', { [name]: value }), {
+              status: 400,
+              reason: 'proxied',
+              error: 'invalid_request',
+              message: `carrying ${canonical.toLowerCase()} `,
+              secret: w.secret,
+            });
+          }
         }
+        // An empty value still says a proxy was on the way.
+        await expectRefused('imds', () => imds(w.secret, 'resource=api://orders', { 'X-Real-IP': '' }), {
+          status: 400,
+          reason: 'proxied',
+        });
+        // Headers that merely look alike are not proxy headers: the request is served.
+        const alike = { 'X-Forwarded': 'x', 'X-Forwardedfor': 'x', 'X-Real-IPs': 'x', 'Client-IP-Hint': 'x' };
+        assert.equal((await msi(w.secret, 'resource=api://orders', alike)).status, 200);
+        assert.equal((await imds(w.secret, 'resource=api://orders', alike)).status, 200);
+        // The same workload, no proxy header: served on both protocols.
+        const clean = await msi(w.secret, 'resource=api://orders');
+        assert.equal(clean.status, 200, clean.text);
+        assert.ok(clean.json.access_token);
+        const cleanImds = await imds(w.secret, 'resource=api://orders');
+        assert.equal(cleanImds.status, 200, cleanImds.text);
+        assert.ok(cleanImds.json.access_token);
       });
 
       it('browser (Origin) and DNS rebinding (Host: attacker.example): 403', async () => {

@@ -29,6 +29,11 @@ import {
 
 const EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
 
+// These cases refuse one client's assertions many times in a minute; the failed-authentication throttle
+// (test/adversarial/G105-client-auth-throttle.test.ts) would answer 429 after the tenth.
+process.env.LANYARD_AUTH_FAILURES_PER_CLIENT = '1000';
+process.env.LANYARD_AUTH_FAILURES_PER_SOURCE = '1000';
+
 interface AssertionOptions {
   alg: 'PS256' | 'RS256';
   key: KeyObject;

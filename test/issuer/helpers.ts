@@ -158,7 +158,7 @@ export async function verifyViaDiscovery(
   return { payload, header: decodeProtectedHeader(token) };
 }
 
-async function issuerEvents(t: TestServer): Promise<StoredAuditEvent[]> {
+export async function issuerEvents(t: TestServer): Promise<StoredAuditEvent[]> {
   return t.runtime.audit.list({ plane: 'issuer', limit: 1000 });
 }
 

@@ -1,12 +1,14 @@
 /**
  * @module validator/claim-rules
- * The rules a correctly signed token's claims must pass, in this order: the `typ` header when restricted, the
- * clock (exp, nbf, iat within the skew), the issuer (exact, its Entra version, its tenant), the audience,
- * then authorization — allowed tenants, applications, principals and required claims (the 403s). Pure: the
- * time is an argument, nothing is remembered.
+ * The rules a correctly signed token's claims must pass, in this order: the `typ` header, the clock (exp, nbf,
+ * iat within the skew, iat not older than the longest lifetime), the lifetime (exp − iat at most Entra's
+ * longest), the issuer (exact, its Entra version, its tenant, `tid` present when the issuer names a tenant),
+ * the audience, the shape of the claims authorization reads (`sub` present, `oid` a string, `roles` an array of
+ * strings), then authorization — allowed tenants, applications, principals and required claims (the 403s).
+ * Pure: the time is an argument, nothing is remembered.
  */
 import { checkType } from './header-rules.ts';
-import { DEFAULT_SKEW_SECONDS, type ValidationPolicy } from './policy.ts';
+import { DEFAULT_SKEW_SECONDS, MAX_LIFETIME_SECONDS, type ValidationPolicy } from './policy.ts';
 import { type Claims, type FailureReason, fail, type ValidationFailure } from './result.ts';
 
 const WELL_KNOWN_AUDIENCES: Record<string, string> = {
@@ -53,11 +55,17 @@ const isTimeOrAbsent = (v: unknown): v is number | undefined =>
 const notANumber = (name: string): ValidationFailure =>
   fail('token_malformed', `The "${name}" claim is not a number.`);
 
+/** Seconds a token may live (`exp − iat`) and an `iat` may lie in the past: Entra's longest plus the skew. */
+const lifetimeBound = (skew: number): number => MAX_LIFETIME_SECONDS + Math.max(skew, 0);
+
+const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
+
 /**
  * The clock rules, the only ones whose answer changes for the same claims and policy, so the one check a cache
  * hit repeats: `exp`, `nbf` and `iat` are numbers when present; `exp` is present (unless the policy says
- * otherwise) and not more than the skew in the past; `nbf` and `iat` not more than the skew in the future.
- * `now` in seconds. Allocates only when it fails.
+ * otherwise) and not more than the skew in the past; `nbf` and `iat` not more than the skew in the future, `iat`
+ * not further in the past than the longest lifetime plus the skew (a cached token ages into that refusal as a
+ * new one would). `now` in seconds. Allocates only when it fails.
  */
 export function checkTimes(
   claims: Claims,
@@ -101,7 +109,42 @@ export function checkTimes(
       },
     );
   }
+  if (iat !== undefined && now - iat > lifetimeBound(skew)) {
+    const bound = lifetimeBound(skew);
+    return fail(
+      'issued_too_long_ago',
+      `The token was issued at ${iso(iat)}, more than ${bound} s ago (the longest Entra token life plus ${skew} s skew).`,
+      {
+        expected: `iat after ${iso(now - bound)}`,
+        actual: iso(iat),
+        hint: 'Get a new token. Entra and Lanyard issue no access token that lives longer than 24 h; an older one was kept or minted by another issuer.',
+      },
+    );
+  }
   return undefined;
+}
+
+/**
+ * `exp − iat` (`exp − nbf` without `iat`) at most the longest lifetime Entra issues plus the skew. Depends on no
+ * clock: checked on new tokens (and on hits under another policy), not repeated on every hit.
+ */
+export function checkLifetime(claims: Claims, policy: ValidationPolicy): ValidationFailure | undefined {
+  const { exp } = claims;
+  const start = claims.iat ?? claims.nbf;
+  // checkTimes ran first: each is a finite number or undefined.
+  if (typeof exp !== 'number' || typeof start !== 'number') return undefined;
+  const bound = lifetimeBound(policy.clockSkewSeconds ?? DEFAULT_SKEW_SECONDS);
+  if (exp - start <= bound) return undefined;
+  const from = claims.iat === undefined ? 'nbf' : 'iat';
+  return fail(
+    'lifetime_too_long',
+    `The token lives ${exp - start} s (${from} ${iso(start)} to exp ${iso(exp)}), longer than any token Entra issues.`,
+    {
+      expected: `exp − ${from} ≤ ${bound} s`,
+      actual: exp - start,
+      hint: "Entra's longest-lived access tokens (managed identity) last 24 h; configure the issuer to mint tokens of 24 h or less.",
+    },
+  );
 }
 
 /** `iss` exactly one of the policy's, its `ver` consistent with it, its `tid` the issuer's tenant. */
@@ -128,7 +171,17 @@ export function checkIssuer(claims: Claims, policy: ValidationPolicy): Validatio
   }
   if (policy.bindTenant ?? true) {
     const tenant = tenantOfIssuer(iss);
-    if (tenant !== undefined && claims.tid !== undefined && claims.tid !== tenant) {
+    if (tenant !== undefined && claims.tid === undefined) {
+      return fail(
+        'tenant_missing',
+        `The token has no "tid" claim, though its issuer ${iss} names a tenant.`,
+        {
+          expected: tenant,
+          hint: 'Entra and Lanyard put the tenant of the issuer in "tid"; without it the token cannot be bound to its tenant. Get the token from the tenant this app belongs to.',
+        },
+      );
+    }
+    if (tenant !== undefined && claims.tid !== tenant) {
       return fail(
         'tenant_mismatch',
         `The token's tid ${String(claims.tid)} is not the tenant of its issuer (${tenant}).`,
@@ -155,6 +208,33 @@ export function checkAudience(claims: Claims, policy: ValidationPolicy): Validat
     hint: `${known ? `That is a token for ${known}. ` : ''}Request a token for ${first ?? "this app's appId"} instead (managed identity: resource=${first ?? '<appId>'}; client credentials: scope=${first ?? '<appId>'}/.default).`,
   });
 }
+
+/**
+ * The claims authorization reads, shaped as Entra issues them: `sub` present (a non-empty string), `oid` a
+ * string and `roles` an array of strings when present — so no allow-list or required role is ever matched
+ * against a number, an object or a comma-joined array.
+ */
+export function checkClaimShape(claims: Claims): ValidationFailure | undefined {
+  const { sub, oid, roles } = claims;
+  if (sub === undefined) {
+    return fail('subject_missing', 'The token has no "sub" claim.', {
+      hint: 'Entra and Lanyard access tokens always name their subject in "sub" (for an application, its object id); a token without one was minted by another issuer.',
+    });
+  }
+  if (typeof sub !== 'string' || sub === '') return malformedClaim('sub', 'a non-empty string', sub);
+  if (oid !== undefined && typeof oid !== 'string') return malformedClaim('oid', 'a string', oid);
+  if (roles !== undefined && (!Array.isArray(roles) || !roles.every((r) => typeof r === 'string'))) {
+    return malformedClaim('roles', 'an array of strings', roles);
+  }
+  return undefined;
+}
+
+const malformedClaim = (name: string, expected: string, actual: unknown): ValidationFailure =>
+  fail('claim_malformed', `The token's "${name}" claim is not ${expected}.`, {
+    expected,
+    actual,
+    hint: `Entra and Lanyard issue "${name}" as ${expected}; this token was shaped by another issuer — fix the issuer's claim mapping.`,
+  });
 
 /** The 403s: allowed tenants, applications (`appid` or `azp`), principals (`oid`), then required claims. */
 export function checkAuthorization(claims: Claims, policy: ValidationPolicy): ValidationFailure | undefined {
@@ -226,8 +306,10 @@ export function checkClaims(
   return (
     checkType(header, policy) ??
     checkTimes(claims, policy, now) ??
+    checkLifetime(claims, policy) ??
     checkIssuer(claims, policy) ??
     checkAudience(claims, policy) ??
+    checkClaimShape(claims) ??
     checkAuthorization(claims, policy)
   );
 }

@@ -4,7 +4,7 @@
  * algorithm is checked with the signature), none of the members that change how a JWS is processed or belong to
  * JWE, no nested token, a usable `kid`. With the claims: the `typ`, when a policy restricts it.
  */
-import { DEFAULT_ALGS, type ValidationPolicy } from './policy.ts';
+import { DEFAULT_ALGS, DEFAULT_TYPES, type ValidationPolicy } from './policy.ts';
 import { fail, type ValidationFailure } from './result.ts';
 import type { Parsed } from './token-parse.ts';
 
@@ -46,18 +46,26 @@ export function checkHeader(parsed: Parsed, policy: ValidationPolicy): Checked |
   return { ...parsed, alg, kid: header.kid };
 }
 
-/** The `typ` rule, when the policy lists accepted types (case-insensitive, `application/` optional). */
+/**
+ * The `typ` rule (case-insensitive, `application/` optional): one of the policy's types, which is then
+ * required; without a list, absent or one of DEFAULT_TYPES — an ID token, a logout token or any other JWT that
+ * says what it is is not an access token.
+ */
 export function checkType(
   header: Record<string, unknown>,
   policy: ValidationPolicy,
 ): ValidationFailure | undefined {
-  if (!policy.types) return undefined;
-  const typ =
-    typeof header.typ === 'string' ? header.typ.toLowerCase().replace(/^application\//, '') : undefined;
-  if (!typ || !policy.types.map((t) => t.toLowerCase()).includes(typ)) {
-    return fail('typ_not_allowed', `The token type ${JSON.stringify(header.typ)} is not accepted.`, {
-      expected: policy.types,
-      actual: header.typ,
+  const raw = header.typ;
+  if (raw === undefined && !policy.types) return undefined;
+  const typ = typeof raw === 'string' ? raw.toLowerCase().replace(/^application\//, '') : undefined;
+  const types = policy.types ?? DEFAULT_TYPES;
+  if (typ === undefined || typ === '' || !types.some((t) => t.toLowerCase() === typ)) {
+    return fail('typ_not_allowed', `The token type ${JSON.stringify(raw)} is not accepted.`, {
+      expected: types,
+      actual: raw,
+      hint: policy.types
+        ? `This app accepts only tokens whose typ header is ${types.join(' or ')}.`
+        : 'Access tokens from Entra and Lanyard say typ "JWT" (RFC 9068: "at+jwt"); this is another kind of JWT (an ID token, a logout token, …). Send the access_token from the token response.',
     });
   }
   return undefined;

@@ -26,7 +26,10 @@ export interface ValidationPolicy {
   /** Bytes; default 16 KiB. */
   readonly maxTokenBytes?: number | undefined;
   readonly requireExpiration?: boolean | undefined;
-  /** Accepted `typ` header values (case-insensitive); undefined accepts any (Entra issues `JWT`). */
+  /**
+   * Accepted `typ` header values (case-insensitive, `application/` optional); a token must then carry one.
+   * Undefined: no `typ`, or `JWT` (what Entra issues) or `at+jwt` (RFC 9068).
+   */
   readonly types?: readonly string[] | undefined;
   /** `appid` (v1) or `azp` (v2) must be one of these. */
   readonly allowedApplications?: readonly string[] | undefined;
@@ -41,6 +44,15 @@ export interface ValidationPolicy {
 
 export const DEFAULT_ALGS: readonly string[] = Object.freeze(['RS256']);
 export const DEFAULT_SKEW_SECONDS = 300;
+/**
+ * The longest life Entra gives an access token, counted as the validator counts it (`exp − iat`): a
+ * managed-identity token, 24 h from issue, with `iat` back-dated 5 minutes (Lanyard mints the same:
+ * identity/mi-service MI_TOKEN_LIFETIME_SECONDS + issuer/claims BACKDATE_SECONDS). A longer token, or an `iat`
+ * older than this plus the skew, was not issued by Entra or Lanyard (docs/security.md, "Claim shape").
+ */
+export const MAX_LIFETIME_SECONDS = 24 * 3600 + 300;
+/** The `typ` values an access token may carry when the policy names none (absent is accepted too). */
+export const DEFAULT_TYPES: readonly string[] = Object.freeze(['JWT', 'at+jwt']);
 export const DEFAULT_MAX_TOKEN_BYTES = 16 * 1024;
 
 const frozen = new WeakSet<ValidationPolicy>();

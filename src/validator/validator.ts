@@ -8,7 +8,9 @@
  * source, and the verified-token cache (token-cache). Order (docs/security.md, "Token validation"): size →
  * shape (three canonical base64url parts) → strict header and claims JSON (no repeated names, objects only) →
  * header rules (alg allow-list, no crit/b64/zip/enc, no nested token) → key by exact `kid` → alg bound to the
- * key → signature → typ → time → issuer and tenant binding → audience → policy (tenants, applications,
+ * key → signature → typ (JWT or at+jwt unless the policy lists others) → time (iat not older than Entra's
+ * longest lifetime) → lifetime → issuer and tenant binding (tid present for an issuer naming a tenant) →
+ * audience → claim shape (sub present, oid a string, roles strings) → policy (tenants, applications,
  * principals, required claims).
  * A repeated token costs a cache lookup and the claim checks, never a signature check; a cached entry counts
  * only for the key source that verified it (one validator may serve policies that trust different issuers) and

@@ -41,6 +41,8 @@ const token = (claims: Record<string, unknown> = {}) =>
       nbf: T0,
       exp: T0 + 3600,
       azp: 'caller',
+      sub: 'caller-object-id',
+      tid: '0b7c1f43-5a2e-4d8b-9c61-2f0e8d3a7b15',
       roles: ['Read'],
       ...claims,
     },
@@ -162,6 +164,8 @@ describe('one clock check for cache hits and new tokens', () => {
     ['iat in the future', { iat: T0 + 1000, nbf: undefined }, [T0 + 1000]],
     ['exp', { exp: T0 + 600 }, [T0 + 600]],
     ['exp with a negative skew', { exp: T0 + 600 }, [T0 + 600]],
+    // A lifetime at the longest accepted (24 h 5 min + skew): iat grows too old while exp is within the skew.
+    ['iat too old', { exp: T0 + 87_000 }, [T0 + 87_000]],
   ] as const) {
     it(`${name}: a hit answers as a validator without cache, at every instant`, async () => {
       const policySkew = name.includes('negative') ? -60 : skew;
@@ -171,19 +175,22 @@ describe('one clock check for cache hits and new tokens', () => {
       const policy: ValidationPolicy = { ...basePolicy(), clockSkewSeconds: policySkew };
       const t = token(claims);
       // Primed (verified, admitted, every claim check passed under this policy) at an instant it is valid.
-      clock = name.startsWith('exp') ? T0 + 100 : bounds[0] + 1000;
+      clock = name.startsWith('exp') || name.startsWith('iat too old') ? T0 + 100 : bounds[0] + 1000;
       await primed(cached, t, policy);
       let hits = 0;
+      const reasons = new Set<string>();
       for (const at of bounds.flatMap(around)) {
         clock = at;
         const want = uncached.validateNow(t, policy);
         const got = cached.validateNow(t, policy);
         assert.ok(want && got);
         if (got.ok && got.cached) hits++;
+        if (!got.ok) reasons.add(got.reason);
         const strip = (r: ValidationResult) => (r.ok ? { ...r, cached: undefined } : r);
         assert.deepEqual(strip(got), strip(want), `at ${at - bounds[0]!} s from the bound`);
       }
       assert.ok(hits > 0, 'some answers came from the cache');
+      if (name === 'iat too old') assert.ok(reasons.has('issued_too_long_ago'), [...reasons].join());
     });
   }
 

@@ -11,7 +11,10 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
+import { MI_TOKEN_LIFETIME_SECONDS } from '../../src/identity/mi-service.ts';
+import { BACKDATE_SECONDS } from '../../src/issuer/claims.ts';
 import { DiscoveryKeySource, LocalKeySource } from '../../src/validator/key-sources.ts';
+import { MAX_LIFETIME_SECONDS } from '../../src/validator/policy.ts';
 import {
   type FailureReason,
   REASONS,
@@ -356,6 +359,143 @@ for (const kind of STORE_KINDS) {
       }
     });
 
+    it('A31: without a types list, typ absent, JWT or at+jwt (any case, application/) passes; any other typ is refused', async () => {
+      const v = new TokenValidator();
+      for (const typ of [undefined, 'JWT', 'jwt', 'at+jwt', 'AT+JWT', 'application/at+jwt']) {
+        assert.equal((await v.validate(await token({}, { typ }), policy)).ok, true, String(typ));
+      }
+      for (const typ of [
+        'id_token',
+        'dpop+jwt',
+        'logout+jwt',
+        'secevent+jwt',
+        'JOSE',
+        'JWT ',
+        '',
+        null,
+        5,
+        ['JWT'],
+      ]) {
+        const f = failed(await v.validate(await token({}, { typ }), policy), 'typ_not_allowed');
+        assert.deepEqual(f.expected, ['JWT', 'at+jwt']);
+        assert.deepEqual(f.actual, typ);
+        assert.match(f.hint!, /Send the access_token/);
+      }
+    });
+
+    it('B41: sub missing → subject_missing; sub, oid or roles of the wrong type → claim_malformed', async () => {
+      const v = new TokenValidator();
+      const noSub = failed(await v.validate(await token({ sub: undefined }), policy), 'subject_missing');
+      assert.match(noSub.hint!, /always name their subject/);
+      assert.ok(noSub.claims, 'the claims of the signed token come with the failure');
+      for (const [patch, expected] of [
+        [{ sub: '' }, 'a non-empty string'],
+        [{ sub: 5 }, 'a non-empty string'],
+        [{ sub: null }, 'a non-empty string'],
+        [{ oid: 5 }, 'a string'],
+        [{ oid: [OID] }, 'a string'],
+        [{ oid: null }, 'a string'],
+        [{ roles: 'Admin' }, 'an array of strings'],
+        [{ roles: ['Invoke', 1] }, 'an array of strings'],
+        [{ roles: [['Admin']] }, 'an array of strings'],
+        [{ roles: { 0: 'Admin' } }, 'an array of strings'],
+        [{ roles: null }, 'an array of strings'],
+      ] as const) {
+        const f = failed(await v.validate(await token(patch), policy), 'claim_malformed');
+        assert.equal(f.expected, expected, JSON.stringify(patch));
+        assert.deepEqual(f.actual, Object.values(patch)[0]);
+        assert.match(f.hint!, /claim mapping/);
+      }
+      // Absent oid and roles, and empty roles, are shapes Entra issues.
+      for (const patch of [{ oid: undefined }, { roles: undefined }, { roles: [] }]) {
+        assert.equal((await v.validate(await token(patch), policy)).ok, true, JSON.stringify(patch));
+      }
+    });
+
+    it('B42: tid missing under an issuer naming a tenant → tenant_missing; other issuers, bindTenant false pass', async () => {
+      const v = new TokenValidator();
+      for (const patch of [{}, { iss: V2, ver: '2.0' }]) {
+        const f = failed(
+          await v.validate(await token({ ...patch, tid: undefined }), policy),
+          'tenant_missing',
+        );
+        assert.equal(f.expected, TID);
+        assert.match(f.hint!, /"tid"/);
+      }
+      const self = `https://lanyard.localhost/${TID}/`;
+      failed(
+        await v.validate(await token({ iss: self, tid: undefined }), { ...policy, issuers: [self] }),
+        'tenant_missing',
+      );
+      const unbound = { ...policy, bindTenant: false };
+      assert.equal((await v.validate(await token({ tid: undefined }), unbound)).ok, true);
+      const foreign = 'https://issuer.example/tenant-x';
+      const r = await v.validate(await token({ iss: foreign, tid: undefined }), {
+        ...policy,
+        issuers: [foreign],
+      });
+      assert.equal(r.ok, true, 'an issuer that names no tenant needs no tid');
+    });
+
+    it("B37: exp − iat (exp − nbf without iat) longer than Entra's 24 h + skew → lifetime_too_long; Lanyard's own pass", async () => {
+      const v = new TokenValidator();
+      // What Lanyard mints: managed-identity tokens live 24 h from issue, iat back-dated 5 minutes.
+      assert.ok(MI_TOKEN_LIFETIME_SECONDS + BACKDATE_SECONDS <= MAX_LIFETIME_SECONDS);
+      const t = now();
+      const mi = { iat: t - BACKDATE_SECONDS, nbf: t - BACKDATE_SECONDS, exp: t + MI_TOKEN_LIFETIME_SECONDS };
+      for (const skew of [undefined, 0, 60, -60]) {
+        const r = await v.validate(await token(mi), { ...policy, clockSkewSeconds: skew });
+        assert.equal(r.ok, true, `a managed-identity token with skew ${skew}`);
+      }
+      const bound = MAX_LIFETIME_SECONDS + 300;
+      assert.equal((await v.validate(await token({ iat: t - 300, exp: t - 300 + bound }), policy)).ok, true);
+      const f = failed(
+        await v.validate(await token({ iat: t - 300, exp: t - 300 + bound + 1 }), policy),
+        'lifetime_too_long',
+      );
+      assert.equal(f.actual, bound + 1);
+      assert.equal(f.expected, `exp − iat ≤ ${bound} s`);
+      assert.match(f.hint!, /24 h or less/);
+      const byNbf = failed(
+        await v.validate(await token({ iat: undefined, nbf: t - 300, exp: t + 30 * 86_400 }), policy),
+        'lifetime_too_long',
+      );
+      assert.match(String(byNbf.expected), /exp − nbf/);
+      // The skew widens the bound.
+      const wide = { ...policy, clockSkewSeconds: 3600 };
+      assert.equal(
+        (await v.validate(await token({ iat: t - 300, exp: t - 300 + bound + 1 }), wide)).ok,
+        true,
+      );
+    });
+
+    it('B37: an iat older than 24 h + skew → issued_too_long_ago (a token without exp, or in the expiry skew)', async () => {
+      const v = new TokenValidator();
+      const t = now();
+      const bound = MAX_LIFETIME_SECONDS + 300;
+      const noExp = { ...policy, requireExpiration: false };
+      const old = failed(
+        await v.validate(await token({ exp: undefined, iat: t - 30 * 86_400, nbf: undefined }), noExp),
+        'issued_too_long_ago',
+      );
+      assert.match(old.hint!, /Get a new token/);
+      assert.match(String(old.expected), /^iat after /);
+      failed(
+        await v.validate(await token({ exp: undefined, iat: t - bound - 5, nbf: undefined }), noExp),
+        'issued_too_long_ago',
+      );
+      assert.equal(
+        (await v.validate(await token({ exp: undefined, iat: t - bound + 5, nbf: undefined }), noExp)).ok,
+        true,
+      );
+      // Lifetime at the bound, exp 10 s ago (within the skew, so not yet "expired"): the iat is too old.
+      const iat = t - bound - 10;
+      failed(
+        await v.validate(await token({ iat, nbf: iat, exp: iat + bound }), policy),
+        'issued_too_long_ago',
+      );
+    });
+
     it('403s: application_not_allowed, principal_not_allowed, tenant_not_allowed, role_missing, claim_missing', async () => {
       const v = new TokenValidator();
       const t = await token();
@@ -560,7 +700,7 @@ describe('TokenValidator with a remote issuer (DiscoveryKeySource)', () => {
       });
       const policy: ValidationPolicy = { issuers: [issuer.issuer], audiences: [APP], keys };
       const v = new TokenValidator();
-      const t = issuer.sign({ aud: APP, exp: Math.floor(Date.now() / 1000) + 600 }, k1);
+      const t = issuer.sign({ aud: APP, sub: CALLER, exp: Math.floor(Date.now() / 1000) + 600 }, k1);
       for (let i = 0; i < 2; i++) assert.equal((await v.validate(t, policy)).ok, true);
       const hit = await v.validate(t, policy);
       assert.equal(hit.ok && hit.cached, true);

@@ -24,7 +24,6 @@ const program = new Command('lanyard')
   .addOption(
     new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'tsv']).default('table'),
   )
-  .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(str) })
   .exitOverride((err) => {
     // Usage errors exit 2 like most CLIs; help and version exit 0.
@@ -37,5 +36,18 @@ registerManifestCommands(program);
 registerUpCommand(program);
 registerCaCommands(program);
 registerDemoCommand(program);
+showUsageAfterError(program);
+
+/**
+ * A command-line mistake (unknown option, missing argument) prints its one line, then the command's usage and
+ * where its options are, not the whole help: the mistake stays on screen. Set on every command, as commander
+ * reads it from the command that failed.
+ */
+function showUsageAfterError(cmd: Command, parents: readonly string[] = []): void {
+  const name = [...parents, cmd.name()].join(' ');
+  const what = cmd.commands.length > 0 ? 'the commands and options' : 'the options';
+  cmd.showHelpAfterError(`Usage: ${name} ${cmd.usage()}\nRun "${name} --help" for ${what}.`);
+  for (const sub of cmd.commands) showUsageAfterError(sub, [...parents, cmd.name()]);
+}
 
 await program.parseAsync(process.argv);

@@ -72,6 +72,37 @@ describe('lanyard directory command errors (sqlite)', () => {
     assert.match(neither.stderr, /name the assignment with --id, or with --principal and --app/);
   });
 
+  test('a command-line mistake prints one line and the usage, not the whole help (exit 2)', () => {
+    const noName = cli.run('tenant', 'create');
+    assert.equal(noName.status, 2);
+    assert.equal(noName.stdout, '');
+    assert.equal(
+      noName.stderr,
+      [
+        "error: required option '--name <name>' not specified",
+        'Usage: lanyard tenant create [options]',
+        'Run "lanyard tenant create --help" for the options.',
+        '',
+      ].join('\n'),
+    );
+    const unknown = cli.run('app', 'show', 'orders', '--bogus');
+    assert.equal(unknown.status, 2);
+    assert.equal(
+      unknown.stderr,
+      [
+        "error: unknown option '--bogus'",
+        'Usage: lanyard app show [options] <app>',
+        'Run "lanyard app show --help" for the options.',
+        '',
+      ].join('\n'),
+    );
+    const noVerb = cli.run('tenant', 'frobnicate');
+    assert.equal(noVerb.status, 2);
+    assert.match(noVerb.stderr, /^error: unknown command 'frobnicate'$/m);
+    assert.match(noVerb.stderr, /^Run "lanyard tenant --help" for the commands and options\.$/m);
+    assert.doesNotMatch(noVerb.stderr, /Options:|Commands:/);
+  });
+
   test('with two tenants a command needs --tenant or LANYARD_TENANT', () => {
     assert.equal(cli.run('tenant', 'create', '--name', 'fabrikam').status, 0);
     const which = cli.run('app', 'list');

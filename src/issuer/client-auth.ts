@@ -40,9 +40,23 @@ export interface ClientAuthContext {
 
 const MAX_ASSERTION = 16 * 1024;
 
-function b64urlToHex(s: string): string | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(s)) return undefined;
-  return Buffer.from(s, 'base64url').toString('hex').toUpperCase();
+/**
+ * A thumbprint header (`x5t`, `x5t#S256`) as upper-case hex. base64url with or without `=` padding: RFC 7515
+ * says unpadded, but Python MSAL pads it (`base64.urlsafe_b64encode`). Undefined unless it decodes to `bytes`.
+ */
+function thumbprintHex(s: string, bytes: number): string | undefined {
+  const m = /^([A-Za-z0-9_-]+)(={0,2})$/.exec(s);
+  if (!m || (m[2] !== '' && s.length % 4 !== 0)) return undefined;
+  const raw = Buffer.from(m[1]!, 'base64url');
+  return raw.length === bytes ? raw.toString('hex').toUpperCase() : undefined;
+}
+
+/** A header value as the client sent it, for an error description: printable ASCII, at most 64 characters. */
+function shown(v: unknown): string {
+  if (v === undefined) return '(none)';
+  const text = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
+  const clean = text.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 64 ? `${clean.slice(0, 64)}…` : clean;
 }
 
 function notFound(clientId: string, tenant: Tenant): AadstsError {
@@ -142,13 +156,13 @@ async function certificateAssertion(
       `Client assertion contains an invalid signature. [Reason - '${client.clientId}' is a managed identity and has no certificates.]`,
     );
   }
-  const sha256 = typeof header['x5t#S256'] === 'string' ? b64urlToHex(header['x5t#S256']) : undefined;
-  const sha1 = typeof header.x5t === 'string' ? b64urlToHex(header.x5t) : undefined;
+  const sha256 = typeof header['x5t#S256'] === 'string' ? thumbprintHex(header['x5t#S256'], 32) : undefined;
+  const sha1 = typeof header.x5t === 'string' ? thumbprintHex(header.x5t, 20) : undefined;
   const cert = await ctx.directory.certificateOf(client.appObjectId, { sha1, sha256 });
   if (!cert) {
     throw new AadstsError(
       700027,
-      `Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '${sha256 ?? sha1 ?? '(none)'}']`,
+      `Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '${sha256 ?? sha1 ?? '(none)'}']. Header x5t#S256: '${shown(header['x5t#S256'])}', x5t: '${shown(header.x5t)}'.`,
       `Lanyard: register the certificate with \`lanyard app cert add --app ${client.clientId} --file cert.pem\`; the assertion header must carry x5t or x5t#S256.`,
     );
   }

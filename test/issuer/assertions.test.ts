@@ -283,6 +283,42 @@ for (const kind of STORE_KINDS) {
         });
       });
 
+      it("x5t and x5t#S256 with base64url '=' padding (Python MSAL's form) are accepted", async () => {
+        const sha1 = registered.cert.thumbprints.sha1B64url;
+        const sha256 = registered.cert.thumbprints.sha256B64url;
+        assert.ok(!sha1.endsWith('=') && !sha256.endsWith('='));
+        for (const [alg, header] of [
+          ['RS256', { x5t: `${sha1}=` }],
+          ['PS256', { 'x5t#S256': `${sha256}=` }],
+        ] as const) {
+          const assertion = await msalAssertion({ alg, header });
+          const r = await expectIssued(t, () => withAssertion(assertion));
+          assert.equal(decodeJwt(r.json.access_token).appidacr, '2');
+        }
+      });
+
+      it('AADSTS700027: a thumbprint that is not base64url of a SHA-1 is refused, naming the value received', async () => {
+        const bad = `${'A'.repeat(10)}!+/`;
+        const assertion = await msalAssertion({ alg: 'RS256', header: { x5t: bad } });
+        await expectRefusal(t, () => withAssertion(assertion), {
+          status: 401,
+          error: 'invalid_client',
+          code: 700027,
+          secret: assertion,
+          mentions: [`x5t: '${bad}'`, "x5t#S256: '(none)'", "Thumbprint of key used by client: '(none)'"],
+        });
+        const long = 'B'.repeat(500);
+        const huge = await msalAssertion({ header: { 'x5t#S256': long } });
+        const r = await expectRefusal(t, () => withAssertion(huge), {
+          status: 401,
+          error: 'invalid_client',
+          code: 700027,
+          secret: huge,
+          mentions: [`x5t#S256: '${'B'.repeat(64)}…'`],
+        });
+        assert.ok(!r.text.includes('B'.repeat(65)), 'the value shown is bounded');
+      });
+
       it('AADSTS50027: a client_assertion that is not a JWT', async () => {
         await expectRefusal(t, () => withAssertion('not-a-jwt'), {
           status: 400,

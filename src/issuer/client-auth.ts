@@ -9,6 +9,7 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 import type { ClientPrincipal } from '../directory/lookups.ts';
 import type { Tenant } from '../directory/types.ts';
+import { parseStrictObject, StrictJsonError } from '../validator/strict-json.ts';
 import { AadstsError } from './aadsts.ts';
 import type { ClientAuthStrength } from './claims.ts';
 import type { ClientLookups } from './directory-cache.ts';
@@ -41,6 +42,37 @@ export interface ClientAuthContext {
 const MAX_ASSERTION = 16 * 1024;
 
 /**
+ * The longest lifetime (`exp` − `nbf`, else − `iat`, else − now) of a certificate assertion: MSAL signs them for
+ * 10 minutes and other SDKs for 10 minutes to an hour. A longer-lived assertion is a reusable credential if it
+ * leaks (MSAL reuses one for several requests, so `jti` is not a replay guard).
+ */
+export const MAX_CERTIFICATE_ASSERTION_SECONDS = 3600;
+/**
+ * The longest lifetime of a federated token: Kubernetes service-account tokens (workload identity) last an hour
+ * by default and may be set up to a day; GitHub Actions tokens last minutes.
+ */
+export const MAX_FEDERATED_ASSERTION_SECONDS = 86_400;
+
+/** AADSTS700024 when the verified assertion was made to live longer than `max` seconds. */
+function checkLifetime(payload: JWTPayload, max: number, now: Date): void {
+  if (typeof payload.exp !== 'number') return; // required and checked by verification
+  const start =
+    typeof payload.nbf === 'number'
+      ? payload.nbf
+      : typeof payload.iat === 'number'
+        ? payload.iat
+        : Math.floor(now.getTime() / 1000);
+  const lifetime = payload.exp - start;
+  if (lifetime > max) {
+    throw new AadstsError(
+      700024,
+      `Client assertion is not within its valid time range: it is valid for ${lifetime} s (exp − ${typeof payload.nbf === 'number' ? 'nbf' : typeof payload.iat === 'number' ? 'iat' : 'now'}), more than the ${max} s allowed.`,
+      'Lanyard: sign assertions that expire within minutes of their nbf (MSAL uses 10 minutes).',
+    );
+  }
+}
+
+/**
  * A thumbprint header (`x5t`, `x5t#S256`) as upper-case hex. base64url with or without `=` padding: RFC 7515
  * says unpadded, but Python MSAL pads it (`base64.urlsafe_b64encode`). Undefined unless it decodes to `bytes`.
  */
@@ -57,6 +89,29 @@ function shown(v: unknown): string {
   const text = typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v));
   const clean = text.replace(/[^\x20-\x7e]/g, '?');
   return clean.length > 64 ? `${clean.slice(0, 64)}…` : clean;
+}
+
+/**
+ * Refuses an assertion whose header or claims repeat a member name: `"aud":"https://evil","aud":<endpoint>`
+ * would be read as the last value by one parser and the first by another (the validator's strict parser).
+ */
+function assertStrictJson(token: string): void {
+  const parts = token.split('.');
+  if (parts.length !== 3) return; // not a JWS: decoding refuses it
+  for (const [i, what] of [
+    [0, 'header'],
+    [1, 'claims'],
+  ] as const) {
+    try {
+      parseStrictObject(Buffer.from(parts[i]!, 'base64url').toString('utf8'));
+    } catch (err) {
+      throw new AadstsError(
+        50027,
+        `JWT token is invalid or malformed (client_assertion): its ${what} is not strict JSON (${err instanceof StrictJsonError ? err.message : 'not JSON'}).`,
+        'Lanyard: each header parameter and claim must appear once.',
+      );
+    }
+  }
 }
 
 function notFound(clientId: string, tenant: Tenant): AadstsError {
@@ -135,12 +190,16 @@ async function assertion(
   } catch {
     throw new AadstsError(50027, 'JWT token is invalid or malformed (client_assertion).');
   }
+  assertStrictJson(token);
   // A certificate assertion is issued by the client itself; anything else is a federated token.
   if (payload.iss === client.clientId && payload.sub === client.clientId) {
-    return certificateAssertion(client, token, header, ctx);
+    const auth = await certificateAssertion(client, token, header, ctx);
+    checkLifetime(payload, MAX_CERTIFICATE_ASSERTION_SECONDS, ctx.now);
+    return auth;
   }
   const credentials = await ctx.directory.federatedCredentialsOf(client);
   await ctx.federation.verify(token, payload, credentials);
+  checkLifetime(payload, MAX_FEDERATED_ASSERTION_SECONDS, ctx.now);
   return { client, acr: '2', method: 'federated' };
 }
 
@@ -176,7 +235,8 @@ async function certificateAssertion(
   const key = createPublicKey(
     new X509Certificate(cert.certificatePem).publicKey.export({ type: 'spki', format: 'pem' }),
   );
-  // No jti replay check: MSAL reuses one assertion for up to ten minutes across token requests, as Entra allows.
+  // No jti replay check: MSAL reuses one assertion for up to ten minutes across token requests (Python MSAL's
+  // AutoRefresher keeps it for 9 of its 10 minutes), as Entra allows; the lifetime bound limits the reuse.
   try {
     await jwtVerify(token, key, {
       algorithms: ['RS256', 'PS256', 'ES256'],

@@ -7,7 +7,7 @@
  * exchanges for Lanyard tokens when a federated identity credential names its issuer, subject and audience.
  */
 import assert from 'node:assert/strict';
-import { createPrivateKey, type KeyObject, randomUUID, webcrypto } from 'node:crypto';
+import { createPrivateKey, sign as cryptoSign, type KeyObject, randomUUID, webcrypto } from 'node:crypto';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -63,7 +63,10 @@ function signAssertion(o: AssertionOptions): Promise<string> {
 interface TestIdp {
   issuer: string;
   requests: string[];
-  issue(claims: { sub: string; aud?: string | undefined }, signWith?: KeyObject): Promise<string>;
+  issue(
+    claims: { sub: string; aud?: string | undefined; lifetime?: number | undefined },
+    signWith?: KeyObject,
+  ): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -101,7 +104,7 @@ async function startIdp(t: TestServer): Promise<TestIdp> {
         .setSubject(claims.sub)
         .setAudience(claims.aud ?? EXCHANGE_AUDIENCE)
         .setIssuedAt(now)
-        .setExpirationTime(now + 600)
+        .setExpirationTime(now + (claims.lifetime ?? 600))
         .sign(signWith);
     },
     close: () =>
@@ -319,6 +322,49 @@ for (const kind of STORE_KINDS) {
         assert.ok(!r.text.includes('B'.repeat(65)), 'the value shown is bounded');
       });
 
+      it('AADSTS50027: a repeated member in the claims or the header (aud: evil, then the endpoint) is refused', async () => {
+        const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+        const now = Math.floor(Date.now() / 1000);
+        const x5t = registered.cert.thumbprints.sha1B64url;
+        const sign = (header: string, claims: string) => {
+          const input = `${b64(header)}.${b64(claims)}`;
+          return `${input}.${cryptoSign('sha256', Buffer.from(input), registered.key).toString('base64url')}`;
+        };
+        const claims = (aud: string) =>
+          `{"iss":"${s.client.appId}","sub":"${s.client.appId}",${aud},"jti":"${randomUUID()}","nbf":${now - 10},"iat":${now - 10},"exp":${now + 600}}`;
+        const header = `{"alg":"RS256","typ":"JWT","x5t":"${x5t}"}`;
+        // The same bytes without the repeat are accepted: only the repeat is refused.
+        await expectIssued(t, () => withAssertion(sign(header, claims(`"aud":"${endpoint}"`))));
+        for (const [what, assertion] of [
+          ['claims', sign(header, claims(`"aud":"https://evil.example/token","aud":"${endpoint}"`))],
+          [
+            'header',
+            sign(`{"alg":"RS256","typ":"JWT","x5t":"${x5t}","x5t":"${x5t}"}`, claims(`"aud":"${endpoint}"`)),
+          ],
+        ] as const) {
+          await expectRefusal(t, () => withAssertion(assertion), {
+            status: 400,
+            error: 'invalid_request',
+            code: 50027,
+            secret: assertion,
+            mentions: [`its ${what} is not strict JSON`, 'appears twice'],
+          });
+        }
+      });
+
+      it('AADSTS700024: a certificate assertion valid for more than an hour (exp − nbf)', async () => {
+        // MSAL signs for 10 minutes; an hour is accepted, an hour and a minute is not.
+        await expectIssued(t, async () => withAssertion(await msalAssertion({ nbf: -10, exp: 3590 })));
+        const assertion = await msalAssertion({ nbf: -10, exp: 3650 });
+        await expectRefusal(t, () => withAssertion(assertion), {
+          status: 401,
+          error: 'invalid_client',
+          code: 700024,
+          secret: assertion,
+          mentions: ['3660 s', '3600 s allowed'],
+        });
+      });
+
       it('AADSTS50027: a client_assertion that is not a JWT', async () => {
         await expectRefusal(t, () => withAssertion('not-a-jwt'), {
           status: 400,
@@ -374,6 +420,18 @@ for (const kind of STORE_KINDS) {
             ],
           });
         }
+      });
+
+      it('AADSTS700024: a federated token valid for more than 24 hours (exp − iat)', async () => {
+        await expectIssued(t, async () => withAssertion(await idp.issue({ sub: subject, lifetime: 86_400 })));
+        const federated = await idp.issue({ sub: subject, lifetime: 86_401 });
+        await expectRefusal(t, () => withAssertion(federated), {
+          status: 401,
+          error: 'invalid_client',
+          code: 700024,
+          secret: federated,
+          mentions: ['86401 s (exp − iat)', '86400 s allowed'],
+        });
       });
 
       it("AADSTS700027: a token with the issuer's kid but signed by another key", async () => {

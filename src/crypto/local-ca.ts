@@ -1,9 +1,9 @@
 /**
  * @module crypto/local-ca
  * The local certificate authority. Azure clients insist on HTTPS (Key Vault, the token authority), so on first
- * start Lanyard creates a CA in `<dataDir>/ca/` (`ca.pem`, 0644; `ca.key`, PKCS#8 PEM or, given an envelope,
- * sealed under the master key, 0600) and signs its listeners' certificates with it. `lanyard ca path` prints
- * `ca.pem` for NODE_EXTRA_CA_CERTS or a trust store. The CA is reused on every later start; deleting the
+ * start Lanyard creates a CA in `<dataDir>/ca/` (0700, like the data folder: `ca.pem`, 0600; `ca.key`, PKCS#8
+ * PEM or, given an envelope, sealed under the master key, 0600) and signs its listeners' certificates with it.
+ * `lanyard ca path` prints `ca.pem` for NODE_EXTRA_CA_CERTS or a trust store. The CA is reused on every later start; deleting the
  * folder makes a new one, which clients must then trust again. Keys are ECDSA P-256: fast to make, accepted
  * by every TLS stack. Also here: self-signed certificates (the issuer's signing keys publish one as
  * `x5c`/`x5t`) and certificate thumbprints (app certificate credentials are registered by thumbprint).
@@ -284,8 +284,10 @@ async function createCa(dataDir: string, envelope: Envelope | undefined): Promis
     writeFileAtomic(path.join(tmp, 'ca.key'), envelope ? envelope.seal(keyPem, CA_KEY_AAD) : keyPem, {
       mode: 0o600,
     });
-    writeFileAtomic(path.join(tmp, 'ca.pem'), certPem, { mode: 0o644 });
-    fs.chmodSync(tmp, 0o755);
+    // Private like everything in the data folder (docs/security.md, "Data at rest"): the certificate is public,
+    // but the folder it sits in is not, and its owner is who hands it to clients.
+    writeFileAtomic(path.join(tmp, 'ca.pem'), certPem, { mode: 0o600 });
+    fs.chmodSync(tmp, 0o700);
     fs.renameSync(tmp, dir);
     fsyncDir(dataDir);
   } catch (err) {

@@ -10,6 +10,7 @@
  * The server log (JSON lines, with every audit event) goes to <dataDir>/lanyard.log so the terminal shows the
  * story; LANYARD_LOG_LEVEL sets its level.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import type { RunningFronts } from '../easyauth/plane.ts';
@@ -60,7 +61,16 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
   });
   const cleanups: (() => Promise<unknown>)[] = [];
   const logFile = path.join(runtime.dataDir, 'lanyard.log');
-  const destination = pino.destination({ dest: logFile, sync: true, append: false, mkdir: true });
+  // 0600 like everything in the data folder (docs/security.md, "Data at rest"): set again once open, since the
+  // mode given at creation goes through the umask and an older, looser file keeps its own.
+  const destination = pino.destination({
+    dest: logFile,
+    sync: true,
+    append: false,
+    mkdir: true,
+    mode: 0o600,
+  });
+  if (process.platform !== 'win32') fs.chmodSync(logFile, 0o600);
   cleanups.push(async () => destination.end());
 
   try {

@@ -9,6 +9,12 @@ import { type AuditLog, createAuditLog } from '../audit/audit-log.ts';
 import { storeAuditWriter } from '../audit/audit-writer.ts';
 import { sqliteWalAuditWriter } from '../audit/sqlite-wal-audit-writer.ts';
 import { createEnvelope, type Envelope } from '../crypto/envelope.ts';
+import {
+  describeModeChanges,
+  type ModeChange,
+  PRIVATE_DIR_MODE,
+  secureDataDir,
+} from '../crypto/file-modes.ts';
 import { caPathFor } from '../crypto/local-ca.ts';
 import { loadMasterKey, type MasterKey } from '../crypto/master-key.ts';
 import { generateClientSecret } from '../crypto/random.ts';
@@ -39,6 +45,8 @@ export interface RuntimeOptions {
   signingThreads?: number | undefined;
   /** Where audit events are also logged as JSON lines. */
   auditSink?: { info(obj: object, msg?: string): void } | undefined;
+  /** Where the one warning about a data folder readable by others goes (default: stderr). */
+  warn?: ((line: string) => void) | undefined;
 }
 
 export interface Runtime {
@@ -70,15 +78,30 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
   const dataDir = resolveDataDir(options.dataDir, env);
   // Read before anything is opened: a bad value is refused with nothing left to close.
   const signingThreads = options.signingThreads ?? signingThreadsFromEnv(env);
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const masterKey = loadMasterKey({ dataDir, env });
+  // The data folder is private (docs/security.md, "Data at rest"): 0700 whatever the umask, and what Lanyard
+  // finds of its own there readable by others is tightened, with one warning naming it.
+  if (fs.mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE }) !== undefined) {
+    fs.chmodSync(dataDir, PRIVATE_DIR_MODE);
+  }
+  const tightened: ModeChange[] = secureDataDir(dataDir);
+  let masterKey: MasterKey;
+  let store: Store;
+  try {
+    masterKey = loadMasterKey({ dataDir, env });
+    store = await openStore({
+      dataDir,
+      location: options.store ?? env.LANYARD_STORE,
+      migrations: MIGRATIONS,
+      onModeChange: (change) => {
+        if (!tightened.some((c) => c.path === change.path)) tightened.push(change);
+      },
+    });
+  } finally {
+    const warning = describeModeChanges(dataDir, tightened);
+    if (warning) (options.warn ?? ((line: string) => process.stderr.write(line)))(warning);
+  }
   const envelope = createEnvelope({ current: masterKey });
   const hasher = createSecretHasher(masterKey);
-  const store = await openStore({
-    dataDir,
-    location: options.store ?? env.LANYARD_STORE,
-    migrations: MIGRATIONS,
-  });
   const directory = new Directory(store.db, {
     hasher,
     generateSecret: generateClientSecret,

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, type Migration, sql } from 'kysely';
 import pg from 'pg';
+import { createPrivateFile, type ModeChange, tighten } from '../crypto/file-modes.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import {
   CHANGE_FEED_MIGRATIONS,
@@ -52,6 +53,8 @@ export interface OpenStoreOptions {
   dataDir: string;
   /** Every plane's migrations (the host collects them from the plane registry), run before the store is handed out. */
   migrations: Readonly<Record<string, Migration>>;
+  /** Told of each SQLite file found readable by other users and tightened to 0600 (the caller warns once). */
+  onModeChange?: ((change: ModeChange) => void) | undefined;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -69,10 +72,33 @@ export function resolveStoreLocation(location: string | undefined, dataDir: stri
   return `sqlite:${location}`;
 }
 
-async function openSqlite(file: string): Promise<StoreDb> {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+/** The SQLite store's files: the database, its WAL and shared-memory index, a rollback journal. */
+const sqliteFiles = (file: string) => ['', '-wal', '-shm', '-journal'].map((suffix) => `${file}${suffix}`);
+
+/**
+ * The store's files are 0600 (docs/security.md, "Data at rest"): an existing one readable by others is
+ * tightened, a new database is created 0600 before SQLite opens it — SQLite gives the WAL and shared-memory
+ * files it creates later the database's own mode.
+ */
+function securePrivateSqlite(file: string, onModeChange: ((change: ModeChange) => void) | undefined): void {
+  for (const f of sqliteFiles(file)) {
+    const change = tighten(f, 'file');
+    if (change) onModeChange?.(change);
+  }
+}
+
+async function openSqlite(
+  file: string,
+  onModeChange: ((change: ModeChange) => void) | undefined,
+): Promise<StoreDb> {
+  const onDisk = file !== ':memory:' && file !== '';
   let raw: DatabaseSync;
   try {
+    if (onDisk) {
+      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+      securePrivateSqlite(file, onModeChange);
+      createPrivateFile(file);
+    }
     raw = new DatabaseSync(file);
   } catch (err) {
     throw new LanyardError(
@@ -144,7 +170,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   let connectionString: string | undefined;
   if (location.startsWith('sqlite:')) {
     const file = location.slice('sqlite:'.length);
-    db = await openSqlite(file);
+    db = await openSqlite(file, options.onModeChange);
     if (file !== ':memory:' && file !== '') sqliteFile = path.resolve(file);
     dialect = 'sqlite';
   } else {
@@ -180,6 +206,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     await db.destroy();
     throw err;
   }
+  // The migrations wrote, so the WAL files exist now: checked explicitly, not left to SQLite's copy of the
+  // database's mode.
+  if (sqliteFile) securePrivateSqlite(sqliteFile, options.onModeChange);
   const changes =
     connectionString === undefined || schema === undefined
       ? pollingChangeFeed(db)

@@ -54,7 +54,8 @@ test('the CA is created once, with the right files and shape, and reused', async
   assert.deepEqual(fs.readdirSync(caDir).sort(), ['ca.key', 'ca.pem']);
   assert.match(fs.readFileSync(path.join(caDir, 'ca.key'), 'utf8'), /^-----BEGIN PRIVATE KEY-----/);
   if (posix) {
-    assert.equal(fs.statSync(ca.caCertPath).mode & 0o777, 0o644);
+    assert.equal(fs.statSync(ca.caCertPath).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(caDir).mode & 0o777, 0o700);
     assert.equal(fs.statSync(path.join(caDir, 'ca.key')).mode & 0o777, 0o600);
   }
   const cert = new NodeX509Certificate(ca.caCertPem);

@@ -36,6 +36,16 @@ export interface Refusal {
 const audList = (aud: unknown): string[] =>
   typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a) => typeof a === 'string') : [];
 
+/** Refusals of a token's shape or age (docs/security.md, "Claim shape"): a foreign issuer's doing, most likely. */
+const CLAIM_SHAPE_REASONS = new Set([
+  'typ_not_allowed',
+  'subject_missing',
+  'tenant_missing',
+  'claim_malformed',
+  'lifetime_too_long',
+  'issued_too_long_ago',
+]);
+
 /** A validator failure as the front reports it, with the Easy Auth-specific hint where one applies. */
 export function refusalFromFailure(
   failure: ValidationFailure,
@@ -65,6 +75,9 @@ export function refusalFromFailure(
     }
   } else if (failure.reason === 'issuer_mismatch') {
     hint = `This app trusts ${ctx.openIdIssuer} (registration.openIdIssuer). ${failure.hint ?? ''}`.trim();
+  } else if (CLAIM_SHAPE_REASONS.has(failure.reason) && ctx.keys === 'discovery') {
+    hint =
+      `${failure.hint ?? ''} This app trusts ${ctx.openIdIssuer} (registration.openIdIssuer): its tokens must be shaped as Entra's.`.trim();
   } else if (failure.reason === 'token_missing') {
     const action = config.globalValidation.unauthenticatedClientAction;
     if (action === 'RedirectToLoginPage') {

@@ -18,15 +18,50 @@ import { type OutputFormat, printError } from '../plane/cli-output.ts';
 
 export type { GlobalOptions, RuntimeNeeds } from '../plane/cli-kit.ts';
 
-/** Reads the global options from the root program, wherever in the tree `cmd` is. */
+/**
+ * The folder the user typed the command in. `npm run lanyard -- …` (the README's alias) and `npm start` run in
+ * the package folder, whatever folder the user was in; npm says which in `INIT_CWD`. Only this package's
+ * `lanyard` and `start` scripts are taken at their word: another script (a test run, another package's) runs
+ * `lanyard` with paths of its own, relative to its own folder, and passes INIT_CWD on unchanged.
+ */
+export function userCwd(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const init = env.INIT_CWD;
+  const script = env.npm_lifecycle_event;
+  if (init && env.npm_package_name === 'lanyard' && (script === 'lanyard' || script === 'start')) {
+    return path.resolve(init);
+  }
+  return process.cwd();
+}
+
+/** A path the user gave (`-f`, `--env-file`, …), relative to the folder they typed the command in. */
+export function userPath(file: string): string {
+  const base = userCwd();
+  // Unchanged when nothing moved, so messages show the path as it was typed.
+  return base === process.cwd() ? file : path.resolve(base, file);
+}
+
+/** A store location with a SQLite file resolved as `userPath` does; PostgreSQL and `:memory:` as they are. */
+function userStore(location: string): string {
+  if (/^postgres(ql)?:\/\//i.test(location)) return location;
+  const file = location.startsWith('sqlite:') ? location.slice('sqlite:'.length) : location;
+  if (file === '' || file === ':memory:') return location;
+  return `sqlite:${userPath(file)}`;
+}
+
+/**
+ * Reads the global options from the root program, wherever in the tree `cmd` is. `dataDir` is always set
+ * (`--data-dir`, `LANYARD_DATA_DIR` or `./.lanyard`, resolved against `userCwd()`); `store` when given
+ * (`--store` or `LANYARD_STORE`), a SQLite file resolved the same way.
+ */
 export function globalOptions(cmd: Command): GlobalOptions {
   let root = cmd;
   while (root.parent) root = root.parent;
   const o = root.opts<{ dataDir?: string; store?: string; tenant?: string; output?: string }>();
   const output = (o.output ?? 'table') as OutputFormat;
+  const store = o.store ?? process.env.LANYARD_STORE;
   return {
-    ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
-    ...(o.store === undefined ? {} : { store: o.store }),
+    dataDir: path.resolve(userCwd(), o.dataDir ?? process.env.LANYARD_DATA_DIR ?? '.lanyard'),
+    ...(store === undefined || store === '' ? {} : { store: userStore(store) }),
     ...(o.tenant === undefined ? {} : { tenant: o.tenant }),
     output,
   };
@@ -169,4 +204,10 @@ export function withTenant(
 }
 
 /** What every plane's `commands()` gets: the runtime meets each plane's deps (host/start-host.ts checks it). */
-export const kit: CliKit<Runtime> = { globalOptions, withRuntime, withTenant };
+export const kit: CliKit<Runtime> = {
+  userCwd: () => userCwd(),
+  userPath,
+  globalOptions,
+  withRuntime,
+  withTenant,
+};

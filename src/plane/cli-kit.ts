@@ -25,7 +25,17 @@ export interface RuntimeNeeds {
 }
 
 export interface CliKit<D> {
-  /** The global options (`--data-dir`, `--store`, `--tenant`, `--output`), wherever `cmd` sits in the tree. */
+  /**
+   * The folder the user typed the command in, which relative paths they give are relative to: npm runs the
+   * `lanyard` and `start` scripts in the package folder and says where the user was in `INIT_CWD`.
+   */
+  userCwd(): string;
+  /** `file` as the user meant it: a relative path resolved against `userCwd()`. */
+  userPath(file: string): string;
+  /**
+   * The global options (`--data-dir`, `--store`, `--tenant`, `--output`), wherever `cmd` sits in the tree;
+   * the data folder and a SQLite store's file resolved against `userCwd()`.
+   */
   globalOptions(cmd: Command): GlobalOptions;
   /**
    * Opens the runtime, runs `fn`, prints any error in the chosen format and closes the store. The data folder

@@ -14,7 +14,7 @@ import {
   planManifest,
 } from '../../host/manifest.ts';
 import { type OutputFormat, printError } from '../../plane/cli-output.ts';
-import { globalOptions, withRuntime } from '../context.ts';
+import { globalOptions, userPath, withRuntime } from '../context.ts';
 
 interface ManifestCommandOptions {
   file: string;
@@ -43,7 +43,7 @@ export function registerManifestCommands(program: Command): void {
     .option('--prune', 'also plan to delete what the manifest does not declare (first-party apps excepted)')
     .option('--detailed-exitcode', 'exit 2 when there are changes (0: none, 1: error), as terraform does')
     .action(async (opts: ManifestCommandOptions, cmd: Command) => {
-      const manifest = await load(cmd, opts.file);
+      const manifest = await load(cmd, userPath(opts.file));
       if (!manifest) return;
       await withRuntime(
         cmd,
@@ -62,7 +62,7 @@ export function registerManifestCommands(program: Command): void {
     .option('-f, --file <file>', 'the manifest', 'lanyard.yaml')
     .option('--prune', 'also delete what the manifest does not declare (first-party apps excepted)')
     .action(async (opts: ManifestCommandOptions, cmd: Command) => {
-      const manifest = await load(cmd, opts.file);
+      const manifest = await load(cmd, userPath(opts.file));
       if (!manifest) return;
       await withRuntime(
         cmd,

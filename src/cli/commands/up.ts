@@ -14,7 +14,7 @@ import { waitForStop } from '../../host/signals.ts';
 import { VERSION } from '../../host/version.ts';
 import { DEFAULT_IDENTITY_PORT } from '../../identity/listener.ts';
 import { shellQuote } from '../../plane/cli-output.ts';
-import { withRuntime } from '../context.ts';
+import { userPath, withRuntime } from '../context.ts';
 
 interface UpOptions {
   file?: string;
@@ -62,7 +62,7 @@ export function registerUpCommand(program: Command): void {
           );
           if (o.file) {
             const { loadManifest, applyManifest, formatPlan } = await import('../../host/manifest.ts');
-            const manifest = await loadManifest(o.file);
+            const manifest = await loadManifest(userPath(o.file));
             const plan = await applyManifest(runtime.directory, manifest, { prune: o.prune ?? false });
             process.stdout.write(`${formatPlan(plan).trimEnd()}\n`);
           }

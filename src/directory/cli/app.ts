@@ -376,7 +376,7 @@ function registerCertificateCommands(app: Command, kit: CliKit<DirectoryDeps>): 
     .action((o: { app: string; file: string; displayName?: string }, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
         const added = await deps.directory.addCertificate(tenant, o.app, {
-          certificate: readCertificate(o.file),
+          certificate: readCertificate(kit.userPath(o.file)),
           displayName: o.displayName,
         });
         printRecord(added, opts.output, CERT_FIELDS);

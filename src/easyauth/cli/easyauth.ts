@@ -167,7 +167,7 @@ export function registerEasyAuthCommands(program: Command, kit: CliKit<EasyAuthD
         const name = resourceOf(o);
         const resource = await deps.directory.getResource(tenant, name);
         const base = o.file
-          ? readDocument(o.file)
+          ? readDocument(kit.userPath(o.file))
           : structuredClone((await getEasyAuthConfig(deps.directory.db, resource.id))?.config ?? {});
         if (typeof base !== 'object' || base === null || Array.isArray(base)) {
           throw new LanyardError('ERR_VALIDATION', `${o.file} does not hold a config object.`);
@@ -235,7 +235,7 @@ export function registerEasyAuthCommands(program: Command, kit: CliKit<EasyAuthD
       kit.withTenant(cmd, async (deps, tenant, opts) => {
         const name = resourceOf(o);
         const resource = await deps.directory.getResource(tenant, name);
-        const imported = importAuthSettingsV2(readDocument(file));
+        const imported = importAuthSettingsV2(readDocument(kit.userPath(file)));
         for (const w of imported.warnings) process.stderr.write(`warning: ${w}\n`);
         const previous = (await getEasyAuthConfig(deps.directory.db, resource.id))?.config;
         const upstream = o.upstream ?? previous?.upstream;

@@ -60,9 +60,9 @@ Examples:
       let code = 1;
       try {
         // Read before the store is opened: a bad env file is refused with nothing to close.
-        const extra = o.envFile ? readEnvFile(o.envFile) : {};
+        const extra = o.envFile ? readEnvFile(kit.userPath(o.envFile)) : {};
         await kit.withTenant(cmd, async (deps, tenant) => {
-          code = await run(deps, tenant, argv, o, extra);
+          code = await run(deps, tenant, argv, o, extra, kit.userCwd());
         });
       } catch (err) {
         printError(err, opts.output);
@@ -78,6 +78,8 @@ async function run(
   argv: string[],
   o: RunOptions,
   extra: Record<string, string>,
+  /** Where the user typed the command: the program runs there (npm runs `lanyard` in the package folder). */
+  cwd: string,
 ): Promise<number> {
   await deps.keys.ensureReady();
   const ca = await ensureLocalCa({ dataDir: deps.dataDir, envelope: deps.envelope });
@@ -123,7 +125,7 @@ async function run(
       for (const host of ['127.0.0.1', 'localhost', '.localhost']) if (!list.includes(host)) list.push(host);
       env[name] = list.join(',');
     }
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env, cwd });
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
     for (const [s, h] of handlers) process.on(s, h);

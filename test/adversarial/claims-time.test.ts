@@ -8,11 +8,9 @@
  * Catalogue B cases not tested here, and why:
  * - B34/B36 use a 60 s skew; Easy Auth (Azure's and ours) allows 300 s, so the boundaries are moved to ±300 s.
  *   The 60 s boundaries are tested on the validator in test/validator/validator.test.ts.
- * - B37 second half (a 30-day-old `iat` with a 24 h maximum age): neither Azure's Easy Auth nor ours has a
- *   maximum token age; `exp` bounds a token's life.
+ * - B37 second half (a lifetime or an `iat` age beyond the longest Entra issues, 24 h): claim-shape.test.ts.
  * - B40 `singleAudience=true`: no such option in Easy Auth (RFC 7519 "any of the audiences" applies).
- * - B41 (`sub`/`client_id` required, RFC 9068): Entra access tokens carry no `client_id`, and Easy Auth requires
- *   neither; the validator's `requiredClaims` (claim_missing) is tested in test/validator.
+ * - B41 (no `sub`): claim-shape.test.ts (Entra access tokens carry no `client_id`, so only `sub` is required).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -13,9 +13,8 @@
  *   keys, and this front allows only RS256 (an ES256 token here is `alg_not_allowed`, tested). They run against
  *   a foreign issuer publishing an EC key in jwks-tenants.test.ts.
  * - A22 (RSA-1024 key in the JWKS) also needs a foreign JWKS: jwks-tenants.test.ts and test/validator.
- * - A31 (`typ` must be at+jwt): Entra and Lanyard issue `typ: JWT`, and Azure's Easy Auth does not check `typ`;
- *   the front keeps that parity (a `typ: JWT` token is accepted, asserted below). The validator's `types`
- *   option, which the gateway can use, is tested in test/validator/validator.test.ts.
+ * - A31 (`typ`): a `typ` other than JWT/at+jwt is refused in claim-shape.test.ts; here, parity — `typ: JWT`
+ *   (what Entra and Lanyard issue) or no `typ` is accepted.
  * - A32 (an ID token from the front's own login): the front has no browser login, so it issues no ID tokens.
  */
 import assert from 'node:assert/strict';

@@ -12,6 +12,7 @@ import path from 'node:path';
 /** Lower first. A folder imports only from folders listed above it (or itself). */
 export const LAYERS: readonly (readonly string[])[] = [
   ['errors'],
+  ['encoding', 'files'],
   ['crypto', 'net', 'store', 'http'],
   ['manifest'],
   ['plane'],

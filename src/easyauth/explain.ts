@@ -6,8 +6,8 @@
  * unsigned or foreign token are shown too: that is often the answer); validation then checks the signature.
  */
 import type { Tenant } from '../directory/types.ts';
+import { parseStrictObject } from '../encoding/strict-json.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
-import { parseStrictObject } from '../validator/strict-json.ts';
 import { TokenValidator } from '../validator/validator.ts';
 import type { EasyAuthDeps } from './deps.ts';
 import { buildEasyAuthPolicy } from './policy.ts';

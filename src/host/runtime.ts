@@ -9,17 +9,17 @@ import { type AuditLog, createAuditLog } from '../audit/audit-log.ts';
 import { storeAuditWriter } from '../audit/audit-writer.ts';
 import { sqliteWalAuditWriter } from '../audit/sqlite-wal-audit-writer.ts';
 import { createEnvelope, type Envelope } from '../crypto/envelope.ts';
-import {
-  describeModeChanges,
-  type ModeChange,
-  PRIVATE_DIR_MODE,
-  secureDataDir,
-} from '../crypto/file-modes.ts';
 import { caPathFor } from '../crypto/local-ca.ts';
 import { loadMasterKey, type MasterKey } from '../crypto/master-key.ts';
 import { generateClientSecret } from '../crypto/random.ts';
 import { createSecretHasher, type SecretHasher } from '../crypto/secret-hash.ts';
 import { Directory } from '../directory/directory.ts';
+import {
+  describeModeChanges,
+  type ModeChange,
+  PRIVATE_DIR_MODE,
+  secureDataDir,
+} from '../files/file-modes.ts';
 import { ManagedIdentityService } from '../identity/mi-service.ts';
 import { WorkloadStore } from '../identity/workloads.ts';
 import { ENTRA_ISSUERS, type IssuerNames } from '../issuer/claims.ts';

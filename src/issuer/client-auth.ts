@@ -9,7 +9,7 @@ import { createPublicKey, X509Certificate } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 import type { ClientPrincipal } from '../directory/lookups.ts';
 import type { Tenant } from '../directory/types.ts';
-import { parseStrictObject, StrictJsonError } from '../validator/strict-json.ts';
+import { parseStrictObject, StrictJsonError } from '../encoding/strict-json.ts';
 import { AadstsError } from './aadsts.ts';
 import type { ClientAuthStrength } from './claims.ts';
 import type { ClientLookups } from './directory-cache.ts';

@@ -14,8 +14,8 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, type Migration, sql } from 'kysely';
 import pg from 'pg';
-import { createPrivateFile, type ModeChange, tighten } from '../crypto/file-modes.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
+import { createPrivateFile, type ModeChange, tighten } from '../files/file-modes.ts';
 import {
   CHANGE_FEED_MIGRATIONS,
   type ChangeFeed,

@@ -3,9 +3,10 @@
  * The first rules a token meets, before any key: present, not oversized (checked before any decoding), three
  * canonical base64url parts, and a header and claims that are strict JSON objects (no repeated member names).
  */
+
+import { parseStrictObject, StrictJsonError } from '../encoding/strict-json.ts';
 import { decodeCanonical } from './base64url.ts';
 import { type Claims, fail, type ValidationFailure } from './result.ts';
-import { parseStrictObject, StrictJsonError } from './strict-json.ts';
 
 export interface Parsed {
   header: Record<string, unknown>;

@@ -1,5 +1,5 @@
 /**
- * @module crypto/file-modes
+ * @module files/file-modes
  * The data folder is private (docs/security.md, "Data at rest"): the folder is 0700 and every file Lanyard
  * creates in it is 0600, whatever the umask. Files are created with their mode set explicitly, and an existing
  * folder with looser modes is tightened when it is opened; the caller reports what changed, once.

@@ -1,5 +1,5 @@
 /**
- * @module test/crypto/file-modes
+ * @module test/files/file-modes
  * The data folder's modes (docs/security.md, "Data at rest"): what `tighten` changes and what it leaves alone,
  * `secureDataDir` on Lanyard's own entries only, `createPrivateFile` whatever the umask, and the one warning.
  */
@@ -14,7 +14,7 @@ import {
   OWNED_FILES,
   secureDataDir,
   tighten,
-} from '../../src/crypto/file-modes.ts';
+} from '../../src/files/file-modes.ts';
 
 const posix = process.platform !== 'win32';
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * @module test/validator/strict-json
+ * @module test/encoding/strict-json
  * The strict JSON reader the validator parses token headers and claims with: repeated member names refused at
  * every depth (also when spelled with escapes), depth bounded, only plain objects, nothing JSON.parse would
  * refuse let through, and no prototype pollution from `__proto__` members.
@@ -10,7 +10,7 @@ import {
   assertNoDuplicateNames,
   parseStrictObject,
   StrictJsonError,
-} from '../../src/validator/strict-json.ts';
+} from '../../src/encoding/strict-json.ts';
 
 const refuses = (text: string, why?: RegExp) =>
   assert.throws(

@@ -1,5 +1,5 @@
 /**
- * @module validator/strict-json
+ * @module encoding/strict-json
  * JSON.parse takes the last of two equal member names; another component parsing the same bytes may take the
  * first. A token whose header or claims repeat a name (`"alg":"none","alg":"RS256"`) is a parser-differential
  * attack, so repeated names are refused at every depth; the depth is bounded so a deeply nested token cannot

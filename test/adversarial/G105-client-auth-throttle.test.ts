@@ -8,12 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import https from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { ClientAuthThrottle } from '../../src/issuer/auth-throttle.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { type Reply, startTestServer, type TestServer } from '../host/harness.ts';
-import { issuerEvents, postForm, type Seed, seedDirectory } from '../issuer/helpers.ts';
+import { issuerEvents, postForm, rawRequest, type Seed, seedDirectory } from '../issuer/helpers.ts';
 
 /** A token request from a loopback address of our choosing (the throttle counts per source address). */
 function postFrom(
@@ -22,38 +21,14 @@ function postFrom(
   path: string,
   params: Record<string, string>,
 ): Promise<Reply> {
-  const body = new URLSearchParams(params).toString();
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port: t.server.port,
-        localAddress,
-        method: 'POST',
-        path,
-        ca: t.ca,
-        servername: 'localhost',
-        agent: false,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', host: `localhost:${t.server.port}` },
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (c: Buffer) => parts.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(parts).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json } as Reply);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return rawRequest(
+    t,
+    'POST',
+    path,
+    { 'content-type': 'application/x-www-form-urlencoded', host: `localhost:${t.server.port}` },
+    new URLSearchParams(params).toString(),
+    localAddress,
+  );
 }
 
 const codes = (r: Reply) => (r.json as { error_codes?: number[] } | undefined)?.error_codes?.[0];

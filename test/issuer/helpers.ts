@@ -95,8 +95,8 @@ export function postForm(
 }
 
 /**
- * A request with headers the harness's client would not send as given (a Host of our choosing): node:https,
- * the TLS name still checked as `localhost`.
+ * A request with headers the harness's client would not send as given (a Host of our choosing), optionally from
+ * another loopback address: node:https, the TLS name still checked as `localhost`.
  */
 export function rawRequest(
   t: TestServer,
@@ -104,12 +104,15 @@ export function rawRequest(
   path: string,
   headers: Record<string, string>,
   body?: string,
+  /** The client's loopback address (e.g. 127.0.0.2), for what the server counts per source address. */
+  localAddress?: string,
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
         host: '127.0.0.1',
         port: t.server.port,
+        ...(localAddress === undefined ? {} : { localAddress }),
         method,
         path,
         ca: t.ca,

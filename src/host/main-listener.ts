@@ -128,7 +128,8 @@ export async function startServer(runtime: Runtime, options: StartServerOptions)
       'listening beyond loopback: the admin API is reachable from the network (it still requires the admin token)',
     );
   }
-  const url = listener.origin.replace(/^https:\/\/(0\.0\.0\.0|\[::\])/, 'https://localhost');
+  // The factory's origin already names a wildcard or localhost binding `localhost`.
+  const url = listener.origin;
   logger.info({ url, addresses: listener.addresses }, 'listening');
   let closing: Promise<void> | undefined;
   return {

@@ -57,7 +57,7 @@ export async function startFronts(deps: EasyAuthDeps, ctx: StartContext): Promis
   }
 
   let reconciling: Promise<void> = Promise.resolve();
-  const reconcile = async () => {
+  const reconcile = async (topic: string) => {
     const wanted = new Map((await listEasyAuthConfigs(deps.store.db)).map((s) => [keyOf(s), s]));
     for (const [key, running] of fronts) {
       if (wanted.has(key)) continue;
@@ -74,9 +74,13 @@ export async function startFronts(deps: EasyAuthDeps, ctx: StartContext): Promis
         if (!running) {
           const front = await startOne(stored);
           ctx.logger.info({ resource: stored.resourceName, url: front.url }, 'easy auth front started');
-        } else {
+        } else if (
+          topic === 'directory' ||
+          JSON.stringify(stored.config) !== JSON.stringify(running.stored.config)
+        ) {
           // A directory change (an app's roles, a client id) may change the compiled policy even when the
-          // stored config did not: rebuild every front; the old policy serves until the new one is ready.
+          // stored config did not: then every front is rebuilt; after an Easy Auth change, only the fronts whose
+          // config changed. The old policy serves until the new one is ready.
           const outcome = await running.front.reconfigure(effective(stored));
           running.stored = stored;
           ctx.logger.debug(
@@ -99,9 +103,10 @@ export async function startFronts(deps: EasyAuthDeps, ctx: StartContext): Promis
         (f) => `easy auth ${f.front.resource.name}: ${f.front.url} → ${f.front.upstream}`,
       );
     },
-    changed() {
+    changed(topic) {
       // One reconciliation at a time, in commit order.
-      reconciling = reconciling.then(reconcile, reconcile);
+      const run = () => reconcile(topic);
+      reconciling = reconciling.then(run, run);
       return reconciling;
     },
     fronts: () => [...fronts.values()].map((f) => f.front),

@@ -76,8 +76,8 @@ export function registerUpCommand(program: Command): void {
             port,
             settings: { identityPort: parsePort(o.identityPort) },
           });
-          const lines = host.lines();
-          lines.splice(1, 0, ...lines.splice(1).map((l) => `  ${l}`));
+          // The first line says where it listens; the planes' lines are indented under it.
+          const lines = host.lines().map((line, i) => (i === 0 ? line : `  ${line}`));
           if (admin.source === 'env') {
             lines.push('  admin token: from LANYARD_ADMIN_TOKEN');
           } else {

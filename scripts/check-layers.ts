@@ -19,7 +19,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['audit', 'directory'],
   ['issuer'],
   ['identity', 'validator'],
-  ['easyauth'],
+  ['easyauth', 'gateway'],
   ['host'],
   ['demo'],
   ['cli'],

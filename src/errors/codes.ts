@@ -53,6 +53,20 @@ export const ERROR_CODES = {
   ERR_USAGE: { status: 400, summary: 'The command line is not valid.' },
   ERR_LISTEN: { status: 500, summary: 'A listener could not be opened.' },
   ERR_OVERLOADED: { status: 503, summary: 'The listener has as many open connections as it serves at once.' },
+
+  // Gateway (API Management policies)
+  ERR_GATEWAY_POLICY: {
+    status: 400,
+    summary: 'A policy document is malformed, or uses an unknown policy, attribute or value.',
+  },
+  ERR_GATEWAY_POLICY_EXPRESSION: {
+    status: 400,
+    summary: 'A policy expression is malformed or uses C# the gateway does not support.',
+  },
+  ERR_GATEWAY_EXPRESSION_EVALUATION: {
+    status: 500,
+    summary: 'A policy expression failed while a request was being processed.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

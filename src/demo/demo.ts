@@ -7,12 +7,11 @@
  * `@azure/identity`, says in plain words what happened, prints commands to try, and keeps serving until
  * SIGINT or SIGTERM — then stops every child and listener and returns (exit 0).
  *
- * The server log (JSON lines, with every audit event) goes to <dataDir>/lanyard.log so the terminal shows the
- * story; LANYARD_LOG_LEVEL sets its level.
+ * The server log (JSON lines, with every audit event, the `lanyard run` children's too) is appended to
+ * <dataDir>/lanyard.log so the terminal shows the story; LANYARD_LOG_LEVEL sets its level.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { pino } from 'pino';
+import { openServerLog } from '../audit/server-log.ts';
 import type { RunningFronts } from '../easyauth/plane.ts';
 import { isLanyardError, LanyardError } from '../errors/lanyard-error.ts';
 import type { Runtime } from '../host/runtime.ts';
@@ -60,22 +59,14 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     stopping = true;
   });
   const cleanups: (() => Promise<unknown>)[] = [];
-  const logFile = path.join(runtime.dataDir, 'lanyard.log');
-  // 0600 like everything in the data folder (docs/security.md, "Data at rest"): set again once open, since the
-  // mode given at creation goes through the umask and an older, looser file keeps its own.
-  const destination = pino.destination({
-    dest: logFile,
-    sync: true,
-    append: false,
-    mkdir: true,
-    mode: 0o600,
-  });
-  if (process.platform !== 'win32') fs.chmodSync(logFile, 0o600);
-  cleanups.push(async () => destination.end());
+  // Appended to (a start refused because a port is taken keeps the log of the runs before) and rotated by
+  // size; the `lanyard run` children append their own audit events to it (audit/server-log.ts).
+  const serverLog = openServerLog(runtime.dataDir, { cmd: 'demo' });
+  const logFile = serverLog.file;
+  const logger = serverLog.logger;
+  cleanups.push(async () => serverLog.close());
 
   try {
-    const { createLogger } = await import('../http/logger.ts');
-    const logger = createLogger({ destination });
     runtime.audit.attach(logger);
     out(
       `lanyard ${o.version} (node ${process.version}), store: ${runtime.store.dialect} ${runtime.store.location}`,

@@ -8,7 +8,10 @@ import path from 'node:path';
 import { ensureLocalCa } from '../../src/crypto/local-ca.ts';
 import { pushIdentityHeaders } from '../../src/easyauth/principal.ts';
 
-/** A P-256 certificate for localhost from a local CA (as Easy Auth's), in `<workDir>/certs`; returns that folder. */
+/**
+ * A P-256 certificate for localhost from a local CA (as Easy Auth's) in `<workDir>/certs` (`key.pem`, `chain.pem`,
+ * and the CA's `ca.pem`); returns that folder.
+ */
 export async function writeProxyCertificate(workDir: string): Promise<string> {
   const certDir = path.join(workDir, 'certs');
   fs.mkdirSync(certDir, { recursive: true });
@@ -16,6 +19,7 @@ export async function writeProxyCertificate(workDir: string): Promise<string> {
   const cert = await ca.issueServerCertificate(['localhost', '127.0.0.1']);
   fs.writeFileSync(path.join(certDir, 'key.pem'), cert.keyPem, { mode: 0o600 });
   fs.writeFileSync(path.join(certDir, 'chain.pem'), cert.chainPem);
+  fs.writeFileSync(path.join(certDir, 'ca.pem'), ca.caCertPem);
   return certDir;
 }
 

@@ -8,7 +8,11 @@
  *   4. fresh     — the same front, a different valid token on every request (N tokens minted through the
  *                  runtime, N above the validator's 10,000-entry cache, so each request is a signature check);
  *   5. nginx     — nginx as a plain HTTPS reverse proxy (1 worker, keepalive to the upstream): the ceiling.
- *                  Skipped, with a message, when no nginx binary is found.
+ *                  Skipped, with a message, when no nginx binary is found;
+ *   6. openidc, openidc-fresh — Apache httpd with mod_auth_openidc as an OAuth 2.0 resource server validating
+ *                  the same tokens (repeated, then fresh) against the issuer's JWKS, proxying to the same
+ *                  upstream (apache.ts): a peer doing Easy Auth's job in C. Skipped, with a message, when
+ *                  Apache or the module is not installed.
  * Every request in every phase is the same `GET /api/data` with an `Authorization: Bearer` header of the same
  * size (the proxies forward it untouched), so the load generator does the same work everywhere.
  *
@@ -23,7 +27,8 @@
  *     [--tokens 20000]        distinct tokens for the fresh phase (more than 10,000)
  *     [--rate N]              offer N requests/s in all instead of saturating: every server then handles the
  *                             same load, and CPU per request compares costs at equal batching
- *     [--only direct,proxy,repeated,fresh,nginx] [--nginx /usr/sbin/nginx] [--json]
+ *     [--only direct,proxy,proxy-identity,repeated,fresh,nginx,openidc,openidc-fresh] [--json]
+ *     [--nginx /usr/sbin/nginx] [--apache /usr/sbin/apache2]
  *     [--load-generator auto|wrk|autocannon]
  *                             auto (default): wrk when installed (Debian: apt-get install wrk), else autocannon.
  *                             autocannon is one Node thread: near 11–14k requests/s on this kind of core it is
@@ -35,6 +40,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +49,7 @@ import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { allowedCores, cpuSeconds, pinLoadToOtherCores } from '../lib/proc.ts';
 import { benchWorkspace } from '../lib/workspace.ts';
+import { findApache, startApache } from './apache.ts';
 import { identityHeadersFor, writeProxyCertificate } from './fixtures.ts';
 
 const { values: args } = parseArgs({
@@ -53,8 +60,12 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     rate: { type: 'string', default: '0' },
     tokens: { type: 'string', default: '20000' },
-    only: { type: 'string', default: 'direct,proxy,proxy-identity,repeated,fresh,nginx' },
+    only: {
+      type: 'string',
+      default: 'direct,proxy,proxy-identity,repeated,fresh,nginx,openidc,openidc-fresh',
+    },
     nginx: { type: 'string' },
+    apache: { type: 'string' },
     'load-generator': { type: 'string', default: 'auto' },
     json: { type: 'boolean', default: false },
     'data-dir-root': { type: 'string' },
@@ -190,6 +201,107 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Resolves once `port` accepts connections; throws with the server's log when it exits or 10 s pass first. */
+async function untilListening(
+  port: number,
+  child: ChildProcess,
+  name: string,
+  logFile: string,
+): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+      throw new Error(`${name} did not start: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The issuer's JWKS over HTTPS on loopback, from this process (idle while wrk runs), for mod_auth_openidc: the
+ * document `lanyard up` serves at `/{tenant}/discovery/keys`, as the front's runtime wrote it.
+ */
+async function serveJwks(jwksFile: string, certDir: string): Promise<Server<{ url: string }>> {
+  const body = fs.readFileSync(jwksFile);
+  const server = https.createServer(
+    {
+      key: fs.readFileSync(path.join(certDir, 'key.pem')),
+      cert: fs.readFileSync(path.join(certDir, 'chain.pem')),
+    },
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      res.end(body);
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    info: { url: `https://127.0.0.1:${port}/discovery/keys` },
+    cpu: () => 0,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Apache + mod_auth_openidc (apache.ts) in a folder of its own, pinned to the measured core. */
+async function startApacheServer(
+  binary: string,
+  upstreamPort: number,
+  certDir: string,
+  jwksUrl: string,
+  token: string,
+): Promise<Server<{ port: number; version: string }>> {
+  const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+    iss: string;
+    aud: string;
+  };
+  // Not under the work folder: Apache's children may run as nobody and read the JWKS CA from here; nothing
+  // secret is written to it (the TLS key is read by the parent from the work folder).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lanyard-ea-apache-'));
+  fs.chmodSync(dir, 0o755);
+  const port = await freePort();
+  try {
+    const apache = startApache({
+      binary,
+      dir,
+      port,
+      upstreamPort,
+      certDir,
+      jwksUrl,
+      jwksCaPem: fs.readFileSync(path.join(certDir, 'ca.pem'), 'utf8'),
+      issuer: claims.iss,
+      audience: claims.aud,
+      core: measuredCore,
+    });
+    running.add(apache.child);
+    apache.child.once('exit', () => running.delete(apache.child));
+    await untilListening(port, apache.child, 'Apache', path.join(dir, 'error.log'));
+    return {
+      info: { port, version: apache.version },
+      cpu: () => apache.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0),
+      stop: async () => {
+        await stopChild(apache.child, 'SIGTERM', () => apache.pids().slice(1));
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
 function findNginx(): string | undefined {
   if (args.nginx) return fs.existsSync(args.nginx) ? args.nginx : undefined;
   return onPath('nginx', ['/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin']);
@@ -252,25 +364,7 @@ http {
     : spawn(binary, argv, { stdio: 'ignore' });
   running.add(child);
   child.once('exit', () => running.delete(child));
-  // Ready when the port answers.
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      const log = fs.existsSync(path.join(dir, 'error.log'))
-        ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8')
-        : '';
-      throw new Error(`nginx did not start: ${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await untilListening(port, child, 'nginx', path.join(dir, 'error.log'));
   const pids = () => [child.pid!, ...childPids(child.pid)];
   return {
     info: { port, version },
@@ -483,15 +577,18 @@ try {
             port: number;
             servername: string;
             tokensFile: string;
+            jwksFile: string;
             minted: number;
             mintMs: number;
           }>
         >
       >
     | undefined;
-  if (wanted('repeated') || wanted('fresh')) {
+  const openidc = wanted('openidc') || wanted('openidc-fresh');
+  if (wanted('repeated') || wanted('fresh') || openidc) {
     // Minting uses every core; the front is moved to the measured core once it is ready.
-    front = await startNode('easyauth', [upstreamUrl, String(wanted('fresh') ? tokenCount : 0)], {
+    const fresh = wanted('fresh') || wanted('openidc-fresh');
+    front = await startNode('easyauth', [upstreamUrl, String(fresh ? tokenCount : 0)], {
       profile: true,
       env: { BENCH_DATA_ROOT: workDir },
     });
@@ -599,16 +696,61 @@ try {
     }
   }
 
-  // Every target answers the upstream's body with the token, and Easy Auth refuses a request without one.
+  if (openidc && front) {
+    const found = findApache(args.apache);
+    if ('missing' in found) {
+      notes.push(`${found.missing}: the mod_auth_openidc rows are skipped`);
+      console.error(notes.at(-1));
+    } else {
+      const jwks = await serveJwks(front.info.jwksFile, certDir);
+      servers.push(jwks);
+      const apache = await startApacheServer(
+        found.binary,
+        upstream.info.port,
+        certDir,
+        jwks.info.url,
+        repeatedToken,
+      );
+      servers.push(apache);
+      machineExtra = { ...machineExtra, apache: apache.info.version };
+      const url = `https://127.0.0.1:${apache.info.port}`;
+      const label = `${apache.info.version} + mod_auth_openidc`;
+      if (wanted('openidc'))
+        targets.push({
+          key: 'openidc',
+          name: `${label}, one repeated token`,
+          url,
+          token: sameToken,
+          tokens: [repeatedToken],
+          cpu: apache.cpu,
+        });
+      if (wanted('openidc-fresh')) {
+        let i = 0;
+        targets.push({
+          key: 'openidc-fresh',
+          name: `${label}, fresh token per request`,
+          url,
+          token: () => freshTokens[i++ % freshTokens.length]!,
+          tokens: freshTokens,
+          cpu: apache.cpu,
+        });
+      }
+    }
+  }
+
+  // Every target answers the upstream's body with the token; Easy Auth and mod_auth_openidc refuse a request
+  // without one, and one whose signature was tampered with.
   const agent = new Agent({ connect: { rejectUnauthorized: false } });
   try {
     for (const t of targets) {
       const ok = await probe(agent, t, t.token());
       if (ok.status !== 200 || !ok.body.includes('bench-upstream'))
         throw new Error(`${t.name} answered ${ok.status}: ${ok.body.slice(0, 300)}`);
-      if (t.key === 'repeated') {
+      if (t.key === 'repeated' || t.key === 'openidc') {
         const none = await probe(agent, t, undefined);
-        if (none.status !== 401) throw new Error(`Easy Auth answered ${none.status} without a token`);
+        if (none.status !== 401) throw new Error(`${t.name} answered ${none.status} without a token`);
+        const forged = await probe(agent, t, `${t.token().slice(0, -4)}AAAA`);
+        if (forged.status !== 401) throw new Error(`${t.name} answered ${forged.status} to a forged token`);
       }
     }
   } finally {
@@ -682,6 +824,10 @@ const ratios = {
   freshVsProxy: { ...ratio('fresh', 'proxy'), target: 0.55 },
   repeatedVsNginx: ratio('repeated', 'nginx'),
   freshVsNginx: ratio('fresh', 'nginx'),
+  repeatedVsOpenidc: ratio('repeated', 'openidc'),
+  freshVsOpenidcFresh: ratio('fresh', 'openidc-fresh'),
+  openidcVsProxy: ratio('openidc', 'proxy'),
+  openidcFreshVsProxy: ratio('openidc-fresh', 'proxy'),
   repeatedVsProxyIdentity: ratio('repeated', 'proxy-identity'),
   proxyVsNginx: ratio('proxy', 'nginx'),
   proxyVsDirect: ratio('proxy', 'direct'),
@@ -691,7 +837,7 @@ const machine = {
   cores: cores.length || os.availableParallelism(),
   node: process.version,
   pinning: pin
-    ? `proxy, Easy Auth and nginx on core ${measuredCore} (taskset, every thread); upstream and ${wrk ? 'wrk' : 'autocannon'} on core(s) ${otherCores}`
+    ? `proxy, Easy Auth, nginx and Apache on core ${measuredCore} (taskset, every thread); upstream and ${wrk ? 'wrk' : 'autocannon'} on core(s) ${otherCores}`
     : 'not pinned (no taskset or a single core): figures include the load generator and the upstream',
   load: `${wrk ? `wrk (${WRK_THREADS} thread)` : 'autocannon'}, ${connections} connections${rate > 0 ? `, ${rate} requests/s offered` : ''}, keep-alive, GET ${PATH} with a ${tokenBytes}-byte bearer token; ${warmup} s warm-up per target, then ${rounds} alternating rounds of ${seconds} s`,
   loadAverage: [Number(loadBefore.toFixed(2)), Number(os.loadavg()[0]!.toFixed(2))],
@@ -748,6 +894,10 @@ if (args.json) {
   show('repeated / proxy + identity hdrs', ratio('repeated', 'proxy-identity'));
   show('repeated token / nginx', ratio('repeated', 'nginx'));
   show('fresh token / nginx', ratio('fresh', 'nginx'));
+  show('repeated / mod_auth_openidc', ratio('repeated', 'openidc'));
+  show('fresh / mod_auth_openidc fresh', ratio('fresh', 'openidc-fresh'));
+  show('mod_auth_openidc / plain proxy', ratio('openidc', 'proxy'));
+  show('openidc fresh / plain proxy', ratio('openidc-fresh', 'proxy'));
   show('plain proxy / nginx', ratio('proxy', 'nginx'));
   show('plain proxy / direct', ratio('proxy', 'direct'));
   if (shown > 0)

@@ -16,7 +16,8 @@
  *                                             fresh SQLite folder, info-level log to stderr) for an app whose
  *                                             callers use client-credentials tokens, plus <tokens> distinct
  *                                             valid tokens minted through the runtime's token service (written
- *                                             one per line to a file) for the fresh-token phase.
+ *                                             one per line to a file) for the fresh-token phase, and the
+ *                                             issuer's JWKS (to a file) for a peer validating the same tokens.
  *
  * Each prints `BENCH_READY <json>`, serves until SIGTERM, then removes what it created and exits.
  */
@@ -195,6 +196,9 @@ if (mode === 'upstream') {
   const mintMs = performance.now() - started;
   const tokensFile = path.join(dataDir, 'tokens.txt');
   fs.writeFileSync(tokensFile, `${tokens.join('\n')}\n`, { mode: 0o600 });
+  // The issuer's public keys as its JWKS endpoint serves them, for a peer validating the same tokens.
+  const jwksFile = path.join(dataDir, 'jwks.json');
+  fs.writeFileSync(jwksFile, JSON.stringify({ keys: await runtime.keys.publishedKeys() }));
 
   const front = await startEasyAuth(
     runtime,
@@ -205,7 +209,14 @@ if (mode === 'upstream') {
     },
     { logger: createLogger({ level: 'info' }) },
   );
-  ready({ port: front.port, servername: 'bench-func.localhost', tokensFile, minted: tokens.length, mintMs });
+  ready({
+    port: front.port,
+    servername: 'bench-func.localhost',
+    tokensFile,
+    jwksFile,
+    minted: tokens.length,
+    mintMs,
+  });
   onStop(async () => {
     await front.close();
     await runtime.close();

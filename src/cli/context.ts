@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { masterKeyPath } from '../crypto/master-key.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
-import { openRuntime, type Runtime, resolveDataDir } from '../host/runtime.ts';
+import type { Runtime } from '../host/runtime.ts';
 import type { CliKit, GlobalOptions, RuntimeNeeds } from '../plane/cli-kit.ts';
 import { type OutputFormat, printError } from '../plane/cli-output.ts';
 
@@ -165,6 +165,9 @@ export async function withRuntime(
   let runtime: Runtime | undefined;
   let scratch: string | undefined;
   try {
+    // The runtime loads every plane, the store and its drivers: only once a command needs it (docs/cli.md,
+    // "Start time").
+    const { openRuntime, resolveDataDir } = await import('../host/runtime.ts');
     const dataDir = resolveDataDir(opts.dataDir, process.env);
     const ready = prepareDataFolder(dataDir, {
       create: needs.create === true,

@@ -1,10 +1,10 @@
 /**
  * @module cli/main
  * `lanyard`: nouns and verbs in the style of `az`. Commands are thin: parse, call a plane, print. Each plane
- * registers its own nouns (`Plane.commands`, in registry order); the host-level commands follow.
+ * registers its own nouns (`PlaneEntry.commands`, in registry order, host/registry.ts); the host-level commands follow.
  */
 import { Command, Option } from 'commander';
-import { PLANES } from '../host/planes.ts';
+import { REGISTRY } from '../host/registry.ts';
 import { VERSION } from '../host/version.ts';
 import { registerCaCommands } from './commands/ca.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -31,7 +31,7 @@ const program = new Command('lanyard')
   });
 
 // The planes' nouns: directory (tenant … role), issuer (keys), identity (run, workload, token), easyauth.
-for (const plane of PLANES) plane.commands?.(program, kit);
+for (const plane of REGISTRY) plane.commands?.(program, kit);
 registerManifestCommands(program);
 registerUpCommand(program);
 registerCaCommands(program);

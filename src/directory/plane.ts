@@ -8,7 +8,6 @@
  */
 import type { Plane } from '../plane/contract.ts';
 import { directoryAdminRoutes } from './admin-routes.ts';
-import { directoryCommands } from './cli/commands.ts';
 import type { DirectoryDeps } from './deps.ts';
 import type { Directory } from './directory.ts';
 import { directoryManifest } from './manifest/section.ts';
@@ -19,6 +18,5 @@ export const directoryPlane: Plane<DirectoryDeps, Directory> = {
   owns: 'tenants, apps, roles, identities, resources, assignments, credentials',
   migrations: { '0001-directory': m0001 },
   admin: directoryAdminRoutes,
-  commands: directoryCommands,
   manifest: directoryManifest,
 };

@@ -12,14 +12,9 @@
 import { z } from 'zod';
 import { LanyardError } from '../errors/lanyard-error.ts';
 
-export const UNAUTHENTICATED_ACTIONS = [
-  'RedirectToLoginPage',
-  'AllowAnonymous',
-  'Return401',
-  'Return403',
-  'Return404',
-] as const;
-export type UnauthenticatedAction = (typeof UNAUTHENTICATED_ACTIONS)[number];
+import { UNAUTHENTICATED_ACTIONS } from './actions.ts';
+
+export { UNAUTHENTICATED_ACTIONS, type UnauthenticatedAction } from './actions.ts';
 
 export const AUTH_LEVELS = ['anonymous', 'function', 'admin'] as const;
 export type AuthLevel = (typeof AUTH_LEVELS)[number];

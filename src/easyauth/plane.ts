@@ -7,7 +7,6 @@
  */
 import type { Directory } from '../directory/directory.ts';
 import type { Plane, StartContext, Started } from '../plane/contract.ts';
-import { easyAuthCommands } from './cli/commands.ts';
 import type { EasyAuthDeps } from './deps.ts';
 import { easyAuthManifest } from './manifest-section.ts';
 import * as m0004 from './migrations/0004-easyauth.ts';
@@ -21,7 +20,6 @@ export const easyAuthPlane: Plane<EasyAuthDeps, Directory> = {
   auditActions: ['request.refuse', 'token.ignore'],
   watches: ['easyauth', 'directory'],
   start: startFronts,
-  commands: easyAuthCommands,
   manifest: easyAuthManifest,
 };
 

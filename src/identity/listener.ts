@@ -10,9 +10,10 @@ import { LanyardError } from '../errors/lanyard-error.ts';
 import { type ListenerLimits, logQuietly, startListener } from '../http/listener.ts';
 import type { Logger } from '../http/logger.ts';
 import { createIdentityHandler } from './endpoint.ts';
+import { DEFAULT_IDENTITY_PORT } from './listener-defaults.ts';
 import type { ManagedIdentityService } from './mi-service.ts';
 
-export const DEFAULT_IDENTITY_PORT = 41741;
+export { DEFAULT_IDENTITY_PORT };
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export interface IdentityListenerOptions {

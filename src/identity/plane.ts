@@ -5,7 +5,6 @@
  * loopback listener.
  */
 import type { Plane } from '../plane/contract.ts';
-import { identityCommands } from './cli/commands.ts';
 import type { IdentityDeps } from './deps.ts';
 import { DEFAULT_IDENTITY_PORT, startIdentityListener } from './listener.ts';
 import * as m0003 from './migrations/0003-workloads.ts';
@@ -18,7 +17,6 @@ export const identityPlane: Plane<IdentityDeps> = {
   // A revoked workload or a changed assignment: forget cached secrets and tokens as soon as the change is
   // committed (the service's own once-a-second version check stays as the fallback).
   watches: ['directory'],
-  commands: identityCommands,
   async start(deps, ctx) {
     const listener = await startIdentityListener({
       service: deps.identity,

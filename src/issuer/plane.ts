@@ -5,7 +5,6 @@
  * `0002-issuer` also created `audit_events`, which the audit log owns (audit/tables.ts).
  */
 import type { Plane } from '../plane/contract.ts';
-import { issuerCommands } from './cli/commands.ts';
 import type { IssuerDeps } from './deps.ts';
 import * as m0002 from './migrations/0002-issuer.ts';
 import { issuerRoutes } from './routes.ts';
@@ -15,7 +14,6 @@ export const issuerPlane: Plane<IssuerDeps> = {
   owns: 'signing keys, discovery, JWKS, token endpoints',
   migrations: { '0002-issuer': m0002 },
   auditActions: ['token.issue', 'token.refuse'],
-  commands: issuerCommands,
   routes: (deps) => [
     issuerRoutes({
       tokens: deps.tokens,

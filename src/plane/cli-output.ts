@@ -1,6 +1,6 @@
 /**
  * @module plane/cli-output
- * How the CLI prints, for the host's commands and every plane's (`Plane.commands`): `--output table`
+ * How the CLI prints, for the host's commands and every plane's (`PlaneEntry.commands`): `--output table`
  * (default) for people, `--output json` for scripts, `--output tsv` (values only, tab-separated, one row a
  * line) for shell pipelines, as `az` does. Errors print their code, message and hint to stderr and set a
  * non-zero exit code; with json output the error is JSON too. Also the small parsing and quoting helpers

@@ -1,10 +1,11 @@
 /**
  * @module plane/contract
  * What a plane is to the host. Each plane folder (directory, issuer, identity, easyauth; next gateway,
- * management, vault, flows, console) exports one `Plane` from its `plane.ts`, and `src/host/planes.ts` lists
- * them, in order, in one array. The host iterates that list to migrate the store, mount routes on the main
- * listener, start the planes' own listeners and react to changes; nothing in the host names a plane's
- * internals. docs/architecture.md shows how to add one.
+ * management, vault, flows, console) exports one `Plane` from its `plane.ts`, and `src/host/registry.ts` lists
+ * them, in order, one `PlaneEntry` each: the plane's CLI nouns and a loader (`host/planes.ts` loads them).
+ * The host iterates that list to migrate the store, mount routes on the main listener, start the planes' own
+ * listeners and react to changes; nothing in the host names a plane's internals. docs/architecture.md shows
+ * how to add one.
  *
  * `D` is what the plane needs from the host, declared by the plane itself (e.g. `EasyAuthDeps`); the host's
  * runtime satisfies every plane's `D` as it is, so a plane never imports the host. `M` is the handle its
@@ -69,10 +70,23 @@ export interface Plane<D = unknown, M = unknown> {
   readonly watches?: readonly string[];
   /** Its routes of the admin API (`/admin/…`, admin token required; plane/admin-kit.ts). */
   admin?(routes: AdminRoutes<D>): void;
-  /** Its nouns and verbs of the `lanyard` CLI, registered on the root program (plane/cli-kit.ts). */
-  commands?(program: Command, kit: CliKit<D>): void;
   /** Its part of `lanyard.yaml`: where it sits, schema, checks, reading and planning (manifest/section.ts). */
   readonly manifest?: ManifestSection<M> | undefined;
+}
+
+/**
+ * A plane as the registry (host/registry.ts) lists it: its name, its nouns of the `lanyard` CLI and how to load
+ * the plane. The nouns are registered on the root program for every command, so their module stays light (it
+ * imports a heavy module inside the action that needs it, never at the top); the plane itself, its migrations,
+ * routes, listeners and manifest section, loads only when a command opens the runtime or the host starts.
+ */
+export interface PlaneEntry<D = unknown, M = unknown> {
+  /** The plane's name; the loaded plane must carry the same. */
+  readonly name: string;
+  /** Its nouns and verbs of the `lanyard` CLI, registered on the root program (plane/cli-kit.ts). */
+  commands?(program: Command, kit: CliKit<D>): void;
+  /** Imports the plane (`<plane>/plane.ts`). */
+  load(): Promise<Plane<D, M>>;
 }
 
 /** Every plane's migrations in one map, in name order; refuses two planes claiming one name. */

@@ -6,11 +6,9 @@
  * only the data folder and the master key, which seals the CA key.
  */
 import { X509Certificate } from 'node:crypto';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { createEnvelope } from '../../crypto/envelope.ts';
 import type { LocalCa } from '../../crypto/local-ca.ts';
-import { loadMasterKey } from '../../crypto/master-key.ts';
-import { resolveDataDir } from '../../host/runtime.ts';
 import { printError, printRecord } from '../../plane/cli-output.ts';
 import { type GlobalOptions, globalOptions, prepareDataFolder } from '../context.ts';
 
@@ -76,11 +74,15 @@ async function withCa(
 ): Promise<void> {
   const opts = globalOptions(cmd);
   try {
-    const dataDir = resolveDataDir(opts.dataDir, process.env);
+    // Loaded here, not at the top: the certificate library is heavy and only these commands need it.
+    const [{ createEnvelope }, { loadMasterKey }, { ensureLocalCa }] = await Promise.all([
+      import('../../crypto/envelope.ts'),
+      import('../../crypto/master-key.ts'),
+      import('../../crypto/local-ca.ts'),
+    ]);
+    const dataDir = path.resolve(opts.dataDir ?? process.env.LANYARD_DATA_DIR ?? '.lanyard');
     prepareDataFolder(dataDir, { create, store: opts.store });
     const envelope = createEnvelope({ current: loadMasterKey({ dataDir, env: process.env }) });
-    // Loaded here, not at the top: the certificate library is heavy and only these commands need it.
-    const { ensureLocalCa } = await import('../../crypto/local-ca.ts');
     fn(await ensureLocalCa({ dataDir, envelope }), opts);
   } catch (err) {
     printError(err, opts.output);

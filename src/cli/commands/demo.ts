@@ -8,7 +8,7 @@ import { LanyardError } from '../../errors/lanyard-error.ts';
 import { DEFAULT_PORT } from '../../host/listener-defaults.ts';
 import { waitForStop } from '../../host/signals.ts';
 import { VERSION } from '../../host/version.ts';
-import { DEFAULT_IDENTITY_PORT } from '../../identity/listener.ts';
+import { DEFAULT_IDENTITY_PORT } from '../../identity/listener-defaults.ts';
 import { globalOptions, withRuntime } from '../context.ts';
 
 interface DemoCliOptions {

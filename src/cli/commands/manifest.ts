@@ -5,14 +5,7 @@
  * The manifest is read and checked before the data folder is opened, so a bad manifest changes nothing.
  */
 import type { Command } from 'commander';
-import {
-  applyManifest,
-  formatPlan,
-  loadManifest,
-  type Manifest,
-  type Plan,
-  planManifest,
-} from '../../host/manifest.ts';
+import type { Manifest, Plan } from '../../host/manifest.ts';
 import { type OutputFormat, printError } from '../../plane/cli-output.ts';
 import { globalOptions, userPath, withRuntime } from '../context.ts';
 
@@ -22,17 +15,21 @@ interface ManifestCommandOptions {
   detailedExitcode?: boolean;
 }
 
+/** The manifest framework and every plane's section (zod, YAML) load when plan or apply runs. */
+const manifests = () => import('../../host/manifest.ts');
+
 async function load(cmd: Command, file: string): Promise<Manifest | undefined> {
   try {
-    return await loadManifest(file);
+    return await (await manifests()).loadManifest(file);
   } catch (err) {
     printError(err, globalOptions(cmd).output);
     return undefined;
   }
 }
 
-function printPlan(plan: Plan, format: OutputFormat): void {
-  process.stdout.write(format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : `${formatPlan(plan)}\n`);
+async function printPlan(plan: Plan, format: OutputFormat): Promise<void> {
+  const text = format === 'json' ? JSON.stringify(plan, null, 2) : (await manifests()).formatPlan(plan);
+  process.stdout.write(`${text}\n`);
 }
 
 export function registerManifestCommands(program: Command): void {
@@ -48,8 +45,10 @@ export function registerManifestCommands(program: Command): void {
       await withRuntime(
         cmd,
         async (runtime, g) => {
-          const plan = await planManifest(runtime.directory, manifest, { prune: opts.prune === true });
-          printPlan(plan, g.output);
+          const plan = await (await manifests()).planManifest(runtime.directory, manifest, {
+            prune: opts.prune === true,
+          });
+          await printPlan(plan, g.output);
           if (opts.detailedExitcode && plan.changes.length > 0) process.exitCode = 2;
         },
         { ifMissing: 'empty' },
@@ -67,8 +66,10 @@ export function registerManifestCommands(program: Command): void {
       await withRuntime(
         cmd,
         async (runtime, g) => {
-          const plan = await applyManifest(runtime.directory, manifest, { prune: opts.prune === true });
-          printPlan(plan, g.output);
+          const plan = await (await manifests()).applyManifest(runtime.directory, manifest, {
+            prune: opts.prune === true,
+          });
+          await printPlan(plan, g.output);
         },
         { create: true },
       );

@@ -12,7 +12,7 @@ import { resolveAdminToken } from '../../host/admin-token.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../../host/listener-defaults.ts';
 import { waitForStop } from '../../host/signals.ts';
 import { VERSION } from '../../host/version.ts';
-import { DEFAULT_IDENTITY_PORT } from '../../identity/listener.ts';
+import { DEFAULT_IDENTITY_PORT } from '../../identity/listener-defaults.ts';
 import { shellQuote } from '../../plane/cli-output.ts';
 import { userPath, withRuntime } from '../context.ts';
 

@@ -1,6 +1,6 @@
 /**
  * @module directory/cli/commands
- * The directory's nouns of the `lanyard` CLI (`Plane.commands`): `lanyard tenant|app|sp|identity|resource|role
+ * The directory's nouns of the `lanyard` CLI (`PlaneEntry.commands`): `lanyard tenant|app|sp|identity|resource|role
  * …`. Each noun lives in its own module; this one only fixes their order in `lanyard --help`.
  */
 import type { Command } from 'commander';

@@ -1,6 +1,6 @@
 /**
  * @module easyauth/cli/commands
- * The Easy Auth plane's nouns of the `lanyard` CLI (`Plane.commands`): `lanyard easyauth …` and `lanyard
+ * The Easy Auth plane's nouns of the `lanyard` CLI (`PlaneEntry.commands`): `lanyard easyauth …` and `lanyard
  * explain`, in that order in `lanyard --help`.
  */
 import type { Command } from 'commander';

@@ -7,22 +7,25 @@
  */
 import fs from 'node:fs';
 import { type Command, Option } from 'commander';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { LanyardError } from '../../errors/lanyard-error.ts';
 import type { CliKit } from '../../plane/cli-kit.ts';
 import { collect, type OutputFormat } from '../../plane/cli-output.ts';
-import { type EasyAuthConfig, parseEasyAuthConfig, UNAUTHENTICATED_ACTIONS } from '../config.ts';
+import { UNAUTHENTICATED_ACTIONS } from '../actions.ts';
+import type { EasyAuthConfig } from '../config.ts';
 import type { EasyAuthDeps } from '../deps.ts';
-import { importAuthSettingsV2 } from '../import.ts';
-import {
-  getEasyAuthConfig,
-  regenerateFunctionKey,
-  removeEasyAuth,
-  type SetEasyAuthResult,
-  type StoredEasyAuth,
-  setEasyAuth,
-  showEasyAuth,
-} from '../store.ts';
+import type { SetEasyAuthResult, StoredEasyAuth } from '../store.ts';
+
+/** The store, the config schema and YAML load when a command runs, not for every `lanyard` start. */
+async function load() {
+  const [store, config, imports, yaml] = await Promise.all([
+    import('../store.ts'),
+    import('../config.ts'),
+    import('../import.ts'),
+    import('yaml'),
+  ]);
+  return { ...store, ...config, ...imports, parseYaml: yaml.parse, toYaml: yaml.stringify };
+}
+type Loaded = Awaited<ReturnType<typeof load>>;
 
 interface ResourceOption {
   resource?: string;
@@ -68,6 +71,7 @@ function redacted(config: EasyAuthConfig): EasyAuthConfig {
 }
 
 function printStored(
+  m: Loaded,
   stored: StoredEasyAuth,
   format: OutputFormat,
   extra: Record<string, unknown> = {},
@@ -78,13 +82,13 @@ function printStored(
     return;
   }
   process.stdout.write(
-    `# Easy Auth of ${stored.resourceName} (updated ${stored.updatedAt})\n${toYaml(config)}`,
+    `# Easy Auth of ${stored.resourceName} (updated ${stored.updatedAt})\n${m.toYaml(config)}`,
   );
 }
 
-function printSet(result: SetEasyAuthResult, format: OutputFormat, warnings: string[] = []): void {
+function printSet(m: Loaded, result: SetEasyAuthResult, format: OutputFormat, warnings: string[] = []): void {
   const generated = result.generatedKeys;
-  printStored(result.stored, format, {
+  printStored(m, result.stored, format, {
     ...(Object.keys(generated).length > 0 ? { generatedKeys: generated } : {}),
     ...(warnings.length > 0 ? { warnings } : {}),
   });
@@ -94,7 +98,7 @@ function printSet(result: SetEasyAuthResult, format: OutputFormat, warnings: str
   }
 }
 
-function readDocument(file: string): unknown {
+function readDocument(m: Loaded, file: string): unknown {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -104,7 +108,7 @@ function readDocument(file: string): unknown {
     });
   }
   try {
-    return parseYaml(text);
+    return m.parseYaml(text);
   } catch (err) {
     throw new LanyardError('ERR_VALIDATION', `${file} is not valid JSON or YAML: ${(err as Error).message}`);
   }
@@ -124,7 +128,8 @@ export function registerEasyAuthCommands(program: Command, kit: CliKit<EasyAuthD
   addResourceOptions(easyauth.command('show').description('Show the Easy Auth config of an app.')).action(
     (o: ResourceOption, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
-        printStored(await showEasyAuth(deps.directory, tenant, resourceOf(o)), opts.output);
+        const m = await load();
+        printStored(m, await m.showEasyAuth(deps.directory, tenant, resourceOf(o)), opts.output);
       }),
   );
 
@@ -164,11 +169,12 @@ export function registerEasyAuthCommands(program: Command, kit: CliKit<EasyAuthD
     )
     .action((o: SetOptions, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const m = await load();
         const name = resourceOf(o);
         const resource = await deps.directory.getResource(tenant, name);
         const base = o.file
-          ? readDocument(kit.userPath(o.file))
-          : structuredClone((await getEasyAuthConfig(deps.directory.db, resource.id))?.config ?? {});
+          ? readDocument(m, kit.userPath(o.file))
+          : structuredClone((await m.getEasyAuthConfig(deps.directory.db, resource.id))?.config ?? {});
         if (typeof base !== 'object' || base === null || Array.isArray(base)) {
           throw new LanyardError('ERR_VALIDATION', `${o.file} does not hold a config object.`);
         }
@@ -215,7 +221,7 @@ export function registerEasyAuthCommands(program: Command, kit: CliKit<EasyAuthD
         if (o.diagnostics) c.diagnostics = o.diagnostics;
         if (o.port !== undefined) at('listen').port = Number(o.port);
         if (o.disable) at('platform').enabled = false;
-        printSet(await setEasyAuth(deps.directory, tenant, name, c), opts.output);
+        printSet(m, await m.setEasyAuth(deps.directory, tenant, name, c), opts.output);
       }),
     );
 
@@ -233,11 +239,12 @@ export function registerEasyAuthCommands(program: Command, kit: CliKit<EasyAuthD
     )
     .action((file: string, o: ResourceOption & { upstream?: string; dryRun?: boolean }, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const m = await load();
         const name = resourceOf(o);
         const resource = await deps.directory.getResource(tenant, name);
-        const imported = importAuthSettingsV2(readDocument(kit.userPath(file)));
+        const imported = m.importAuthSettingsV2(readDocument(m, kit.userPath(file)));
         for (const w of imported.warnings) process.stderr.write(`warning: ${w}\n`);
-        const previous = (await getEasyAuthConfig(deps.directory.db, resource.id))?.config;
+        const previous = (await m.getEasyAuthConfig(deps.directory.db, resource.id))?.config;
         const upstream = o.upstream ?? previous?.upstream;
         if (!upstream) {
           throw new LanyardError(
@@ -255,20 +262,21 @@ export function registerEasyAuthCommands(program: Command, kit: CliKit<EasyAuthD
           ...(previous?.functions ? { functions: previous.functions } : {}),
         };
         if (o.dryRun) {
-          const config = parseEasyAuthConfig(input, `The imported config of ${resource.name}`);
+          const config = m.parseEasyAuthConfig(input, `The imported config of ${resource.name}`);
           const out = { resource: resource.name, config: redacted(config), warnings: imported.warnings };
           process.stdout.write(
-            opts.output === 'json' ? `${JSON.stringify(out, null, 2)}\n` : toYaml(out.config),
+            opts.output === 'json' ? `${JSON.stringify(out, null, 2)}\n` : m.toYaml(out.config),
           );
           return;
         }
-        printSet(await setEasyAuth(deps.directory, tenant, name, input), opts.output, imported.warnings);
+        printSet(m, await m.setEasyAuth(deps.directory, tenant, name, input), opts.output, imported.warnings);
       }),
     );
 
   addResourceOptions(easyauth.command('remove').description('Remove the Easy Auth config of an app.')).action(
     (o: ResourceOption, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
+        const { removeEasyAuth } = await load();
         const removed = await removeEasyAuth(deps.directory, tenant, resourceOf(o));
         process.stdout.write(
           opts.output === 'json'
@@ -285,6 +293,7 @@ export function registerEasyAuthCommands(program: Command, kit: CliKit<EasyAuthD
       .option('--name <name>', 'key name: _master (admin) or a function key', 'default'),
   ).action((o: ResourceOption & { name: string }, cmd: Command) =>
     kit.withTenant(cmd, async (deps, tenant, opts) => {
+      const { regenerateFunctionKey } = await load();
       const { name, key } = await regenerateFunctionKey(deps.directory, tenant, resourceOf(o), o.name);
       process.stdout.write(
         opts.output === 'json' ? `${JSON.stringify({ name, key }, null, 2)}\n` : `${name}  ${key}\n`,

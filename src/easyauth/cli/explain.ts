@@ -11,7 +11,6 @@ import type { Command } from 'commander';
 import { LanyardError } from '../../errors/lanyard-error.ts';
 import type { CliKit } from '../../plane/cli-kit.ts';
 import type { EasyAuthDeps } from '../deps.ts';
-import { explainToken, formatExplanation } from '../explain.ts';
 
 export function registerExplainCommand(program: Command, kit: CliKit<EasyAuthDeps>): void {
   program
@@ -35,6 +34,8 @@ export function registerExplainCommand(program: Command, kit: CliKit<EasyAuthDep
           });
         }
         const resource = o.app ?? o.resource;
+        // The validator and the fronts' policy load only for this command.
+        const { explainToken, formatExplanation } = await import('../explain.ts');
         const explanation = await explainToken(deps, token, {
           resource,
           ...(opts.tenant === undefined ? {} : { tenant: opts.tenant }),

@@ -1,6 +1,6 @@
 /**
  * @module identity/cli/commands
- * The managed-identity plane's nouns of the `lanyard` CLI (`Plane.commands`): `lanyard run`, `lanyard
+ * The managed-identity plane's nouns of the `lanyard` CLI (`PlaneEntry.commands`): `lanyard run`, `lanyard
  * workload …` and `lanyard token`, in that order in `lanyard --help`.
  */
 import type { Command } from 'commander';

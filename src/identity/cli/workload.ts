@@ -5,12 +5,11 @@
  * `lanyard token --as <resource> --resource <id>` prints a token as `az account get-access-token` does.
  */
 import type { Command } from 'commander';
-import { caPathFor } from '../../crypto/local-ca.ts';
 import { LanyardError } from '../../errors/lanyard-error.ts';
 import type { CliKit } from '../../plane/cli-kit.ts';
 import { type Column, print, printDone, shellQuote } from '../../plane/cli-output.ts';
 import type { IdentityDeps } from '../deps.ts';
-import { DEFAULT_IDENTITY_PORT } from '../listener.ts';
+import { DEFAULT_IDENTITY_PORT } from '../listener-defaults.ts';
 import type { IdentitySelector } from '../mi-service.ts';
 import { readServerInfo } from '../server-info.ts';
 import type { Workload } from '../workloads.ts';
@@ -58,6 +57,8 @@ export function registerWorkloadCommands(program: Command, kit: CliKit<IdentityD
           ttlMs: parseDuration(o.ttl),
           label: o.label ?? 'workload issue',
         });
+        // The local CA (X.509) loads for this command only, not for every `lanyard` start.
+        const { caPathFor } = await import('../../crypto/local-ca.ts');
         const info = readServerInfo(deps.dataDir);
         const endpoint = info?.identityEndpoint ?? `http://127.0.0.1:${DEFAULT_IDENTITY_PORT}/msi/token`;
         const vars = {

@@ -1,6 +1,6 @@
 /**
  * @module issuer/cli/commands
- * The issuer's nouns of the `lanyard` CLI (`Plane.commands`): `lanyard keys …`.
+ * The issuer's nouns of the `lanyard` CLI (`PlaneEntry.commands`): `lanyard keys …`.
  */
 import type { Command } from 'commander';
 import type { CliKit } from '../../plane/cli-kit.ts';

@@ -8,6 +8,7 @@
  *   IMDS          GET [/w/<secret>]/metadata/identity/oauth2/token?resource=…[&client_id|object_id|msi_res_id]
  *                 header `Metadata: true`; the workload is named by the path (AZURE_POD_IDENTITY_AUTHORITY_HOST
  *                 carries it, lower-cased by MSAL, hence hex) or by X-IDENTITY-HEADER; errors `{error, error_description}`.
+ *                 An endpoint bound to one workload (`lanyard run --imds`) serves only the plain path, as that workload.
  *
  * Defences (docs/security.md, "Managed-identity endpoint defences"; catalogue D): requests that went through a
  * proxy (any X-Forwarded-*, Forwarded, Via, X-Real-IP, True-Client-IP, CF-Connecting-IP and the like), from a
@@ -77,6 +78,12 @@ export interface IdentityEndpointOptions {
   /** Requests per second per workload (default 20; 0 disables, for benchmarks). */
   rateLimit?: number | undefined;
   burst?: number | undefined;
+  /**
+   * The secret of the one workload this endpoint serves (`lanyard run --imds`): every request acts as that
+   * workload and names none, since @azure/identity 3.x keeps only the origin of AZURE_POD_IDENTITY_AUTHORITY_HOST.
+   * Only the plain IMDS path is served then (no App Service path, no `/w/<secret>`), still with every other check.
+   */
+  boundSecret?: string | undefined;
 }
 
 interface Route {
@@ -318,6 +325,7 @@ export type IdentityHandler = (req: IncomingMessage, res: ServerResponse) => boo
 export function createIdentityHandler(o: IdentityEndpointOptions): IdentityHandler {
   const limiter = new RateLimiter(o.rateLimit ?? 20, o.burst ?? 40);
   const limited = (o.rateLimit ?? 20) > 0;
+  const bound = o.boundSecret !== undefined;
 
   const send = (res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => {
     const text = JSON.stringify(body);
@@ -383,7 +391,7 @@ export function createIdentityHandler(o: IdentityEndpointOptions): IdentityHandl
     } catch {
       return false;
     }
-    const secret = header(req, 'x-identity-header') ?? header(req, 'secret');
+    const secret = o.boundSecret ?? header(req, 'x-identity-header') ?? header(req, 'secret');
     if (!secret) return false;
     const hit = o.service.peek(secret, target.selector, target.resource);
     if (!hit || (limited && !limiter.take(hit.workload.id))) return false;
@@ -413,7 +421,9 @@ export function createIdentityHandler(o: IdentityEndpointOptions): IdentityHandl
     }
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
-    const route = matchIdentityPath(rawPath);
+    const found = matchIdentityPath(rawPath);
+    // A bound endpoint serves its workload over plain IMDS only: nothing else may name another workload.
+    const route = bound && (found?.protocol !== 'imds' || found.pathSecret) ? undefined : found;
     if (!route) {
       // Unknown /metadata/* paths answer 404 (keeps clients off IMDSv2 detection); so does everything else.
       send(res, 404, { error: 'not_found', error_description: 'Nothing is served at this path.' });
@@ -442,7 +452,8 @@ export function createIdentityHandler(o: IdentityEndpointOptions): IdentityHandl
             for (const [k, v] of new URLSearchParams(body)) params.append(k, v);
           }
         }
-        const secret = route.pathSecret ?? header(req, 'x-identity-header') ?? header(req, 'secret');
+        const secret =
+          o.boundSecret ?? route.pathSecret ?? header(req, 'x-identity-header') ?? header(req, 'secret');
         if (!secret) {
           throw refuse(
             401,

@@ -3,7 +3,7 @@
  * The plain-HTTP loopback listener that serves the managed-identity endpoints. Loopback only: a workload
  * on this machine reaches it, nothing else does (clients are also moving towards refusing endpoints that are
  * neither loopback nor link-local). `lanyard up` runs one on a fixed port; `lanyard run` runs its own on a
- * free port for the program it starts.
+ * free port for the program it starts (with `--imds`, one bound to that program's workload).
  */
 import type { AuditLog } from '../audit/audit-log.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
@@ -14,6 +14,7 @@ import { DEFAULT_IDENTITY_PORT } from './listener-defaults.ts';
 import type { ManagedIdentityService } from './mi-service.ts';
 
 export { DEFAULT_IDENTITY_PORT };
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export interface IdentityListenerOptions {
@@ -26,6 +27,11 @@ export interface IdentityListenerOptions {
   rateLimit?: number | undefined;
   /** Overrides of the listener limits (tests shorten them). */
   limits?: Partial<ListenerLimits> | undefined;
+  /**
+   * Bind the listener to the workload holding this secret: it serves IMDS only, every request as that workload,
+   * with no secret asked (docs/identity.md, "`lanyard run --imds`: an endpoint per program").
+   */
+  workloadSecret?: string | undefined;
 }
 
 export interface IdentityListener {
@@ -49,7 +55,12 @@ export async function startIdentityListener(o: IdentityListenerOptions): Promise
       },
     );
   }
-  const handler = createIdentityHandler({ service: o.service, audit: o.audit, rateLimit: o.rateLimit });
+  const handler = createIdentityHandler({
+    service: o.service,
+    audit: o.audit,
+    rateLimit: o.rateLimit,
+    boundSecret: o.workloadSecret,
+  });
   const listener = await startListener({
     name: 'managed-identity',
     host,

@@ -3,7 +3,8 @@
  * The real @azure/identity 4.14.1, unmodified, in programs started by `lanyard run` (docs/protocols.md, "Client compatibility checks"
  * A1–A4, C4–C6, C9): ManagedIdentityCredential system-assigned and user-assigned by clientId, resourceId and
  * objectId, and DefaultAzureCredential (also with AZURE_CLIENT_ID naming an attached identity), for the App
- * Service source and for the IMDS source (`--imds`, through AZURE_POD_IDENTITY_AUTHORITY_HOST). Each case
+ * Service source and for the IMDS source (`--imds`: AZURE_POD_IDENTITY_AUTHORITY_HOST names a listener bound to
+ * the program's workload). Each case
  * calls getToken twice and exactly one request leaves the process — so `expires_on` and `resource` are what
  * MSAL needs to cache — and `expiresOnTimestamp` is the token's `exp` (= `expires_on`) in milliseconds.
  * A program with no identity environment gets CredentialUnavailableError.
@@ -153,7 +154,8 @@ describe('@azure/identity under lanyard run (App Service and IMDS sources)', () 
     {
       name: 'IMDS',
       imds: true,
-      path: '127\\.0\\.0\\.1/w/[0-9a-f]{64}/metadata/identity/oauth2/token/\\?api-version=2018-02-01&resource=api%3A%2F%2Forders',
+      // The per-run listener is bound to the workload: the authority host is a bare origin, no secret in the path.
+      path: '127\\.0\\.0\\.1/metadata/identity/oauth2/token/\\?api-version=2018-02-01&resource=api%3A%2F%2Forders',
     },
   ];
 

@@ -3,8 +3,10 @@
  * `lanyard run --as <resource> -- CMD ARGS…`: start any program with the identity of a resource, as App Service
  * or Automation start theirs. Lanyard issues a workload secret, serves the managed-identity endpoint on a free
  * loopback port for the program's lifetime, and hands it the same variables Azure does (IDENTITY_ENDPOINT,
- * IDENTITY_HEADER, MSI_ENDPOINT, MSI_SECRET) plus the CA to trust; `--imds` hands it the IMDS protocol instead.
- * Signals go to the child; its exit code is ours; the secret is revoked when it ends.
+ * IDENTITY_HEADER, MSI_ENDPOINT, MSI_SECRET; for an app, WEBSITE_SITE_NAME and APPSETTING_WEBSITE_SITE_NAME as
+ * App Service does) plus the CA to trust. `--imds` hands it the IMDS protocol instead, on a listener bound to
+ * that one workload (AZURE_POD_IDENTITY_AUTHORITY_HOST is then a bare origin: @azure/identity 3.x drops any
+ * path). Signals go to the child; its exit code is ours; the secret is revoked when it ends.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,9 +20,21 @@ import type { CliKit } from '../../plane/cli-kit.ts';
 import { printError } from '../../plane/cli-output.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { startIdentityListener } from '../listener.ts';
+import { ensureTrustBundle } from './trust-bundle.ts';
 
 const PRELOAD = path.resolve(import.meta.dirname, '../localhost-preload.mjs');
 const RUN_TTL_MS = 30 * 24 * 3_600_000;
+
+/** Variables `lanyard run` owns: inherited or `--env-file` values are dropped, never passed through. */
+const OWNED_VARIABLES = [
+  'IDENTITY_ENDPOINT',
+  'IDENTITY_HEADER',
+  'MSI_ENDPOINT',
+  'MSI_SECRET',
+  'AZURE_POD_IDENTITY_AUTHORITY_HOST',
+  'WEBSITE_SITE_NAME',
+  'APPSETTING_WEBSITE_SITE_NAME',
+];
 
 interface RunOptions {
   as: string;
@@ -83,35 +97,41 @@ async function run(
 ): Promise<number> {
   await deps.keys.ensureReady();
   const ca = await ensureLocalCa({ dataDir: deps.dataDir, envelope: deps.envelope });
+  const resource = await deps.directory.getResource(tenant, o.as);
   const workload = await deps.workloads.issue(tenant, o.as, {
     ttlMs: RUN_TTL_MS,
     label: `lanyard run ${argv[0] ?? ''}`.trim(),
   });
+  // With --imds the listener is this program's alone and acts as its workload for any caller: no secret
+  // travels, because @azure/identity 3.x would drop it from the authority host (docs/identity.md).
   const listener = await startIdentityListener({
     service: deps.identity,
     audit: deps.audit,
     port: 0,
+    workloadSecret: o.imds ? workload.secret : undefined,
   });
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-    for (const name of [
-      'IDENTITY_ENDPOINT',
-      'IDENTITY_HEADER',
-      'MSI_ENDPOINT',
-      'MSI_SECRET',
-      'AZURE_POD_IDENTITY_AUTHORITY_HOST',
-    ]) {
-      delete env[name];
-    }
+    for (const name of OWNED_VARIABLES) delete env[name];
     if (o.imds) {
-      env.AZURE_POD_IDENTITY_AUTHORITY_HOST = listener.imdsAuthority(workload.secret);
+      env.AZURE_POD_IDENTITY_AUTHORITY_HOST = listener.origin;
     } else {
       env.IDENTITY_ENDPOINT = listener.endpoint;
       env.IDENTITY_HEADER = workload.secret;
       env.MSI_ENDPOINT = listener.endpoint;
       env.MSI_SECRET = workload.secret;
+      // App Service names the site in both; azure-cli 2.45 (msrestazure) speaks the App Service protocol only
+      // when APPSETTING_WEBSITE_SITE_NAME is set, else it POSTs Cloud Shell's form without the secret.
+      if (resource.kind === 'app') {
+        env.WEBSITE_SITE_NAME = resource.name;
+        env.APPSETTING_WEBSITE_SITE_NAME = resource.name;
+      }
     }
     env.NODE_EXTRA_CA_CERTS = ca.caCertPath;
+    // Python `requests` and OpenSSL runtimes take one whole bundle: what they trusted before, plus the CA.
+    const bundle = ensureTrustBundle(deps.dataDir, ca.caCertPem, env);
+    env.REQUESTS_CA_BUNDLE = bundle;
+    env.SSL_CERT_FILE = bundle;
     env.LANYARD_RESOURCE = o.as;
     // A file URL: NODE_OPTIONS splits on spaces, and a URL has none (and works on Windows too).
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ''}--import=${pathToFileURL(PRELOAD).href}`;

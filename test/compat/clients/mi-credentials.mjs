@@ -5,10 +5,15 @@
  * its launcher gives it (`lanyard run`, or nothing). argv[2] is a JSON list of cases `{ label, credential:
  * 'mi' | 'dac', options? }`, argv[3] the scope. Each case calls getToken twice; Node's own HTTP diagnostics
  * channel counts the requests that left the process meanwhile (observation only: nothing of the client is
- * changed). Prints one `MI_RESULT <json>` line and ends on its own.
+ * changed). COMPAT_IDENTITY_PACKAGE names the package (default `@azure/identity`). Prints one `MI_RESULT <json>`
+ * line and ends on its own.
  */
 import dc from 'node:diagnostics_channel';
-import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+
+// The package under test: @azure/identity (4.x), or the 3.x line installed as @azure/identity-v3.
+const { DefaultAzureCredential, ManagedIdentityCredential } = await import(
+  process.env.COMPAT_IDENTITY_PACKAGE ?? '@azure/identity'
+);
 
 const cases = JSON.parse(process.argv[2] ?? '[]');
 const scope = process.argv[3] ?? 'api://orders/.default';

@@ -9,6 +9,7 @@ import { VERSION } from '../host/version.ts';
 import { registerCaCommands } from './commands/ca.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerManifestCommands } from './commands/manifest.ts';
+import { registerStatusCommand } from './commands/status.ts';
 import { registerUpCommand } from './commands/up.ts';
 import { kit } from './context.ts';
 
@@ -34,6 +35,7 @@ const program = new Command('lanyard')
 for (const plane of REGISTRY) plane.commands?.(program, kit);
 registerManifestCommands(program);
 registerUpCommand(program);
+registerStatusCommand(program);
 registerCaCommands(program);
 registerDemoCommand(program);
 showUsageAfterError(program);

@@ -143,6 +143,7 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
       runtime,
       logger,
       adminToken: admin.token,
+      adminTokenFile: admin.path,
       port: o.port,
       settings: {
         identityPort: o.identityPort,

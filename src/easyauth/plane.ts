@@ -108,6 +108,13 @@ export async function startFronts(deps: EasyAuthDeps, ctx: StartContext): Promis
       return reconciling;
     },
     fronts: () => [...fronts.values()].map((f) => f.front),
+    listeners: () =>
+      [...fronts.values()].map((f) => ({
+        kind: 'easyauth',
+        name: f.front.resource.name,
+        url: f.front.url,
+        upstream: f.front.upstream,
+      })),
     close: async () => {
       await reconciling.catch(() => {});
       await Promise.all([...fronts.values()].map((f) => f.front.close()));

@@ -7,14 +7,15 @@
  * it all in reverse order. It never touches signals or stdout: the caller decides (host/signals.ts).
  */
 import fs from 'node:fs';
-import { writeFileAtomic } from '../crypto/atomic-file.ts';
 import type { ListenerLimits } from '../http/listener.ts';
 import type { Logger } from '../http/logger.ts';
-import { readServerInfo, type ServerInfo, serverInfoPath } from '../identity/server-info.ts';
+import { readServerInfo, serverInfoPath } from '../identity/server-info.ts';
 import type { HostSettings, Plane, Started } from '../plane/contract.ts';
 import { type RunningServer, startServer } from './main-listener.ts';
 import { PLANES } from './planes.ts';
+import { writeRunInfo } from './run-info.ts';
 import type { Runtime } from './runtime.ts';
+import { VERSION } from './version.ts';
 
 /** The runtime meets every registered plane's needs: a plane whose `D` it does not satisfy fails to compile here. */
 const REGISTERED: readonly Plane<Runtime>[] = PLANES;
@@ -32,8 +33,10 @@ export interface StartHostOptions {
   readonly shutdownGraceMs?: number | undefined;
   /** The tenant the issuer's `adfs` authority path stands for (default: the only tenant). */
   readonly adfsTenant?: string | undefined;
-  /** Write `<dataDir>/server.json` (default true). */
+  /** Write `<dataDir>/server.json` (default true; host/run-info.ts). */
   readonly serverInfo?: boolean | undefined;
+  /** The admin token file, for server.json; undefined when the token came from LANYARD_ADMIN_TOKEN. */
+  readonly adminTokenFile?: string | undefined;
   /** The planes to run (default: the registry). */
   readonly planes?: readonly Plane<Runtime>[] | undefined;
 }
@@ -80,14 +83,36 @@ export async function startHost(o: StartHostOptions): Promise<RunningHost> {
     throw err;
   }
 
-  const unsubscribe = watchChanges(runtime, planes, started, logger);
   const identityEndpoint = [...started.values()].map((s) => s.info?.identityEndpoint).find(Boolean);
   const infoFile = serverInfoPath(runtime.dataDir);
-  if (o.serverInfo ?? true) {
-    const info: ServerInfo = { url: server.url, identityEndpoint: identityEndpoint ?? '', pid: process.pid };
-    writeFileAtomic(infoFile, JSON.stringify(info, null, 2), { mode: 0o600 });
-  }
+  const startedAt = new Date().toISOString();
   let closing: Promise<void> | undefined;
+  /** server.json now: at ready, then after each change a plane applied (its listeners may have changed). */
+  const writeInfo = (initial: boolean) => {
+    if (!(o.serverInfo ?? true) || closing) return;
+    // Another Lanyard on this data folder that has written its own since keeps it.
+    if (!initial && readServerInfo(runtime.dataDir)?.pid !== process.pid) return;
+    writeRunInfo(runtime.dataDir, {
+      url: server.url,
+      identityEndpoint: identityEndpoint ?? '',
+      pid: process.pid,
+      version: VERSION,
+      startedAt,
+      dataDir: runtime.dataDir,
+      store: runtime.store.location,
+      adminTokenFile: o.adminTokenFile ?? null,
+      caCertPath: server.caCertPath,
+      listeners: [...started].flatMap(([plane, s]) => (s.listeners?.() ?? []).map((l) => ({ plane, ...l }))),
+    });
+  };
+  const unsubscribe = watchChanges(runtime, planes, started, logger, () => {
+    try {
+      writeInfo(false);
+    } catch (err) {
+      logger.warn({ err }, 'server.json not updated');
+    }
+  });
+  writeInfo(true);
   return {
     server,
     planes: started,
@@ -113,6 +138,7 @@ function watchChanges(
   planes: readonly Plane<Runtime>[],
   started: ReadonlyMap<string, Started>,
   logger: Logger,
+  applied: () => void,
 ): () => void {
   const topics = [...new Set(planes.flatMap((p) => p.watches ?? []))];
   if (topics.length === 0) return () => {};
@@ -122,6 +148,7 @@ function watchChanges(
       if (!running?.changed || !plane.watches?.includes(topic)) continue;
       running
         .changed(topic)
+        .then(applied)
         .catch((err: unknown) =>
           logger.error({ err, plane: plane.name, topic }, 'a plane failed to apply a change'),
         );

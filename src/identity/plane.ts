@@ -28,6 +28,7 @@ export const identityPlane: Plane<IdentityDeps> = {
     });
     return {
       info: { identityEndpoint: listener.endpoint },
+      listeners: () => [{ kind: 'managed-identity', name: 'endpoint', url: listener.endpoint }],
       lines: [
         `managed-identity endpoint: ${listener.endpoint}  (\`lanyard run --as <resource> -- CMD\`, \`lanyard workload issue\`)`,
       ],

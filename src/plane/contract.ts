@@ -39,12 +39,29 @@ export interface HostSettings {
   readonly easyAuthUpstream?: ((tenantId: string, resourceName: string) => string | undefined) | undefined;
 }
 
+/** One listener a running plane serves, as `lanyard status` shows it. */
+export interface RunningListener {
+  /** What it is, e.g. `managed-identity` or `easyauth`. */
+  readonly kind: string;
+  /** Which one, e.g. the app resource an Easy Auth front protects. */
+  readonly name: string;
+  /** Where callers reach it. */
+  readonly url: string;
+  /** Where it forwards accepted requests, for a front. */
+  readonly upstream?: string | undefined;
+}
+
 /** A running part of a plane: one listener or several, with what `lanyard up` prints about it. */
 export interface Started {
   /** Lines for people, e.g. `managed-identity endpoint: http://127.0.0.1:41741/msi/token`. */
   readonly lines: readonly string[];
   /** Facts other parts need (written to `server.json`), e.g. `{ identityEndpoint: … }`. */
   readonly info?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The listeners it serves now, for `server.json` and `lanyard status`; asked again after each change it
+   * applies, since a plane may start or stop listeners while running (Easy Auth's fronts).
+   */
+  listeners?(): readonly RunningListener[];
   /** Called when a change the plane subscribed to was committed (`Plane.watches`). */
   changed?(topic: string): Promise<void>;
   close(): Promise<void>;

@@ -72,6 +72,7 @@ export function registerUpCommand(program: Command): void {
             runtime,
             logger,
             adminToken: admin.token,
+            adminTokenFile: admin.path,
             host: o.host,
             port,
             settings: { identityPort: parsePort(o.identityPort) },

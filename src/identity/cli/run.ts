@@ -14,6 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
 import type { Command } from 'commander';
+import { openServerLog } from '../../audit/server-log.ts';
 import { ensureLocalCa } from '../../crypto/local-ca.ts';
 import { LanyardError } from '../../errors/lanyard-error.ts';
 import type { CliKit } from '../../plane/cli-kit.ts';
@@ -102,11 +103,15 @@ async function run(
     ttlMs: RUN_TTL_MS,
     label: `lanyard run ${argv[0] ?? ''}`.trim(),
   });
+  // Its audit events and requests go to the data folder's log, beside the server's (audit/server-log.ts).
+  const log = openServerLog(deps.dataDir, { cmd: 'run' });
+  deps.audit.attach(log.logger);
   // With --imds the listener is this program's alone and acts as its workload for any caller: no secret
   // travels, because @azure/identity 3.x would drop it from the authority host (docs/identity.md).
   const listener = await startIdentityListener({
     service: deps.identity,
     audit: deps.audit,
+    logger: log.logger,
     port: 0,
     workloadSecret: o.imds ? workload.secret : undefined,
   });
@@ -164,6 +169,7 @@ async function run(
   } finally {
     await listener.close();
     await deps.workloads.revoke(workload.id);
+    log.close();
   }
 }
 

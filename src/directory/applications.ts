@@ -6,18 +6,43 @@
  */
 import { LanyardError } from '../errors/lanyard-error.ts';
 import { bumpVersion, isGuid, newId, notFound, type OpContext, type Tx } from './context.ts';
+import { firstPartyApp } from './first-party.ts';
 import { identifierUriKey, validateIdentifierUris } from './identifier-uris.ts';
 import {
   type AppRoleInput,
   type CreateAppInput,
   createAppInput,
+  type OptionalClaimsInput,
   parseInput,
   type UpdateAppInput,
   updateAppInput,
 } from './inputs.ts';
+import { normaliseAccessTokenClaims } from './optional-claims.ts';
 import type { ApplicationRow } from './tables.ts';
 import { requireTenantRow } from './tenant-rows.ts';
-import { type Application, type AppRole, DEFAULT_APP_ROLE_ID, type MemberType } from './types.ts';
+import {
+  type Application,
+  type AppRole,
+  DEFAULT_APP_ROLE_ID,
+  type MemberType,
+  type OptionalClaim,
+} from './types.ts';
+
+/** The access-token optional claims of an app's row: stored for the user's apps, defined in code for Microsoft's. */
+export function accessTokenClaimsOf(
+  row: Pick<ApplicationRow, 'app_id' | 'first_party' | 'access_token_claims'>,
+): OptionalClaim[] {
+  if (row.first_party === 1) {
+    const claims = firstPartyApp(row.app_id)?.accessTokenClaims ?? [];
+    return claims.map((c) => ({ ...c, additionalProperties: [...c.additionalProperties] }));
+  }
+  return JSON.parse(row.access_token_claims) as OptionalClaim[];
+}
+
+/** Validates the `optionalClaims` of a create or update; null asks for none. */
+function accessTokenClaimsInput(input: OptionalClaimsInput | null): OptionalClaim[] {
+  return normaliseAccessTokenClaims(input?.accessToken ?? []);
+}
 
 async function toApplication(db: Tx, row: ApplicationRow): Promise<Application> {
   const [uris, roles, sp] = await Promise.all([
@@ -56,6 +81,7 @@ async function toApplication(db: Tx, row: ApplicationRow): Promise<Application> 
     })),
     appRoleAssignmentRequired: row.app_role_assignment_required === 1,
     accessTokenAcceptedVersion: row.access_token_accepted_version === 2 ? 2 : 1,
+    optionalClaims: { accessToken: accessTokenClaimsOf(row), idToken: [], saml2Token: [] },
     firstParty: row.first_party === 1,
     servicePrincipalId: sp?.object_id ?? '',
     createdAt: row.created_at,
@@ -156,6 +182,8 @@ export interface ApplicationFields {
   appRoles: AppRole[];
   appRoleAssignmentRequired: boolean;
   accessTokenAcceptedVersion: 1 | 2;
+  /** Already validated; first-party apps take theirs from first-party.ts and store none. */
+  accessTokenClaims: OptionalClaim[];
   firstParty: boolean;
 }
 
@@ -268,6 +296,7 @@ export async function insertApplication(
       display_name: fields.displayName,
       app_role_assignment_required: fields.appRoleAssignmentRequired ? 1 : 0,
       access_token_accepted_version: fields.accessTokenAcceptedVersion,
+      access_token_claims: JSON.stringify(fields.firstParty ? [] : fields.accessTokenClaims),
       first_party: fields.firstParty ? 1 : 0,
       created_at: nowIso,
       updated_at: nowIso,
@@ -316,6 +345,7 @@ export async function createApp(
     appRoles: normaliseRoles(input.appRoles ?? [], []),
     appRoleAssignmentRequired: input.appRoleAssignmentRequired ?? false,
     accessTokenAcceptedVersion: input.accessTokenAcceptedVersion ?? 1,
+    accessTokenClaims: accessTokenClaimsInput(input.optionalClaims ?? null),
     firstParty: false,
   });
   await bumpVersion(ctx.trx);
@@ -345,6 +375,10 @@ export async function updateApp(
   const tenant = await requireTenantRow(trx, tenantRef);
   const row = await requireAppRow(trx, tenant.id, ref);
   refuseFirstParty(row, 'changed');
+  const accessTokenClaims =
+    input.optionalClaims === undefined
+      ? row.access_token_claims
+      : JSON.stringify(accessTokenClaimsInput(input.optionalClaims));
   const current = await toApplication(trx, row);
   if (input.identifierUris !== undefined) {
     const uris = validateIdentifierUris(input.identifierUris, await tenantDomains(trx, tenant.id));
@@ -390,6 +424,7 @@ export async function updateApp(
         input.accessTokenAcceptedVersion === undefined
           ? row.access_token_accepted_version
           : (input.accessTokenAcceptedVersion ?? 1),
+      access_token_claims: accessTokenClaims,
       updated_at: ctx.nowIso,
     })
     .where('object_id', '=', row.object_id)

@@ -86,12 +86,33 @@ export const appRoleInput = z.strictObject({
 });
 export type AppRoleInput = z.input<typeof appRoleInput>;
 
+/** One optional claim as Entra's manifest writes it; which names Lanyard emits is directory/optional-claims. */
+export const optionalClaimInput = z.strictObject({
+  name: z.string().min(1).max(100),
+  source: z.string().max(100).nullable().optional(),
+  essential: z.boolean().optional(),
+  additionalProperties: z.array(z.string().min(1).max(100)).max(10).optional(),
+});
+export type OptionalClaimInput = z.input<typeof optionalClaimInput>;
+
+const noTokensOfThisKind = 'Lanyard issues access tokens only: ask for optional claims under accessToken';
+
+/** Entra's `optionalClaims`: null or omitted lists mean none. */
+export const optionalClaimsInput = z.strictObject({
+  accessToken: z.array(optionalClaimInput).max(20).nullable().optional(),
+  idToken: z.array(optionalClaimInput).max(0, noTokensOfThisKind).nullable().optional(),
+  saml2Token: z.array(optionalClaimInput).max(0, noTokensOfThisKind).nullable().optional(),
+});
+export type OptionalClaimsInput = z.input<typeof optionalClaimsInput>;
+
 const appFields = {
   displayName: displayName.optional(),
   identifierUris: z.array(z.string()).max(50).optional(),
   appRoles: z.array(appRoleInput).max(1200).optional(),
   appRoleAssignmentRequired: z.boolean().optional(),
   accessTokenAcceptedVersion: z.union([z.literal(1), z.literal(2), z.null()]).optional(),
+  /** Replaces the whole set when given; null asks for none. */
+  optionalClaims: optionalClaimsInput.nullable().optional(),
 };
 
 export const createAppInput = z.strictObject({

@@ -5,11 +5,11 @@
  * resources that other planes keep rows for (Easy Auth configs, workloads), read by id in one query.
  */
 import { type StoreDb, tablesOf } from '../store/handle.ts';
-import { findAppRow } from './applications.ts';
+import { accessTokenClaimsOf, findAppRow } from './applications.ts';
 import type { Tx } from './context.ts';
 import { identifierUriKey } from './identifier-uris.ts';
 import type { DirectoryTables } from './tables.ts';
-import type { MemberType } from './types.ts';
+import type { MemberType, OptionalClaim } from './types.ts';
 
 /** A principal that can ask for tokens, found by the client id it presents. */
 export interface ClientPrincipal {
@@ -41,6 +41,8 @@ export interface ResourceApp {
   appRoleAssignmentRequired: boolean;
   accessTokenAcceptedVersion: 1 | 2;
   firstParty: boolean;
+  /** The optional claims the app asks for in its access tokens (the issuer emits only these). */
+  accessTokenClaims: readonly OptionalClaim[];
   /** Values of the enabled roles that Application principals may hold (for hints). */
   applicationRoles: string[];
 }
@@ -134,6 +136,7 @@ export async function findResourceApp(
     appRoleAssignmentRequired: row.app_role_assignment_required === 1,
     accessTokenAcceptedVersion: row.access_token_accepted_version === 2 ? 2 : 1,
     firstParty: row.first_party === 1,
+    accessTokenClaims: accessTokenClaimsOf(row),
     applicationRoles: roles
       .filter((r) => (JSON.parse(r.allowed_member_types) as MemberType[]).includes('Application'))
       .map((r) => r.value),

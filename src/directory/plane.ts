@@ -12,11 +12,12 @@ import type { DirectoryDeps } from './deps.ts';
 import type { Directory } from './directory.ts';
 import { directoryManifest } from './manifest/section.ts';
 import * as m0001 from './migrations/0001-directory.ts';
+import * as m0006 from './migrations/0006-app-optional-claims.ts';
 
 export const directoryPlane: Plane<DirectoryDeps, Directory> = {
   name: 'directory',
   owns: 'tenants, apps, roles, identities, resources, assignments, credentials',
-  migrations: { '0001-directory': m0001 },
+  migrations: { '0001-directory': m0001, '0006-app-optional-claims': m0006 },
   admin: directoryAdminRoutes,
   manifest: directoryManifest,
 };

@@ -1,9 +1,9 @@
 /**
  * @module directory/tables
- * The directory's tables, as Kysely sees them (migration `0001-directory`). Booleans are 0/1 integers and
- * lists are JSON text on both dialects, so a row reads the same from SQLite and PostgreSQL. Only the
- * directory's own modules name these tables in a query; other planes call `Directory` (or the functions it
- * exports for them, like `resourceNames` and `bumpVersion`).
+ * The directory's tables, as Kysely sees them (migrations `0001-directory`, `0006-app-optional-claims`).
+ * Booleans are 0/1 integers and lists are JSON text on both dialects, so a row reads the same from SQLite and
+ * PostgreSQL. Only the directory's own modules name these tables in a query; other planes call `Directory` (or
+ * the functions it exports for them, like `resourceNames` and `bumpVersion`).
  */
 import type { Selectable } from 'kysely';
 
@@ -31,6 +31,8 @@ export interface ApplicationsTable {
   display_name: string;
   app_role_assignment_required: number;
   access_token_accepted_version: number;
+  /** JSON list of the access-token optional claims (migration 0006); '[]' for none and for first-party apps. */
+  access_token_claims: string;
   first_party: number;
   created_at: string;
   updated_at: string;

@@ -117,6 +117,7 @@ export async function createTenant(ctx: OpContext, raw: CreateTenantInput): Prom
       appRoles: [],
       appRoleAssignmentRequired: false,
       accessTokenAcceptedVersion: 1,
+      accessTokenClaims: [],
       firstParty: true,
     });
   }

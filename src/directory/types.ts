@@ -30,6 +30,22 @@ export interface AppRole {
   isEnabled: boolean;
 }
 
+/** One optional claim, in Entra's shape (`optionalClaim` of Microsoft Graph). */
+export interface OptionalClaim {
+  name: string;
+  /** null for a standard claim; Entra's other sources (user attributes) are not modelled. */
+  source: null;
+  essential: boolean;
+  additionalProperties: string[];
+}
+
+/** The claims an app asks for in tokens issued for it. Lanyard issues access tokens only. */
+export interface OptionalClaims {
+  accessToken: OptionalClaim[];
+  idToken: OptionalClaim[];
+  saml2Token: OptionalClaim[];
+}
+
 export interface Application {
   objectId: string;
   tenantId: string;
@@ -40,6 +56,8 @@ export interface Application {
   appRoles: AppRole[];
   appRoleAssignmentRequired: boolean;
   accessTokenAcceptedVersion: 1 | 2;
+  /** Claims the app asks for in the access tokens issued for it (see directory/optional-claims.ts). */
+  optionalClaims: OptionalClaims;
   /** A Microsoft resource (Resource Manager, Key Vault, Graph) pre-registered in every tenant. Read-only. */
   firstParty: boolean;
   /** Object ID of the application's service principal in its tenant. */

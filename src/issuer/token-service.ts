@@ -194,6 +194,7 @@ export class TokenService {
     const claims = buildClaims({
       client,
       resource: ctx.resource!,
+      tenantCreatedAt: ctx.tenant!.createdAt,
       requestedAs: ctx.target!,
       roles: ctx.roles,
       acr: ctx.acr,

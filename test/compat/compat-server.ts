@@ -138,6 +138,8 @@ async function seedDirectory(runtime: Runtime): Promise<Seed> {
     name: 'api-x',
     identifierUris: ['api://x'],
     accessTokenAcceptedVersion: 2,
+    // The modern API asks for idtyp (an optional claim); api-legacy asks for nothing, so its tokens carry none.
+    optionalClaims: { accessToken: [{ name: 'idtyp' }] },
     appRoles: [{ value: 'Data.Read', allowedMemberTypes: ['Application'] }],
   });
   const legacy = await d.createApp('contoso', { name: 'api-legacy', identifierUris: ['api://legacy'] });

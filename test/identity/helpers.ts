@@ -101,6 +101,8 @@ async function seedDirectory(runtime: Runtime): Promise<MiSeed> {
   const orders = await d.createApp(TENANT, {
     name: 'orders',
     identifierUris: ['api://orders'],
+    // Asks for idtyp, so the managed-identity tokens for it carry idtyp: "app" (an optional claim in Entra).
+    optionalClaims: { accessToken: [{ name: 'idtyp' }] },
     appRoles: [
       { value: 'Orders.Read', allowedMemberTypes: ['Application'] },
       { value: 'Orders.Write', allowedMemberTypes: ['Application'] },

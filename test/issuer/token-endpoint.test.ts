@@ -153,7 +153,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(c.tid, s.tenantId);
       assert.equal(c.oid, s.client.spId, 'oid is the client service principal');
       assert.equal(c.sub, s.client.spId);
-      assert.equal(c.idtyp, 'app');
+      assert.equal(c.idtyp, undefined, 'idtyp is an optional claim the orders app does not ask for');
       assert.equal(typeof c.uti, 'string');
       assert.ok((c.uti as string).length > 10);
       assert.equal(typeof c.aio, 'string');
@@ -220,6 +220,7 @@ for (const kind of STORE_KINDS) {
         assert.equal(c.aud, s.v2.appId, 'v2 aud is always the appId');
         assert.equal(c.iss, `https://login.microsoftonline.com/${s.tenantId}/v2.0`);
         assert.equal(c.ver, '2.0');
+        assert.equal(c.idp, undefined, 'v2 app-only tokens carry no idp (it would equal iss)');
         assert.equal(c.azp, s.client.appId);
         assert.equal(c.azpacr, '1');
         assert.equal(c.appid, undefined);

@@ -9,7 +9,7 @@ import { LanyardError } from '../../errors/lanyard-error.ts';
 import type { CliKit } from '../../plane/cli-kit.ts';
 import { type Column, collect, print, printDone, printRecord } from '../../plane/cli-output.ts';
 import type { DirectoryDeps } from '../deps.ts';
-import type { AppRoleInput } from '../inputs.ts';
+import type { AppRoleInput, OptionalClaimInput } from '../inputs.ts';
 import type {
   Application,
   AppRole,
@@ -42,6 +42,10 @@ const APP_FIELDS: Column<Application>[] = [
   { header: 'roles', value: (a) => a.appRoles.map(describeRole) },
   { header: 'assignment required', value: (a) => a.appRoleAssignmentRequired },
   { header: 'token version', value: (a) => a.accessTokenAcceptedVersion },
+  {
+    header: 'optional claims',
+    value: (a) => a.optionalClaims.accessToken.map(describeOptionalClaim),
+  },
   { header: 'first party', value: (a) => a.firstParty },
   { header: 'created', value: (a) => a.createdAt },
   { header: 'updated', value: (a) => a.updatedAt },
@@ -144,6 +148,25 @@ function readCertificate(file: string): string {
   return bytes.toString('base64');
 }
 
+/** `--optional-claim NAME[:PROPERTY,…]` → an access-token optional claim; the directory checks the names. */
+export function parseOptionalClaimSpec(spec: string): OptionalClaimInput {
+  const colon = spec.indexOf(':');
+  if (colon < 0) return { name: spec };
+  const properties = spec
+    .slice(colon + 1)
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  return { name: spec.slice(0, colon), additionalProperties: properties };
+}
+
+function describeOptionalClaim(c: { name: string; additionalProperties: string[] }): string {
+  return c.additionalProperties.length > 0 ? `${c.name}:${c.additionalProperties.join(',')}` : c.name;
+}
+
+const OPTIONAL_CLAIM_HELP =
+  'optional claim in the access tokens issued for the app: NAME[:PROPERTY,…], e.g. idtyp or aud:use_guid (repeatable)';
+
 const ROLE_SPEC_HELP = 'app role VALUE[:Application|User|Both] (repeatable; default member type Application)';
 
 interface AppOptions {
@@ -152,6 +175,7 @@ interface AppOptions {
   role?: string[] | false;
   assignmentRequired?: boolean;
   tokenVersion?: '1' | '2';
+  optionalClaim?: string[] | false;
 }
 
 const tokenVersionOption = () =>
@@ -205,6 +229,7 @@ export function registerAppCommands(program: Command, kit: CliKit<DirectoryDeps>
     .option('--role <role>', ROLE_SPEC_HELP, collect)
     .option('--assignment-required', 'only principals assigned a role may get tokens for it')
     .addOption(tokenVersionOption())
+    .option('--optional-claim <claim>', OPTIONAL_CLAIM_HELP, collect)
     .addHelpText(
       'after',
       '\nExample:\n  lanyard app create --name orders --identifier-uri api://orders --role Orders.Read --role Orders.Admin:Both --assignment-required',
@@ -220,6 +245,9 @@ export function registerAppCommands(program: Command, kit: CliKit<DirectoryDeps>
           appRoleAssignmentRequired: o.assignmentRequired,
           accessTokenAcceptedVersion:
             o.tokenVersion === undefined ? undefined : o.tokenVersion === '2' ? 2 : 1,
+          optionalClaims: o.optionalClaim
+            ? { accessToken: o.optionalClaim.map(parseOptionalClaimSpec) }
+            : undefined,
         });
         printRecord(created, opts.output, APP_FIELDS);
       }),
@@ -241,6 +269,8 @@ export function registerAppCommands(program: Command, kit: CliKit<DirectoryDeps>
     .option('--assignment-required', 'only principals assigned a role may get tokens for it')
     .option('--no-assignment-required', 'any principal in the tenant may get tokens for it')
     .addOption(tokenVersionOption())
+    .option('--optional-claim <claim>', `${OPTIONAL_CLAIM_HELP}; replaces the list`, collect)
+    .option('--no-optional-claim', 'ask for no optional claims')
     .addHelpText(
       'after',
       '\nExample:\n  lanyard app update orders --role Orders.Read --role Orders.Write --no-assignment-required',
@@ -257,6 +287,12 @@ export function registerAppCommands(program: Command, kit: CliKit<DirectoryDeps>
           appRoleAssignmentRequired: o.assignmentRequired,
           accessTokenAcceptedVersion:
             o.tokenVersion === undefined ? undefined : o.tokenVersion === '2' ? 2 : 1,
+          optionalClaims:
+            o.optionalClaim === false
+              ? { accessToken: [] }
+              : o.optionalClaim
+                ? { accessToken: o.optionalClaim.map(parseOptionalClaimSpec) }
+                : undefined,
         });
         printRecord(updated, opts.output, APP_FIELDS);
       }),

@@ -11,6 +11,7 @@ import type { DeclaredManifest } from '../../manifest/section.ts';
 import type { KeyPath } from '../../manifest/source.ts';
 import { FIRST_PARTY_NAMES } from '../first-party.ts';
 import { identifierUriKey, validateIdentifierUris } from '../identifier-uris.ts';
+import { normaliseAccessTokenClaims, type OptionalClaimField } from '../optional-claims.ts';
 import {
   type DirectoryManifest,
   type ManifestApp,
@@ -68,6 +69,27 @@ function checkApp(app: ManifestApp, base: KeyPath, domains: string[], out: Manif
     out,
   );
   checkFederated(app.federatedCredentials, [...base, 'federatedCredentials'], out);
+  const claims = app.optionalClaims.accessToken;
+  duplicates(
+    claims,
+    (c) => c.name,
+    (i) => [...base, 'optionalClaims', 'accessToken', i, 'name'],
+    (c, j) => `optional claim "${c.name}" is listed twice (also accessToken[${j}])`,
+    out,
+  );
+  claims.forEach((claim, i) => {
+    try {
+      normaliseAccessTokenClaims([claim]);
+    } catch (err) {
+      if (!isLanyardError(err)) throw err;
+      const field = (err.details?.field as OptionalClaimField | undefined) ?? 'name';
+      out.push({
+        kind: 'schema',
+        path: [...base, 'optionalClaims', 'accessToken', i, field],
+        message: `${err.message} ${err.hint ?? ''}`.trim(),
+      });
+    }
+  });
 }
 
 function checkTenant(tenant: ManifestTenant, t: number, out: ManifestProblem[]): void {

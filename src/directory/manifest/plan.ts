@@ -24,6 +24,7 @@ import {
   DEFAULT_APP_ROLE_ID,
   type FederatedCredential,
   type ManagedIdentity,
+  type OptionalClaim,
   type Resource,
   type Tenant,
 } from '../types.ts';
@@ -31,6 +32,7 @@ import {
   type ManifestApp,
   type ManifestAppRole,
   type ManifestFederatedCredential,
+  type ManifestOptionalClaim,
   type ManifestTenant,
   PRINCIPAL_PATTERN,
   tenantDomains,
@@ -244,6 +246,27 @@ function roleChanges(
   return lines;
 }
 
+// ---- optional claims ----
+
+/** A claim as the plan prints it: its name, with its additional properties in parentheses. */
+function claimLabel(c: { name: string; additionalProperties: readonly string[] }): string {
+  const props = sorted(c.additionalProperties);
+  return props.length > 0 ? `${c.name}(${props.join(', ')})` : c.name;
+}
+
+/** Order does not matter to Entra: the claims compare as a set of (name, essential, properties). */
+function claimsKey(claims: readonly (ManifestOptionalClaim | OptionalClaim)[]): string {
+  return JSON.stringify(
+    claims
+      .map((c) => [c.name, c.essential, sorted(c.additionalProperties)] as const)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+}
+
+function claimInput(c: ManifestOptionalClaim) {
+  return { name: c.name, essential: c.essential, additionalProperties: c.additionalProperties };
+}
+
 function planApps(p: DirectoryPlanner, t: ManifestTenant, ti: number, state: DirectoryState): void {
   t.apps.forEach((app, ai) => {
     const object: PlanObject = { kind: 'app', tenant: t.name, name: app.name };
@@ -260,6 +283,7 @@ function planApps(p: DirectoryPlanner, t: ManifestTenant, ti: number, state: Dir
           appRoles: app.appRoles.map(roleInput),
           appRoleAssignmentRequired: app.appRoleAssignmentRequired,
           accessTokenAcceptedVersion: app.accessTokenAcceptedVersion,
+          optionalClaims: { accessToken: app.optionalClaims.accessToken.map(claimInput) },
         }),
       );
       return;
@@ -296,6 +320,14 @@ function planApps(p: DirectoryPlanner, t: ManifestTenant, ti: number, state: Dir
         `accessTokenAcceptedVersion: ${existing.accessTokenAcceptedVersion} → ${app.accessTokenAcceptedVersion}`,
       );
       input.accessTokenAcceptedVersion = app.accessTokenAcceptedVersion;
+    }
+    const declaredClaims = app.optionalClaims.accessToken;
+    const storedClaims = existing.optionalClaims.accessToken;
+    if (claimsKey(declaredClaims) !== claimsKey(storedClaims)) {
+      changes.push(
+        `optionalClaims.accessToken: ${list(storedClaims.map(claimLabel))} → ${list(declaredClaims.map(claimLabel))}`,
+      );
+      input.optionalClaims = { accessToken: declaredClaims.map(claimInput) };
     }
     const roles = roleChanges(p, app, path, existing.appRoles, what);
     if (roles.length > 0) {

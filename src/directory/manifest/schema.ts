@@ -21,8 +21,10 @@ import {
   guid,
   identityName,
   objectName,
+  optionalClaimInput,
   resourceName,
 } from '../inputs.ts';
+import { REQUESTABLE_CLAIMS } from '../optional-claims.ts';
 import { RESOURCE_KINDS, type ResourceKind } from '../types.ts';
 
 const resourceGroup = createIdentityInput.shape.resourceGroup;
@@ -58,6 +60,47 @@ export const appRoleSchema = z
   })
   .describe('An app role, addressed by its value.');
 
+export const optionalClaimSchema = z
+  .strictObject({
+    name: optionalClaimInput.shape.name.describe(
+      `The claim. Lanyard emits: ${REQUESTABLE_CLAIMS.join(', ')}; any other name is refused.`,
+    ),
+    source: z
+      .string()
+      .max(100)
+      .nullable()
+      .default(null)
+      .describe(
+        'Must be null (a standard claim): user and extension attributes are not modelled. Default: null.',
+      ),
+    essential: z
+      .boolean()
+      .default(false)
+      .describe('Kept as Entra keeps it; no effect on app-only tokens. Default: false.'),
+    additionalProperties: z
+      .array(z.string().min(1).max(100))
+      .max(10)
+      .default([])
+      .describe(
+        'idtyp: include_user_token; aud: use_guid (v1 tokens carry the appId as aud). Default: none.',
+      ),
+  })
+  .describe("An optional claim, in Entra's manifest shape.");
+
+const NO_OTHER_TOKENS = 'Lanyard issues access tokens only: ask for optional claims under accessToken';
+
+export const optionalClaimsSchema = z
+  .strictObject({
+    accessToken: z
+      .array(optionalClaimSchema)
+      .max(20)
+      .default([])
+      .describe('Claims added to the access tokens issued for this app. Default: none.'),
+    idToken: z.array(optionalClaimSchema).max(0, NO_OTHER_TOKENS).default([]).describe('Must be empty.'),
+    saml2Token: z.array(optionalClaimSchema).max(0, NO_OTHER_TOKENS).default([]).describe('Must be empty.'),
+  })
+  .describe("Entra's optionalClaims: what the tokens issued for this app carry beyond the common claims.");
+
 export const appSchema = z
   .strictObject({
     name: objectName
@@ -81,6 +124,9 @@ export const appSchema = z
       .default(1)
       .describe('Access token version issued for this app (1 or 2). Default: 1.'),
     appRoles: z.array(appRoleSchema).max(1200).default([]).describe('Default: none.'),
+    optionalClaims: optionalClaimsSchema
+      .default({ accessToken: [], idToken: [], saml2Token: [] })
+      .describe('Optional claims in the access tokens issued for this app. Default: none (no idtyp).'),
     federatedCredentials: z.array(federatedCredentialSchema).max(20).default([]).describe('Default: none.'),
   })
   .describe('An application registration and its service principal.');
@@ -188,6 +234,7 @@ export type ManifestIdentity = ManifestTenant['identities'][number];
 export type ManifestResource = ManifestTenant['resources'][number];
 export type ManifestRoleAssignment = ManifestTenant['roleAssignments'][number];
 export type ManifestFederatedCredential = ManifestApp['federatedCredentials'][number];
+export type ManifestOptionalClaim = ManifestApp['optionalClaims']['accessToken'][number];
 
 /** A manifest as the directory sees it (what the host's parseManifest returns). */
 export interface DirectoryManifest {

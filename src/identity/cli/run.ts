@@ -14,13 +14,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
 import type { Command } from 'commander';
-import { openServerLog } from '../../audit/server-log.ts';
-import { ensureLocalCa } from '../../crypto/local-ca.ts';
 import { LanyardError } from '../../errors/lanyard-error.ts';
 import type { CliKit } from '../../plane/cli-kit.ts';
 import { printError } from '../../plane/cli-output.ts';
 import type { IdentityDeps } from '../deps.ts';
-import { startIdentityListener } from '../listener.ts';
 import { ensureTrustBundle } from './trust-bundle.ts';
 
 const PRELOAD = path.resolve(import.meta.dirname, '../localhost-preload.mjs');
@@ -96,6 +93,12 @@ async function run(
   /** Where the user typed the command: the program runs there (npm runs `lanyard` in the package folder). */
   cwd: string,
 ): Promise<number> {
+  // The certificate library and the HTTP stack load for this command only, not for every `lanyard` start.
+  const [{ ensureLocalCa }, { startIdentityListener }, { openServerLog }] = await Promise.all([
+    import('../../crypto/local-ca.ts'),
+    import('../listener.ts'),
+    import('../../audit/server-log.ts'),
+  ]);
   await deps.keys.ensureReady();
   const ca = await ensureLocalCa({ dataDir: deps.dataDir, envelope: deps.envelope });
   const resource = await deps.directory.getResource(tenant, o.as);

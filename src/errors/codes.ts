@@ -59,6 +59,10 @@ export const ERROR_CODES = {
     status: 400,
     summary: 'A policy document is malformed, or uses an unknown policy, attribute or value.',
   },
+  ERR_GATEWAY_POLICY_RUNTIME: {
+    status: 500,
+    summary: 'A policy failed while a request was being processed.',
+  },
   ERR_GATEWAY_POLICY_EXPRESSION: {
     status: 400,
     summary: 'A policy expression is malformed or uses C# the gateway does not support.',

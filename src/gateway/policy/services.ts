@@ -1,0 +1,47 @@
+/**
+ * @module gateway/policy/services
+ * What compiled policies call at run time, handed in by the gateway plane so that policies stay free of the
+ * store, the network set-up and the other planes: the clock, managed-identity tokens for the gateway's own
+ * identities, and the counters behind `rate-limit*` and `quota*`.
+ */
+
+export interface ManagedIdentityTokenRequest {
+  /** Passed through exactly as written in the policy (it becomes the token's `aud`). */
+  readonly resource: string;
+  /** A user-assigned identity's client id; the gateway's system-assigned identity when left out. */
+  readonly clientId?: string | undefined;
+}
+
+export interface ManagedIdentityToken {
+  readonly accessToken: string;
+  /** Epoch seconds. */
+  readonly expiresOn: number;
+}
+
+/** One counter window after a hit. */
+export interface CounterResult {
+  /** Whether this hit fits within the limit (a refused hit is not counted). */
+  readonly allowed: boolean;
+  /** Calls left in the window after this hit. */
+  readonly remaining: number;
+  /** Milliseconds until a call would be allowed again (0 when allowed). */
+  readonly retryAfterMs: number;
+}
+
+export interface Counters {
+  /**
+   * Counts `amount` against `key` in a window of `windowMs` ending now (sliding, for `rate-limit*`), refusing
+   * the hit when it would pass `limit`.
+   */
+  slidingHit(key: string, limit: number, windowMs: number, amount: number): Promise<CounterResult>;
+  /** Counts `amount` against `key` in fixed windows of `periodMs` (for `quota*`); `periodMs` 0 = never renews. */
+  fixedHit(key: string, limit: number, periodMs: number, amount: number): Promise<CounterResult>;
+}
+
+export interface GatewayServices {
+  /** Milliseconds since the epoch (tests move it). */
+  now(): number;
+  /** A token for one of the gateway's identities; rejects with a reason when it has none or the issuer refuses. */
+  managedIdentityToken(request: ManagedIdentityTokenRequest): Promise<ManagedIdentityToken>;
+  readonly counters: Counters;
+}

@@ -4,7 +4,7 @@
  * `when` whose condition is true, else those of `otherwise`. Conditions are expressions (or a constant
  * true/false); the inner policies follow the rules of the section the `choose` stands in.
  */
-import { bool, onlyChildren, readAttributes, valueOf } from '../policy/attributes.ts';
+import { bool, onlyChildren, readAttributes, resolve } from '../policy/attributes.ts';
 import { ALL_SECTIONS, type CompiledPolicy, definePolicy } from '../policy/contract.ts';
 import { PolicyLoadError } from '../policy/errors.ts';
 
@@ -28,13 +28,14 @@ export const choose = definePolicy({
       condition: readAttributes(w, { condition: bool({ required: true, expressions: true }) }, cc).condition,
       body: cc.compileBlock(w.children),
     }));
+    if (otherwise[0]) readAttributes(otherwise[0], {}, cc);
     const fallback: CompiledPolicy | undefined = otherwise[0]
-      ? (readAttributes(otherwise[0], {}, cc), cc.compileBlock(otherwise[0].children))
+      ? cc.compileBlock(otherwise[0].children)
       : undefined;
     return {
       run(ctx) {
         const view = () => cc.expressions(ctx);
-        for (const b of branches) if (valueOf(b.condition, view)) return b.body.run(ctx);
+        for (const b of branches) if (resolve(b.condition, view)) return b.body.run(ctx);
         return fallback?.run(ctx);
       },
     };

@@ -7,7 +7,7 @@
  * are the gateway's: a policy naming one is refused at load.
  */
 import { LanyardError } from '../../errors/lanyard-error.ts';
-import { oneOf, onlyChildren, readAttributes, readText, str, valueOf } from '../policy/attributes.ts';
+import { oneOf, onlyChildren, readAttributes, readText, resolve, str } from '../policy/attributes.ts';
 import { ALL_SECTIONS, definePolicy } from '../policy/contract.ts';
 import { PolicyLoadError } from '../policy/errors.ts';
 import type { GatewayContext } from '../runtime/context.ts';
@@ -79,17 +79,17 @@ export const setHeader = definePolicy({
         const headers = headersOf(ctx);
         if (!headers) return;
         const view = () => cc.expressions(ctx);
-        const name = valueOf(a.name, view);
+        const name = resolve(a.name, view);
         if (FRAMING.has(name.toLowerCase())) {
           throw new LanyardError('ERR_GATEWAY_POLICY_RUNTIME', `set-header cannot change ${name}`);
         }
-        const action = a['exists-action'] ? valueOf(a['exists-action'], view) : 'override';
+        const action = a['exists-action'] ? resolve(a['exists-action'], view) : 'override';
         if (action === 'delete') {
           headers.delete(name);
           return;
         }
         if (action === 'skip' && headers.has(name)) return;
-        const computed = values.map((v) => valueOf(v, view));
+        const computed = values.map((v) => resolve(v, view));
         const out = REPEATED.has(name.toLowerCase())
           ? computed
           : computed.length

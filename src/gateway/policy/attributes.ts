@@ -34,7 +34,7 @@ export function constant<T>(value: T): Dynamic<T> {
 }
 
 /** The value for this request. A conversion failure is a run-time policy error (APIM answers 500). */
-export function valueOf<T>(d: Dynamic<T>, ctx: () => ExpressionContext): T {
+export function resolve<T>(d: Dynamic<T>, ctx: () => ExpressionContext): T {
   if (d.kind === 'constant') return d.value;
   return d.convert(d.expression.evaluate(ctx()));
 }

@@ -12,6 +12,7 @@ import { TokenValidator } from '../validator/validator.ts';
 import type { EasyAuthDeps } from './deps.ts';
 import { buildEasyAuthPolicy } from './policy.ts';
 import { refusalFromFailure } from './refusal.ts';
+import { readRunningFronts } from './running-fronts.ts';
 import { listEasyAuthConfigs, type StoredEasyAuth } from './store.ts';
 
 export interface DecodedToken {
@@ -27,7 +28,13 @@ export interface DecodedToken {
 export interface ExplainVerdict {
   resource: string;
   tenant: string;
+  /**
+   * Where accepted requests go: the running front's upstream when a Lanyard serves this data folder (the demo
+   * may have moved the app to a free port), else the stored config's.
+   */
   upstream: string;
+  /** Where the running front listens; absent when none runs. */
+  front?: string | undefined;
   openIdIssuer: string;
   accepted: boolean;
   /** What the front would answer: 200 (forwarded), 401, 403, 404. */
@@ -133,13 +140,16 @@ export async function explainToken(
   // No cache: every run checks the signature afresh.
   const validator = new TokenValidator({ cacheSize: 0, now: () => now });
   const verdicts: ExplainVerdict[] = [];
+  const running = readRunningFronts(runtime.dataDir);
   for (const stored of configs) {
     const tenant = tenants.find((t) => t.id === stored.tenantId)!;
     const ctx = await buildEasyAuthPolicy(runtime, stored.tenantId, stored.config);
+    const front = running.find((f) => f.tenantId === stored.tenantId && f.resource === stored.resourceName);
     const base = {
       resource: stored.resourceName,
       tenant: tenant.name,
-      upstream: stored.config.upstream,
+      upstream: front?.upstream ?? stored.config.upstream,
+      ...(front ? { front: front.url } : {}),
       openIdIssuer: ctx.openIdIssuer,
       notes: notesFor(stored),
     };
@@ -224,7 +234,9 @@ export function formatExplanation(e: Explanation): string {
   for (const v of e.verdicts) {
     out.push('');
     if (v.accepted) {
-      out.push(`${v.resource} (${v.tenant}): ACCEPTED → forwarded to ${v.upstream}`);
+      out.push(
+        `${v.resource} (${v.tenant}): ACCEPTED → forwarded to ${v.upstream}${v.front ? ` (front ${v.front})` : ''}`,
+      );
     } else {
       out.push(`${v.resource} (${v.tenant}): REFUSED ${v.status} ${v.reason}`);
       out.push(`  ${v.message}`);

@@ -342,9 +342,17 @@ class Parser {
     if (level >= Parser.LEVELS.length) return this.unary();
     const ops = Parser.LEVELS[level]!;
     let left = this.binary(level + 1);
+    // a left-associative chain (1 + 1 + 1 …) builds a tree as deep as it is long: bound it like nesting
+    let links = 0;
     while (true) {
       const t = this.peek();
       if (!((t.kind === 'punct' || t.kind === 'keyword') && ops.includes(t.value))) return left;
+      if (++links + this.depth > this.limits.maxDepth) {
+        throw new SyntaxFault(
+          `the expression is nested more than ${this.limits.maxDepth} levels deep`,
+          t.start,
+        );
+      }
       this.next();
       if (t.value === 'is') {
         if (this.accept('null')) {
@@ -365,7 +373,8 @@ class Parser {
         this.enter(t.start);
         try {
           const right = this.binary(level + 1);
-          left = { kind: 'binary', start: left.start, op: t.value as BinaryOp, left, right };
+          // positioned at the operator, where a type error between the operands is reported
+          left = { kind: 'binary', start: t.start, op: t.value as BinaryOp, left, right };
         } finally {
           this.leave();
         }

@@ -60,8 +60,20 @@ function assertLight(urls: readonly string[], what: string): void {
 }
 
 describe('lanyard start: command definitions only', () => {
-  test('--version and --help', () => {
-    assertLight(loaded('--version'), '--version');
+  test('--version answers before the CLI loads, as the CLI itself does', () => {
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['bin/lanyard.js', ...args], { cwd: ROOT, encoding: 'utf8' });
+    const fast = run('--version');
+    assert.equal(fast.status, 0);
+    assert.match(fast.stdout, /^lanyard \d+\.\d+\.\d+ \(node v24\.\d+\.\d+\)\n$/);
+    assert.equal(run('-v').stdout, fast.stdout);
+    // With another option first, commander answers (src/cli/main.ts): the same line.
+    assert.equal(run('-o', 'json', '--version').stdout, fast.stdout);
+    assert.ok(!loaded('--version').some((u) => u.includes('/node_modules/commander/')));
+  });
+
+  test('--help and --version behind an option', () => {
+    assertLight(loaded('-o', 'json', '--version'), '--version');
     assertLight(loaded('--help'), '--help');
   });
 

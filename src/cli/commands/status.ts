@@ -8,8 +8,6 @@
  * Exit code 0 when running and healthy, 1 otherwise (not running, a stale server.json, not answering).
  */
 import fs from 'node:fs';
-import https from 'node:https';
-import net from 'node:net';
 import type { Command } from 'commander';
 import { isAlive, type RunInfo, type RunListener, readRunInfo } from '../../host/run-info.ts';
 import { serverInfoPath } from '../../identity/server-info.ts';
@@ -48,7 +46,9 @@ export interface Status {
 }
 
 /** `GET <url>/healthz` over HTTPS, trusting the data folder's CA: `healthy` or why not. */
-function probeHealth(url: string, caCertPath: string | undefined): Promise<string> {
+async function probeHealth(url: string, caCertPath: string | undefined): Promise<string> {
+  // TLS loads for this command only, not for every `lanyard` start.
+  const https = await import('node:https');
   return new Promise((resolve) => {
     let ca: Buffer | undefined;
     try {
@@ -68,7 +68,8 @@ function probeHealth(url: string, caCertPath: string | undefined): Promise<strin
 }
 
 /** Opens a TCP connection to the listener's host and port: `listening` or why not. */
-function probeListening(url: string): Promise<string> {
+async function probeListening(url: string): Promise<string> {
+  const net = await import('node:net');
   return new Promise((resolve) => {
     let target: URL;
     try {

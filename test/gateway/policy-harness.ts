@@ -33,6 +33,9 @@ export function harnessServices(o: Partial<GatewayServices> = {}): GatewayServic
     managedIdentityToken:
       o.managedIdentityToken ?? (() => Promise.reject(new Error('this test gave no managed identity'))),
     counters: o.counters ?? noCounters,
+    backend: o.backend ?? {
+      send: () => Promise.reject(new Error('this test gave no backend')),
+    },
   };
 }
 

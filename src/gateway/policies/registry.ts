@@ -5,10 +5,11 @@
  */
 import type { PolicyDefinition } from '../policy/contract.ts';
 import { choose } from './choose.ts';
+import { forwardRequest } from './forward-request.ts';
 import { setHeader } from './set-header.ts';
 
 export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map(
-  [choose, setHeader].map((p) => [p.name, p]),
+  [choose, forwardRequest, setHeader].map((p) => [p.name, p]),
 );
 
 export const UNSUPPORTED: ReadonlyMap<string, string> = new Map([

@@ -27,6 +27,11 @@ export interface CompileOptions extends ValueContext {
   readonly unsupported?: ReadonlyMap<string, string> | undefined;
   readonly services: GatewayServices;
   readonly expressions: (ctx: GatewayContext) => ExpressionContext;
+  /**
+   * Policies compiled so far, by element: a scope's document takes part in many effective policies (every
+   * operation, with and without each product) and each of its policies is compiled once.
+   */
+  readonly memo?: Map<ParsedElement, CompiledPolicy> | undefined;
 }
 
 const PHASE_OF: Readonly<Record<Section, 'inbound' | 'backend' | 'outbound' | 'onError'>> = {
@@ -84,6 +89,8 @@ function compileElement(
   scope: ScopeKind,
   o: CompileOptions,
 ): CompiledPolicy {
+  const known = o.memo?.get(element);
+  if (known) return known;
   const definition = definitionFor(element, section, scope, o);
   const cc: CompileContext = {
     section,
@@ -93,7 +100,9 @@ function compileElement(
     expressions: o.expressions,
     compileBlock: (children) => compileBlock(children, section, scope, o),
   };
-  return definition.compile(element, cc);
+  const compiled = definition.compile(element, cc);
+  o.memo?.set(element, compiled);
+  return compiled;
 }
 
 /** Child policies in order; stops after one that ended the pipeline (`return-response` inside `choose`). */

@@ -4,6 +4,7 @@
  * store, the network set-up and the other planes: the clock, managed-identity tokens for the gateway's own
  * identities, and the counters behind `rate-limit*` and `quota*`.
  */
+import type { GatewayContext, GatewayResponse } from '../runtime/context.ts';
 
 export interface ManagedIdentityTokenRequest {
   /** Passed through exactly as written in the policy (it becomes the token's `aud`). */
@@ -38,10 +39,22 @@ export interface Counters {
   fixedHit(key: string, limit: number, periodMs: number, amount: number): Promise<CounterResult>;
 }
 
+export interface BackendCallOptions {
+  /** Time allowed for the backend's status and headers (APIM's forward-request `timeout`, seconds × 1000). */
+  readonly timeoutMs: number;
+  readonly followRedirects: boolean;
+}
+
+/** Sends the request as the policies left it to the backend and returns the answer, its body streaming. */
+export interface BackendClient {
+  send(ctx: GatewayContext, options: BackendCallOptions): Promise<GatewayResponse>;
+}
+
 export interface GatewayServices {
   /** Milliseconds since the epoch (tests move it). */
   now(): number;
   /** A token for one of the gateway's identities; rejects with a reason when it has none or the issuer refuses. */
   managedIdentityToken(request: ManagedIdentityTokenRequest): Promise<ManagedIdentityToken>;
   readonly counters: Counters;
+  readonly backend: BackendClient;
 }

@@ -427,7 +427,7 @@ class Compiler {
     if (e.name === 'context') return { type: 'IProxyRequestContext', run: (rt) => rt.context };
     const statics = STATIC_NAMES.get(e.name);
     if (statics) return { type: statics, run: () => null };
-    if (FORBIDDEN_ROOTS.has(e.name)) {
+    if (FORBIDDEN_ROOTS.has(e.name) || /^[A-Z]/.test(e.name)) {
       throw new SyntaxFault(`"${e.name}" is not available in policy expressions`, e.start);
     }
     throw new SyntaxFault(`the name "${e.name}" does not exist in this context`, e.start);

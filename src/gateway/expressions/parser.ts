@@ -224,7 +224,7 @@ class Parser {
     }
     if (!(t.kind === 'ident' || (t.kind === 'keyword' && PREDEFINED_TYPES.has(t.value)))) return null;
     const save = this.pos;
-    const type = this.tryType();
+    const type = this.tryType(true);
     if (type === null || this.peek().kind !== 'ident' || !(this.is('=', 1) || this.is(';', 1))) {
       this.pos = save;
       return null;
@@ -243,8 +243,11 @@ class Parser {
     return t;
   }
 
-  /** A type, or null (position restored) when the tokens do not spell one. */
-  private tryType(): TypeRef | null {
+  /**
+   * A type, or null (position restored) when the tokens do not spell one. In a declaration `int? x` the `?`
+   * is always part of the type; elsewhere a `?` before an operand is the conditional operator.
+   */
+  private tryType(declaration = false): TypeRef | null {
     const save = this.pos;
     const start = this.peek().start;
     const first = this.peek();
@@ -277,7 +280,7 @@ class Parser {
     } else {
       return null;
     }
-    if (this.is('?') && !this.startsOperand(1)) {
+    if (this.is('?') && (declaration || !this.startsOperand(1))) {
       this.next();
       name += '?';
     }
@@ -558,6 +561,10 @@ class Parser {
         }
       } else if (t.value === '[') {
         expr = this.indexer(expr, false);
+      } else if (t.value === '?' && this.is('[', 1)) {
+        // `a?[k]`: C# 7 has no collection literal, so `?` before `[` is always the null-conditional indexer
+        this.next();
+        expr = this.indexer(expr, true);
       } else if (t.value === '(') {
         throw new SyntaxFault('only methods of a type can be called', t.start);
       } else {

@@ -95,8 +95,10 @@ export function toText(value: unknown, isDouble = false): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (typeof value === 'number')
-    return isDouble || !Number.isInteger(value) ? formatDouble(value) : String(value);
+  if (typeof value === 'number') {
+    const int = !isDouble && Number.isInteger(value) && Math.abs(value) <= 2147483648;
+    return int ? String(value) : formatDouble(value);
+  }
   if (value instanceof DateTimeValue) return formatDateTime(value, undefined)!;
   if (value instanceof TimeSpanValue) return formatTimeSpan(value);
   if (value instanceof GuidValue) return value.text;

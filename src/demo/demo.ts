@@ -237,6 +237,8 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
       exclusiveAppId: exclusiveApp.appId,
       autoTriggerUrl: trigger.app?.url ?? autoApp.url,
       timerSeconds: o.timerSeconds,
+      adminUrl: server.url,
+      adminTokenPath: admin.source === 'env' ? undefined : admin.path,
     })) {
       out(line);
     }

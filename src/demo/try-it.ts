@@ -20,6 +20,10 @@ export interface TryItInput {
   exclusiveAppId: string;
   autoTriggerUrl: string;
   timerSeconds: number;
+  /** The main listener's URL (issuer and admin API), as this run got it. */
+  adminUrl: string;
+  /** The admin token's file; undefined when it comes from LANYARD_ADMIN_TOKEN. */
+  adminTokenPath: string | undefined;
   cwd?: string | undefined;
 }
 
@@ -54,6 +58,8 @@ export function tryItLines(o: TryItInput): string[] {
     `  lanyard role unassign ${ROLE_ARGS.join(' ')}`,
     `  lanyard run --as auto-trigger-function -- sh -c '${fromEndpoint(o.exclusiveAppId)}'`,
     `  lanyard role assign ${ROLE_ARGS.join(' ')}`,
+    '  # the admin API: what the CLI does, as JSON over HTTPS (this URL is also in server.json in the data folder)',
+    `  curl -s --cacert ${ca} -H "Authorization: Bearer ${o.adminTokenPath === undefined ? '$LANYARD_ADMIN_TOKEN' : `$(cat ${shellQuote(displayPath(o.adminTokenPath, cwd))})`}" ${o.adminUrl}/admin/tenants`,
     '  # why a token is accepted or refused, by every front',
     `  lanyard explain "$(lanyard token --as runbook-automation --resource ${ARM} -o tsv | cut -f1)"`,
   ];

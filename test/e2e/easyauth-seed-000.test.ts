@@ -44,6 +44,29 @@ function attempts(stdout: string): Record<string, Record<string, string>> {
   return out;
 }
 
+/** The admin API examples of README.md (the tour's step 4) and docs/admin-api.md, as shell scripts. */
+function documentedAdminExamples(): [string, string][] {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const step = readme.slice(readme.indexOf('**4. The admin API.**'));
+  const readmeBlock = /```sh\n([\s\S]*?)```/.exec(step)?.[1];
+  assert.ok(readmeBlock, 'README.md has the admin API example');
+  const doc = fs.readFileSync(path.join(ROOT, 'docs/admin-api.md'), 'utf8');
+  const docBlock = /```console\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(docBlock, 'docs/admin-api.md has the example');
+  // The commands of the transcript: `$ ` lines and their continuations, without `lanyard up` (already serving).
+  const commands: string[] = [];
+  let continued = false;
+  for (const line of docBlock.split('\n')) {
+    if (continued || line.startsWith('$ ')) commands.push(continued ? line : line.slice(2));
+    continued = (continued || line.startsWith('$ ')) && line.endsWith('\\');
+  }
+  const docScript = commands.filter((c) => !c.startsWith('lanyard up')).join('\n');
+  return [
+    ['README.md', readmeBlock],
+    ['docs/admin-api.md', docScript],
+  ];
+}
+
 describe('seed 000 through Easy Auth: a runbook calls SomeFunction with its managed identity', () => {
   const dataDir = tempDir('lanyard-e2e-ea000-');
   const children: ChildHandle[] = [];
@@ -175,7 +198,8 @@ describe('lanyard demo (npm start): both stories, told in plain words', () => {
       'lanyard demo',
       process.execPath,
       [BIN, ...storeArgs, 'demo', '--port', '0', '--identity-port', '0'],
-      { env: env(dataDir), cwd: ROOT },
+      // Info: the audit events are in lanyard.log at that level.
+      { env: env(dataDir, { LANYARD_LOG_LEVEL: 'info' }), cwd: ROOT },
     );
     await demo.waitForLine(/^Press Ctrl\+C to stop\./, { timeoutMs: 45_000 });
     const text = demo.lines.join('\n');
@@ -265,6 +289,54 @@ describe('lanyard demo (npm start): both stories, told in plain words', () => {
     await demo.waitForLine(/^ {2}AutoTriggerFunction run \d+ \(manual\): ExclusiveFunction answered 200/, {
       from: printed.length,
     });
+
+    // The admin API as printed, with this run's URL and token file…
+    const tenantNames = (stdout: string) => (JSON.parse(stdout) as { name: string }[]).map((t) => t.name);
+    const printedAdmin = await shell(
+      command(/^ {2}curl -s --cacert \S+ -H "Authorization: Bearer .*\/admin\/tenants$/),
+    );
+    assert.equal(printedAdmin.code, 0, printedAdmin.stderr);
+    assert.ok(tenantNames(printedAdmin.stdout).includes('contoso'), printedAdmin.stdout);
+    // …and as README.md and docs/admin-api.md write it, in a folder whose .lanyard is this data folder: the URL
+    // comes from server.json, so the port --port 0 picked is the one used.
+    const docsCwd = tempDir('lanyard-e2e-docs-');
+    fs.symlinkSync(dataDir, path.join(docsCwd, '.lanyard'));
+    try {
+      for (const [doc, snippet] of documentedAdminExamples()) {
+        const r = await runToEnd(
+          'sh',
+          [
+            '-c',
+            `lanyard() { "$NODE" "$BIN" ${store ? '--store "$STORE" ' : ''}"$@"; }\ncd "$DOCS_CWD" || exit 1\n${snippet}`,
+          ],
+          {
+            env: env(dataDir, {
+              NODE: process.execPath,
+              BIN,
+              DOCS_CWD: docsCwd,
+              ...(store ? { STORE: store.location } : {}),
+            }),
+            timeoutMs: 20_000,
+          },
+        );
+        assert.equal(r.code, 0, `${doc}: ${r.stderr}`);
+        assert.ok(tenantNames(r.stdout).includes('contoso'), `${doc}: ${r.stdout}`);
+      }
+    } finally {
+      fs.rmSync(docsCwd, { recursive: true, force: true });
+    }
+
+    // The log has the demo's lines and the token events of its `lanyard run` children.
+    const logged = fs
+      .readFileSync(path.join(dataDir, 'lanyard.log'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { cmd?: string; audit?: { action: string; target?: string } });
+    assert.ok(logged.some((l) => l.cmd === 'demo' && l.audit?.action === 'request.refuse'));
+    assert.ok(
+      logged.some((l) => l.cmd === 'run' && l.audit?.action === 'token.issue' && l.audit.target === APP_ID),
+      'the runbook’s token, issued by its lanyard run, is in the log',
+    );
 
     const ports = [
       ...text.matchAll(

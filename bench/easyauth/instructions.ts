@@ -12,6 +12,7 @@
  * run.ts's timed figures, never instead of them.
  *
  *   node_modules/.bin/node bench/easyauth/instructions.ts [--requests 6000] [--warmup 2000]
+ *     [--windows 5] [--connections 16] [--v8-flags=--single-threaded]
  *     [--only proxy,proxy-identity,repeated]
  *
  * Phases: `proxy` (the plain undici proxy, the baseline), `proxy-identity` (it, adding the identity headers
@@ -32,14 +33,22 @@ import { identityHeadersFor, writeProxyCertificate } from './fixtures.ts';
 const { values: args } = parseArgs({
   options: {
     requests: { type: 'string', default: '6000' },
+    windows: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2000' },
     only: { type: 'string', default: 'proxy,proxy-identity,repeated' },
+    connections: { type: 'string', default: '16' },
+    'v8-flags': { type: 'string', default: '' },
   },
 });
 const requests = Math.min(Math.max(Math.round(Number(args.requests)), 500), 50_000);
 const warmup = Math.min(Math.max(Math.round(Number(args.warmup)), 200), 20_000);
 const only = new Set(args.only.split(',').map((s) => s.trim()));
-const CONNECTIONS = 16;
+const windows = Math.min(Math.max(Math.round(Number(args.windows)), 1), 20);
+const CONNECTIONS = Math.min(Math.max(Math.round(Number(args.connections)), 1), 64);
+/** V8 flags for the counted servers (e.g. --single-threaded, --predictable); only --flag[=value] words. */
+const v8Flags = args['v8-flags'].split(/\s+/).filter(Boolean);
+if (v8Flags.some((f) => !/^--[a-z0-9-]+(=[\w.-]+)?$/.test(f)))
+  throw new Error('--v8-flags: --flag[=value] words only');
 const here = import.meta.dirname;
 
 if (spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status !== 0) {
@@ -62,7 +71,13 @@ interface Started {
 /** Starts `server.ts <mode>`, under callgrind with counting off when `counted`, and waits for BENCH_READY. */
 function start(mode: string, modeArgs: string[], counted: boolean, env: Record<string, string> = {}) {
   const out = counted ? path.join(workDir, `${mode}-${running.size}.callgrind`) : undefined;
-  const node = [process.execPath, path.join(here, 'server.ts'), mode, ...modeArgs];
+  const node = [
+    process.execPath,
+    ...(counted ? v8Flags : []),
+    path.join(here, 'server.ts'),
+    mode,
+    ...modeArgs,
+  ];
   const command = counted
     ? [
         'valgrind',
@@ -78,7 +93,7 @@ function start(mode: string, modeArgs: string[], counted: boolean, env: Record<s
   const argv = core === undefined ? command : ['-c', core, ...command];
   const child = spawn(core === undefined ? argv[0]! : 'taskset', core === undefined ? argv.slice(1) : argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env, BENCH_DATA_ROOT: workDir },
+    env: { ...process.env, ...env, BENCH_DATA_ROOT: workDir, BENCH_KEEPALIVE_MS: '600000' },
   });
   running.add(child);
   child.once('exit', () => running.delete(child));
@@ -104,7 +119,16 @@ function callgrind(pid: number, ...flags: string[]): void {
 
 const certDir = await writeProxyCertificate(workDir);
 // Loopback only, to servers this script started; the fronts' certificates come from their own data folders' CAs.
-const agent = new Agent({ connections: CONNECTIONS, connect: { rejectUnauthorized: false } });
+// Generous timeouts: under callgrind on a busy host the server can stall for seconds, and a connection closed and
+// opened again would put a TLS handshake into the count. Connections made while counting are reported.
+const agent = new Agent({
+  connections: CONNECTIONS,
+  keepAliveTimeout: 600_000,
+  keepAliveMaxTimeout: 600_000,
+  connect: { rejectUnauthorized: false, timeout: 60_000 },
+});
+let connects = 0;
+agent.on('connect', () => connects++);
 
 /** `count` requests, CONNECTIONS at a time; every answer must be a 200. */
 async function load(url: string, token: string, count: number): Promise<void> {
@@ -126,37 +150,69 @@ async function load(url: string, token: string, count: number): Promise<void> {
   );
 }
 
-/** Instructions per request of a counted server: warm-up uncounted, then `requests` counted. */
-async function measure(server: Started, token: string) {
-  const url = `https://127.0.0.1:${server.info.port}`;
-  await load(url, token, warmup);
-  callgrind(server.child.pid!, '-i', 'on');
-  await load(url, token, requests);
-  callgrind(server.child.pid!, '-i', 'off');
-  callgrind(server.child.pid!, '-d');
-  // The dump is written by valgrind when it next gets to it; wait for a file with a totals line.
-  const dir = path.dirname(server.out!);
-  const prefix = path.basename(server.out!);
-  let total = 0;
-  for (let i = 0; i < 600 && total === 0; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    for (const f of fs.readdirSync(dir).filter((n) => n.startsWith(`${prefix}.`))) {
-      const m = /^totals:\s+(\d+)/m.exec(fs.readFileSync(path.join(dir, f), 'utf8'));
-      if (m) total = Math.max(total, Number(m[1]));
-    }
-  }
-  server.child.kill('SIGTERM');
-  await new Promise((r) => server.child.once('exit', r));
-  if (total === 0) throw new Error('callgrind wrote no counts');
-  return total / requests;
+/** The instruction total of each dump callgrind has written so far for `out`, in dump order. */
+function dumpTotals(out: string): number[] {
+  const dir = path.dirname(out);
+  const prefix = `${path.basename(out)}.`;
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
+    .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)))
+    .map((f) => Number(/^totals:\s+(\d+)/m.exec(fs.readFileSync(path.join(dir, f), 'utf8'))?.[1] ?? 0));
 }
 
-const results = new Map<string, number>();
+/**
+ * Instructions per request of a counted server: warm-up uncounted, then `requests` counted in `windows` equal
+ * windows, each dumped on its own (a dump zeroes the counters). One-off events — a major GC, a JIT
+ * re-optimisation, a reconnection after a stall of the shared host — land in one window; the median window is
+ * the figure, the min–max shows how far one run can move.
+ */
+async function measure(server: Started, token: string): Promise<Measured> {
+  const url = `https://127.0.0.1:${server.info.port}`;
+  const pid = server.child.pid!;
+  await load(url, token, warmup);
+  const perWindow = Math.ceil(requests / windows);
+  const connectsBefore = connects;
+  callgrind(pid, '-i', 'on');
+  for (let w = 1; w <= windows; w++) {
+    await load(url, token, perWindow);
+    callgrind(pid, '-d');
+    // The dump is written by valgrind when it next gets to it.
+    for (let i = 0; i < 600 && dumpTotals(server.out!).filter((t) => t > 0).length < w; i++)
+      await new Promise((r) => setTimeout(r, 100));
+  }
+  callgrind(pid, '-i', 'off');
+  const totals = dumpTotals(server.out!).slice(0, windows);
+  server.child.kill('SIGTERM');
+  await new Promise((r) => server.child.once('exit', r));
+  if (totals.length < windows || totals.some((t) => t === 0)) throw new Error('callgrind wrote no counts');
+  const perRequest = totals.map((t) => t / perWindow).sort((a, b) => a - b);
+  return {
+    median: perRequest[Math.floor((perRequest.length - 1) / 2)]!,
+    min: perRequest[0]!,
+    max: perRequest.at(-1)!,
+    mean: totals.reduce((a, b) => a + b, 0) / (perWindow * windows),
+    connects: connects - connectsBefore,
+  };
+}
+
+interface Measured {
+  /** The median window's instructions per request: the figure reported and compared. */
+  median: number;
+  min: number;
+  max: number;
+  /** Over all counted requests. */
+  mean: number;
+  /** Connections the client opened while counting (0 unless the server closed some). */
+  connects: number;
+}
+
+const results = new Map<string, Measured>();
 try {
   const upstream = await start('upstream', [], false);
   const upstreamUrl = `http://127.0.0.1:${upstream.info.port}`;
   // The front mints the token the repeated phase sends (and the proxies forward).
-  const front = await start('easyauth', [upstreamUrl, '0'], true);
+  const front = await start('easyauth', [upstreamUrl, '0'], only.has('repeated'));
   const token = fs.readFileSync(front.info.tokensFile!, 'utf8').trim().split('\n')[0]!;
   if (only.has('repeated')) results.set('repeated', await measure(front, token));
   else front.child.kill('SIGTERM');
@@ -183,17 +239,23 @@ const names: Record<string, string> = {
 };
 process.stdout.write(
   `node ${process.version}; ${pinned ? `servers on core ${measuredCore} under callgrind` : 'not pinned'}; ` +
-    `${CONNECTIONS} connections; ${warmup} requests warm-up, then ${requests} counted per server\n`,
+    `${CONNECTIONS} connections; ${warmup} requests warm-up, then ${Math.ceil(requests / windows) * windows} counted per server` +
+    `${v8Flags.length > 0 ? `; V8 flags ${v8Flags.join(' ')}` : ''}\n`,
 );
-for (const [key, per] of results) {
+const k = (n: number) => (n / 1000).toFixed(1);
+process.stdout.write(
+  `k instructions per request: the median of ${windows} windows (min–max of the windows; mean)\n`,
+);
+for (const [key, m] of results) {
   process.stdout.write(
-    `${names[key]!.padEnd(42)} ${(per / 1000).toFixed(1).padStart(8)} k instructions/request\n`,
+    `${names[key]!.padEnd(42)} ${k(m.median).padStart(8)}  (${k(m.min)}–${k(m.max)}; ${k(m.mean)})` +
+      `${m.connects > 0 ? `  ${m.connects} connections opened while counting` : ''}\n`,
   );
 }
 /** Capacity ratio: a/b requests per instruction, i.e. b's instructions over a's. */
 const ratio = (a: string, b: string, label: string, target?: string) => {
-  const x = results.get(a);
-  const y = results.get(b);
+  const x = results.get(a)?.median;
+  const y = results.get(b)?.median;
   if (x === undefined || y === undefined) return;
   process.stdout.write(
     `${label.padEnd(42)} ${((y / x) * 100).toFixed(1).padStart(7)} %${target ? `  (target ${target}, by time)` : ''}\n`,

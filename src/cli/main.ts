@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { REGISTRY } from '../host/registry.ts';
 import { VERSION } from '../host/version.ts';
 import { registerCaCommands } from './commands/ca.ts';
+import { registerCompletionCommand } from './commands/completion.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerManifestCommands } from './commands/manifest.ts';
 import { registerStatusCommand } from './commands/status.ts';
@@ -38,6 +39,7 @@ registerUpCommand(program);
 registerStatusCommand(program);
 registerCaCommands(program);
 registerDemoCommand(program);
+registerCompletionCommand(program);
 showUsageAfterError(program);
 
 /**

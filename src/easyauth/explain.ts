@@ -144,7 +144,13 @@ export async function explainToken(
   for (const stored of configs) {
     const tenant = tenants.find((t) => t.id === stored.tenantId)!;
     const ctx = await buildEasyAuthPolicy(runtime, stored.tenantId, stored.config);
-    const front = running.find((f) => f.tenantId === stored.tenantId && f.resource === stored.resourceName);
+    // server.json names a front by its resource only: when two tenants have one of that name, which front is
+    // whose is unknown, and the stored upstream is shown.
+    const named = running.filter((f) => f.resource === stored.resourceName);
+    const front =
+      named.length === 1 && configs.filter((c) => c.resourceName === stored.resourceName).length === 1
+        ? named[0]
+        : undefined;
     const base = {
       resource: stored.resourceName,
       tenant: tenant.name,

@@ -11,7 +11,6 @@ import type { EasyAuthDeps } from './deps.ts';
 import { easyAuthManifest } from './manifest-section.ts';
 import * as m0004 from './migrations/0004-easyauth.ts';
 import { type EasyAuthFront, startEasyAuth } from './proxy.ts';
-import { removeRunningFronts, writeRunningFronts } from './running-fronts.ts';
 import { listEasyAuthConfigs, type StoredEasyAuth } from './store.ts';
 
 export const easyAuthPlane: Plane<EasyAuthDeps, Directory> = {
@@ -48,20 +47,8 @@ export async function startFronts(deps: EasyAuthDeps, ctx: StartContext): Promis
     fronts.set(keyOf(stored), { stored, front });
     return front;
   };
-  // Where each front listens and forwards, for `lanyard explain` in another process (running-fronts.ts).
-  const record = () =>
-    writeRunningFronts(
-      deps.dataDir,
-      [...fronts.values()].map(({ front }) => ({
-        tenantId: front.resource.tenantId,
-        resource: front.resource.name,
-        url: front.url,
-        upstream: front.upstream,
-      })),
-    );
   try {
     for (const stored of await listEasyAuthConfigs(deps.store.db)) await startOne(stored);
-    record();
   } catch (err) {
     await Promise.all([...fronts.values()].map((f) => f.front.close()));
     throw err;
@@ -116,7 +103,7 @@ export async function startFronts(deps: EasyAuthDeps, ctx: StartContext): Promis
     },
     changed(topic) {
       // One reconciliation at a time, in commit order.
-      const run = () => reconcile(topic).finally(record);
+      const run = () => reconcile(topic);
       reconciling = reconciling.then(run, run);
       return reconciling;
     },
@@ -130,7 +117,6 @@ export async function startFronts(deps: EasyAuthDeps, ctx: StartContext): Promis
       })),
     close: async () => {
       await reconciling.catch(() => {});
-      removeRunningFronts(deps.dataDir);
       await Promise.all([...fronts.values()].map((f) => f.front.close()));
     },
   };

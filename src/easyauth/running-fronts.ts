@@ -1,19 +1,16 @@
 /**
  * @module easyauth/running-fronts
- * `<dataDir>/easyauth-fronts.json`: where the running Easy Auth fronts listen and the upstream each one really
- * forwards to, written by the serving process (`lanyard up`, `npm start`) when its fronts start or change and
- * removed when they stop. The stored config's `upstream` is not always what runs — the demo moves its example
- * apps to free ports — so `lanyard explain`, a separate process, reads this file to name the real one. A file
- * whose writer is no longer alive is ignored.
+ * The Easy Auth fronts a live Lanyard (`lanyard up`, `npm start`) serves from a data folder, as its
+ * `server.json` lists them (written by the host, host/run-info.ts, again after each change a plane applies):
+ * where each front listens and the upstream it really forwards to. The stored config's `upstream` is not
+ * always what runs — the demo moves its example apps to free ports — so `lanyard explain`, a separate process,
+ * reads them here. A file whose process is gone, or that is not Lanyard's, gives none.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { writeFileAtomic } from '../crypto/atomic-file.ts';
+import { serverInfoPath } from '../identity/server-info.ts';
 
-export const RUNNING_FRONTS_FILE = 'easyauth-fronts.json';
-
-export interface RunningFrontRecord {
-  readonly tenantId: string;
+export interface RunningFront {
+  /** The app resource's name. */
   readonly resource: string;
   /** Where callers reach the front: `https://<resource>.localhost:<port>`. */
   readonly url: string;
@@ -21,50 +18,35 @@ export interface RunningFrontRecord {
   readonly upstream: string;
 }
 
-interface RunningFrontsFile {
-  readonly pid: number;
-  readonly fronts: readonly RunningFrontRecord[];
-}
+/** server.json is small; a larger file is not Lanyard's and is not read. */
+const MAX_BYTES = 256 * 1024;
 
-const fileOf = (dataDir: string) => path.join(dataDir, RUNNING_FRONTS_FILE);
-
-export function writeRunningFronts(dataDir: string, fronts: readonly RunningFrontRecord[]): void {
-  const data: RunningFrontsFile = { pid: process.pid, fronts };
-  writeFileAtomic(fileOf(dataDir), `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
-}
-
-/** Removes the file unless another process has written its own since. */
-export function removeRunningFronts(dataDir: string): void {
-  if (readFile(dataDir)?.pid === process.pid) fs.rmSync(fileOf(dataDir), { force: true });
-}
-
-/** The fronts a live Lanyard serves from this data folder; empty when none does. */
-export function readRunningFronts(dataDir: string): readonly RunningFrontRecord[] {
-  const file = readFile(dataDir);
-  if (!file || !isAlive(file.pid) || !Array.isArray(file.fronts)) return [];
-  return file.fronts.filter(
-    (f) =>
-      typeof f?.tenantId === 'string' &&
-      typeof f.resource === 'string' &&
-      typeof f.url === 'string' &&
-      typeof f.upstream === 'string',
-  );
-}
-
-function readFile(dataDir: string): RunningFrontsFile | undefined {
+export function readRunningFronts(dataDir: string): RunningFront[] {
+  const file = serverInfoPath(dataDir);
+  let info: { pid?: unknown; listeners?: unknown };
   try {
-    // Bounded: the writer's file is small; anything larger is not its.
-    if (fs.statSync(fileOf(dataDir)).size > 1024 * 1024) return undefined;
-    const text = fs.readFileSync(fileOf(dataDir), 'utf8');
-    const parsed = JSON.parse(text) as RunningFrontsFile;
-    return typeof parsed?.pid === 'number' ? parsed : undefined;
+    if (fs.statSync(file).size > MAX_BYTES) return [];
+    info = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof info;
   } catch {
-    return undefined;
+    return [];
   }
+  if (typeof info?.pid !== 'number' || !isAlive(info.pid) || !Array.isArray(info.listeners)) return [];
+  const fronts: RunningFront[] = [];
+  for (const l of info.listeners as Record<string, unknown>[]) {
+    if (
+      l?.kind === 'easyauth' &&
+      typeof l.name === 'string' &&
+      typeof l.url === 'string' &&
+      typeof l.upstream === 'string'
+    ) {
+      fronts.push({ resource: l.name, url: l.url, upstream: l.upstream });
+    }
+  }
+  return fronts;
 }
 
 function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;

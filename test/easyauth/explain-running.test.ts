@@ -2,8 +2,8 @@
  * @module test/easyauth/explain-running.test
  * `lanyard explain -o json` names the upstream a running front really forwards to, and where the front
  * listens, when the serving process replaced the stored upstream (the demo starts its apps on free ports):
- * the real CLI, in its own process, against fronts this test runs on the same data folder. Once the fronts
- * have stopped it names the stored upstream again, and no front.
+ * the real CLI, in its own process, against a host this test runs on the same data folder (its server.json
+ * lists the fronts). Once the host has stopped it names the stored upstream again, and no front.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -11,9 +11,9 @@ import http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type RunningFronts, startFronts } from '../../src/easyauth/plane.ts';
-import { RUNNING_FRONTS_FILE } from '../../src/easyauth/running-fronts.ts';
+import type { RunningFronts } from '../../src/easyauth/plane.ts';
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
+import { type RunningHost, startHost } from '../../src/host/start-host.ts';
 import { createLogger } from '../../src/http/logger.ts';
 import { openCli } from '../cli/lanyard.ts';
 
@@ -52,7 +52,7 @@ describe('lanyard explain: the running front’s real upstream', () => {
   let runtime: Runtime;
   let app: http.Server;
   let appUrl: string;
-  let fronts: RunningFronts | undefined;
+  let host: RunningHost | undefined;
   let token: string;
 
   before(async () => {
@@ -72,20 +72,26 @@ describe('lanyard explain: the running front’s real upstream', () => {
     token = (await runtime.identity.token(workload, { by: 'system' }, APP_ID, 'test')).accessToken;
   });
   after(async () => {
-    await fronts?.close();
+    await host?.close();
     await runtime?.close();
     app?.close();
     cli.cleanup();
   });
 
   it('names the upstream the front forwards to and its URL while it runs; the stored one after', async () => {
-    fronts = await startFronts(runtime, {
+    host = await startHost({
+      runtime,
+      host: '127.0.0.1',
+      port: 0,
+      adminToken: `lya_${'t'.repeat(43)}`,
       logger: createLogger({ level: 'silent' }),
-      settings: { easyAuthUpstream: (_tenant, name) => (name === 'somefunction' ? appUrl : undefined) },
+      settings: {
+        identityPort: 0,
+        easyAuthUpstream: (_tenant, name) => (name === 'somefunction' ? appUrl : undefined),
+      },
     });
-    const [front] = fronts.fronts();
+    const [front] = (host.planes.get('easyauth') as RunningFronts).fronts();
     assert.ok(front);
-    assert.equal(fs.statSync(path.join(cli.dataDir, RUNNING_FRONTS_FILE)).mode & 0o077, 0);
 
     const running = cli.json<{ verdicts: Verdict[] }>('explain', token, '--app', 'somefunction');
     assert.deepEqual(running.verdicts, [
@@ -100,9 +106,8 @@ describe('lanyard explain: the running front’s real upstream', () => {
     const text = cli.run('explain', token, '--app', 'somefunction');
     assert.match(text.stdout, new RegExp(`ACCEPTED → forwarded to ${appUrl} \\(front ${front.url}\\)`));
 
-    await fronts.close();
-    fronts = undefined;
-    assert.ok(!fs.existsSync(path.join(cli.dataDir, RUNNING_FRONTS_FILE)), 'removed when the fronts stop');
+    await host.close();
+    host = undefined;
     const stopped = cli.json<{ verdicts: Verdict[] }>('explain', token, '--app', 'somefunction');
     assert.equal(stopped.verdicts[0]?.upstream, STORED_UPSTREAM);
     assert.equal(stopped.verdicts[0]?.front, undefined);

@@ -9,8 +9,8 @@
  */
 import path from 'node:path';
 import { LanyardError } from '../errors/lanyard-error.ts';
-import { LogFile, type LogFileOptions } from '../http/logger-file.ts';
 import { createLogger, type Logger } from '../http/logger.ts';
+import { LogFile, type LogFileOptions } from '../http/logger-file.ts';
 
 export const SERVER_LOG_FILE = 'lanyard.log';
 export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
@@ -23,9 +23,13 @@ function intFrom(env: Env, name: string, fallback: number, min: number, max: num
   if (raw === undefined || raw === '') return fallback;
   const n = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!(n >= min && n <= max)) {
-    throw new LanyardError('ERR_USAGE', `${name} "${raw.slice(0, 40)}" is not a number from ${min} to ${max}.`, {
-      hint: `Unset it for the default (${fallback}).`,
-    });
+    throw new LanyardError(
+      'ERR_USAGE',
+      `${name} "${raw.slice(0, 40)}" is not a number from ${min} to ${max}.`,
+      {
+        hint: `Unset it for the default (${fallback}).`,
+      },
+    );
   }
   return n;
 }

@@ -21,7 +21,10 @@ export interface LogFileOptions {
 
 const POSIX = process.platform !== 'win32';
 const FLAGS =
-  fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | (POSIX ? fs.constants.O_NOFOLLOW : 0);
+  fs.constants.O_WRONLY |
+  fs.constants.O_APPEND |
+  fs.constants.O_CREAT |
+  (POSIX ? fs.constants.O_NOFOLLOW : 0);
 
 export class LogFile {
   readonly path: string;

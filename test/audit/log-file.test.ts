@@ -38,7 +38,9 @@ describe('LogFile', () => {
     assert.equal(read(file), 'one\ntwo\n');
   });
 
-  it('creates the file 0600, and tightens an older looser one', { skip: process.platform === 'win32' }, () => {
+  it('creates the file 0600, and tightens an older looser one', {
+    skip: process.platform === 'win32',
+  }, () => {
     const dir = freshDir();
     const created = path.join(dir, 'new.log');
     const old = process.umask(0o022);

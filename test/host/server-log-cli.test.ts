@@ -35,7 +35,7 @@ describe('lanyard.log', () => {
   });
   after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it("has the token events of a `lanyard run` process, appended after what was there, and never the token", async () => {
+  it('has the token events of a `lanyard run` process, appended after what was there, and never the token', async () => {
     fs.writeFileSync(path.join(dataDir, 'lanyard.log'), '{"msg":"an earlier run"}\n', { mode: 0o600 });
     const run = await runLanyard(dataDir, [
       'run',
@@ -70,7 +70,17 @@ describe('lanyard.log', () => {
     try {
       const demo = await runLanyard(
         dataDir,
-        ['demo', '--port', String(port), '--identity-port', '0', '--free-app-ports', '--timer', '0', '--once'],
+        [
+          'demo',
+          '--port',
+          String(port),
+          '--identity-port',
+          '0',
+          '--free-app-ports',
+          '--timer',
+          '0',
+          '--once',
+        ],
         { timeoutMs: 60_000 },
       );
       assert.equal(demo.code, 1, demo.stdout);

@@ -410,10 +410,10 @@ class Compiler {
         let out = '';
         for (const part of parts) {
           const s = part(rt);
-          rt.produce(out.length + s.length, e.start);
+          rt.checkLength(out.length + s.length, e.start);
           out += s;
         }
-        return out;
+        return rt.text(out, e.start);
       },
     };
   }

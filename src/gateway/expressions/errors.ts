@@ -20,8 +20,10 @@ export function quoteExpression(source: string): string {
 export class PolicyExpressionError extends LanyardError {
   /** Where the problem is (absolute, in the policy file). */
   readonly position: SourcePosition;
+  /** From the scanner: the offset in the scanned text where the unclosed expression starts. */
+  readonly offset: number | undefined;
 
-  constructor(problem: string, source: string, position: SourcePosition, hint?: string) {
+  constructor(problem: string, source: string, position: SourcePosition, hint?: string, offset?: number) {
     super(
       'ERR_GATEWAY_POLICY_EXPRESSION',
       `${formatPosition(position)}: policy expression ${quoteExpression(source)}: ${problem}`,
@@ -38,6 +40,7 @@ export class PolicyExpressionError extends LanyardError {
     );
     this.name = 'PolicyExpressionError';
     this.position = position;
+    this.offset = offset;
   }
 }
 

@@ -216,8 +216,7 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 function decodeEscape(source: string, i: number, to: number): { text: string; end: number } {
   const e = source[i + 1];
   if (e === undefined || i + 1 >= to) throw new SyntaxFault('an escape sequence is cut short', i);
-  const simple = SIMPLE_ESCAPES[e];
-  if (simple !== undefined) return { text: simple, end: i + 2 };
+  if (Object.hasOwn(SIMPLE_ESCAPES, e)) return { text: SIMPLE_ESCAPES[e]!, end: i + 2 };
   if (e === 'u' || e === 'U' || e === 'x') {
     const m = (e === 'x' ? /^[0-9A-Fa-f]{1,4}/ : e === 'u' ? /^[0-9A-Fa-f]{4}/ : /^[0-9A-Fa-f]{8}/).exec(
       source.slice(i + 2, to),

@@ -822,7 +822,7 @@ function format(c: CallInfo): string {
       const n = Number(m![1]);
       if (n >= values.length) fault('FormatException', `placeholder {${n}} has no argument`, c.at);
       out += toText(values[n], types[n] === 'double');
-      c.rt.produce(out.length, c.at);
+      c.rt.checkLength(out.length, c.at);
       i += m![0].length;
       continue;
     }
@@ -839,7 +839,7 @@ function join(c: CallInfo, items: readonly unknown[], types: readonly TypeName[]
   const texts = items.map((v, i) => {
     const t = toText(v, (typeof types === 'string' ? types : types[i]) === 'double');
     length += t.length + sep.length;
-    c.rt.produce(length, c.at);
+    c.rt.checkLength(length, c.at);
     return t;
   });
   return c.rt.text(texts.join(sep), c.at);
@@ -983,7 +983,7 @@ const ENCODING: TypeDef = def(
         returns: 'byte[]',
         call: (c) => {
           requireArg(c.args[0], 's', c.at);
-          c.rt.produce((c.args[0] as string).length * 3, c.at);
+          c.rt.produce(Buffer.byteLength(c.args[0] as string, 'utf8'), c.at);
           return new Uint8Array(Buffer.from(c.args[0] as string, 'utf8'));
         },
       },

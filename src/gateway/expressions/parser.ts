@@ -125,7 +125,8 @@ class Parser {
   }
   private unexpected(expected: string): SyntaxFault {
     const t = this.peek();
-    if (t.kind === 'keyword' && REFUSED[t.value]) return new SyntaxFault(REFUSED[t.value]!, t.start);
+    if (t.kind === 'keyword' && Object.hasOwn(REFUSED, t.value))
+      return new SyntaxFault(REFUSED[t.value]!, t.start);
     if (t.kind === 'punct' && /^([+\-*/%&|^]|<<|>>|\?\?)?=$/.test(t.value)) {
       return new SyntaxFault(
         `assignment "${t.value}" is only allowed to a local variable, as a statement`,

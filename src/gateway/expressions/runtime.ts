@@ -66,6 +66,17 @@ export class Runtime {
     }
   }
 
+  /** Checks the length of a string being built piece by piece; its total is counted once, when it is done. */
+  checkLength(length: number, at: number): void {
+    if (length > this.limits.maxStringLength) {
+      throw new RuntimeFault(
+        'BudgetExceeded',
+        `a string of ${length} characters is longer than the ${this.limits.maxStringLength} allowed`,
+        at,
+      );
+    }
+  }
+
   /** `produce` for a string already built (small ones, whose size is bounded by their inputs). */
   text(s: string, at: number): string {
     this.produce(s.length, at);

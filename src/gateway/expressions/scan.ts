@@ -40,6 +40,8 @@ export function expressionEnd(
       'an expression starts with @( or @{',
       text.slice(start, start + 20),
       positionAt(origin, text, start),
+      undefined,
+      start,
     );
   }
   try {
@@ -51,6 +53,7 @@ export function expressionEnd(
       text.slice(start, Math.min(text.length, start + 120)),
       positionAt(origin, text, start),
       'Close every bracket and string of the expression; a ")" or "}" inside a C# string does not count.',
+      start,
     );
   }
 }

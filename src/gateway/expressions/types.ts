@@ -71,7 +71,7 @@ export function resolveTypeName(written: string): TypeName | undefined {
     suffix += '[]';
     name = name.slice(0, -2);
   }
-  name = ALIASES[name] ?? name;
+  if (Object.hasOwn(ALIASES, name)) name = ALIASES[name]!;
   const full = name + suffix;
   if (!NAMEABLE.has(full)) return undefined;
   if (nullable) return VALUE_TYPES.has(full) ? `${full}?` : full;

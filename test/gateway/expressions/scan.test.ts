@@ -50,6 +50,13 @@ test('expressionEnd: unterminated expressions throw with the position of the @',
   }
 });
 
+test('expressionEnd: the error carries the offset of the expression in the text', () => {
+  assert.throws(
+    () => expressionEnd('abc @(x', 4),
+    (e: unknown) => e instanceof PolicyExpressionError && e.offset === 4,
+  );
+});
+
 test('expressionEnd: positions count from the origin given', () => {
   assert.throws(
     () => expressionEnd('ab @(x', 3, { file: 'p.xml', line: 10, column: 5 }),

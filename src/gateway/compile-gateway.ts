@@ -7,7 +7,13 @@
  * serving what it had.
  */
 import type { Pipeline } from '../http/pipeline.ts';
-import type { ApiDefinition, GatewayDefinition, OperationDefinition, PolicySource, ProductDefinition } from './model.ts';
+import type {
+  ApiDefinition,
+  GatewayDefinition,
+  OperationDefinition,
+  PolicySource,
+  ProductDefinition,
+} from './model.ts';
 import { DEFAULT_GLOBAL_POLICY, type SubscriptionDefinition } from './model.ts';
 import { POLICIES, UNSUPPORTED } from './policies/registry.ts';
 import { compileEffectivePolicy } from './policy/compile.ts';
@@ -19,7 +25,13 @@ import { type ParsedElement, parsePolicyXml } from './policy/parse-xml.ts';
 import type { GatewayServices } from './policy/services.ts';
 import type { GatewayContext } from './runtime/context.ts';
 import { expressionView } from './runtime/expression-view.ts';
-import { apiPathLength, type CompiledTemplate, compileTemplate, matchTemplate, pathSegments } from './runtime/routing.ts';
+import {
+  apiPathLength,
+  type CompiledTemplate,
+  compileTemplate,
+  matchTemplate,
+  pathSegments,
+} from './runtime/routing.ts';
 
 export interface CompiledOperation {
   readonly definition: OperationDefinition;
@@ -50,7 +62,11 @@ export interface CompiledGateway {
   /** The API for a path: the longest matching suffix; undefined when none. */
   matchApi(path: string): { api: CompiledApi; segments: string[]; rest: string[] } | undefined;
   /** The operation of `api` for a method and the path after the API's suffix. */
-  matchOperation(api: CompiledApi, method: string, rest: readonly string[]): Omit<RouteMatch, 'api' | 'rest'> | undefined;
+  matchOperation(
+    api: CompiledApi,
+    method: string,
+    rest: readonly string[],
+  ): Omit<RouteMatch, 'api' | 'rest'> | undefined;
 }
 
 export interface CompileGatewayOptions {
@@ -87,16 +103,30 @@ export function compileGateway(definition: GatewayDefinition, o: CompileGatewayO
   );
 
   const apis = definition.apis.map((api): CompiledApi => {
-    const apiDoc: ScopeDocument = { scope: 'api', label: `api ${api.name}`, sections: parse(api.policy, `api ${api.name}`) };
+    const apiDoc: ScopeDocument = {
+      scope: 'api',
+      label: `api ${api.name}`,
+      sections: parse(api.policy, `api ${api.name}`),
+    };
     const products = definition.products.filter((p) => p.published && p.apis.includes(api.name));
     const operations = api.operations.map((op): CompiledOperation => {
       const label = `api ${api.name}, operation ${op.name}`;
-      const opDoc: ScopeDocument = { scope: 'operation', label: `operation ${op.name}`, sections: parse(op.policy, label) };
+      const opDoc: ScopeDocument = {
+        scope: 'operation',
+        label: `operation ${op.name}`,
+        sections: parse(op.policy, label),
+      };
       const pipelines = new Map<string, Pipeline<GatewayContext>>();
-      pipelines.set('', compileEffectivePolicy(`${api.name}/${op.name}`, composeScopes([global, apiDoc, opDoc]), options));
+      pipelines.set(
+        '',
+        compileEffectivePolicy(`${api.name}/${op.name}`, composeScopes([global, apiDoc, opDoc]), options),
+      );
       for (const p of products) {
         const effective = composeScopes([global, productDocs.get(p.name)!, apiDoc, opDoc]);
-        pipelines.set(p.name, compileEffectivePolicy(`${api.name}/${op.name} (product ${p.name})`, effective, options));
+        pipelines.set(
+          p.name,
+          compileEffectivePolicy(`${api.name}/${op.name} (product ${p.name})`, effective, options),
+        );
       }
       let template: CompiledTemplate;
       try {
@@ -118,7 +148,9 @@ export function compileGateway(definition: GatewayDefinition, o: CompileGatewayO
   }
 
   const byPathLength = [...apis].sort(
-    (a, b) => b.definition.path.split('/').filter(Boolean).length - a.definition.path.split('/').filter(Boolean).length,
+    (a, b) =>
+      b.definition.path.split('/').filter(Boolean).length -
+      a.definition.path.split('/').filter(Boolean).length,
   );
   const subscriptionsByKeyHash = new Map<string, SubscriptionDefinition>();
   for (const s of definition.subscriptions) {

@@ -137,7 +137,7 @@ function failureResponse(err: unknown): {
   headers.set('Content-Type', ['application/json; charset=utf-8']);
   if (err instanceof GatewayRefusal) {
     for (const [k, v] of Object.entries(err.headers)) headers.set(k, [v]);
-    if (err.hint) headers.set('x-lanyard-hint', [err.hint.replace(/[\r\n]+/g, ' ').slice(0, 1024)]);
+    if (err.hint) headers.set('x-lanyard-hint', [HeaderMap.printable(err.hint)]);
     return {
       status: err.status,
       reason: err.reason,
@@ -200,6 +200,12 @@ function step(
   };
 }
 
+const ACCESS_CHECK: CompiledPolicy = {
+  run(ctx) {
+    if (ctx.accessRefusal) throw ctx.accessRefusal;
+  },
+};
+
 /** Compiles the effective policy of one operation; `name` labels the pipeline (e.g. `orders/get-order`). */
 export function compileEffectivePolicy(
   name: string,
@@ -207,7 +213,17 @@ export function compileEffectivePolicy(
   o: CompileOptions,
 ): Pipeline<GatewayContext> {
   const spec: Record<'inbound' | 'backend' | 'outbound' | 'onError', Step<GatewayContext>[]> = {
-    inbound: [],
+    // The subscription check, decided before the pipeline was chosen (it picks the product context), fails
+    // here so that on-error sees it as APIM's does.
+    inbound: [
+      step('authorization/subscription-key', ACCESS_CHECK, {
+        source: 'authorization',
+        scope: 'global',
+        section: 'inbound',
+        path: '',
+        id: '',
+      }),
+    ],
     backend: [],
     outbound: [],
     onError: [],

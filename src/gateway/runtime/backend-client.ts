@@ -123,7 +123,7 @@ export function createBackendClient(o: BackendClientOptions = {}): PooledBackend
             path: `${target.pathname}${target.search}`,
             method,
             headers: [...headers.flat(), 'host', target.host],
-            body,
+            body: body ?? null,
             signal: abort.signal,
             headersTimeout: options.timeoutMs,
           });
@@ -136,7 +136,10 @@ export function createBackendClient(o: BackendClientOptions = {}): PooledBackend
           ) {
             r.body.resume();
             target = new URL(location, target);
-            if (r.statusCode === 303 || ((r.statusCode === 301 || r.statusCode === 302) && method === 'POST')) {
+            if (
+              r.statusCode === 303 ||
+              ((r.statusCode === 301 || r.statusCode === 302) && method === 'POST')
+            ) {
               method = 'GET';
               body = undefined;
               headers.delete('content-length');
@@ -157,7 +160,9 @@ export function createBackendClient(o: BackendClientOptions = {}): PooledBackend
         }
       } catch (err) {
         const timedOut =
-          abort.signal.aborted || err instanceof errors.HeadersTimeoutError || err instanceof errors.ConnectTimeoutError;
+          abort.signal.aborted ||
+          err instanceof errors.HeadersTimeoutError ||
+          err instanceof errors.ConnectTimeoutError;
         throw new GatewayRefusal(
           timedOut
             ? {

@@ -9,6 +9,7 @@
 import type { Readable } from 'node:stream';
 import type { PipelineContext } from '../../http/pipeline.ts';
 import type { HeaderMap } from './headers.ts';
+import type { GatewayRefusal } from './refusal.ts';
 
 /** A body: the caller's or the backend's stream, untouched, or bytes a policy set. */
 export type Body =
@@ -103,6 +104,8 @@ export interface GatewayContext extends PipelineContext {
   response: GatewayResponse | undefined;
   readonly variables: Map<string, unknown>;
   lastError: LastError | undefined;
+  /** Set when the subscription key was refused: the pipeline's first step throws it, then on-error runs. */
+  readonly accessRefusal?: GatewayRefusal | undefined;
   /** Entries of the trace, when this request is traced. */
   readonly trace: TraceEntry[] | undefined;
 }

@@ -7,7 +7,8 @@
 import { LanyardError } from '../../errors/lanyard-error.ts';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/;
-const BAD_VALUE = /[\r\n\0]/;
+// Line breaks and NUL split or end a header; HTTP header values are Latin-1 bytes, so nothing above U+00FF.
+const BAD_VALUE = /[\r\n\0\u0100-\uffff]/;
 export const MAX_HEADER_VALUE = 16 * 1024;
 
 interface Entry {
@@ -46,9 +47,18 @@ export class HeaderMap implements ReadonlyMap<string, readonly string[]> {
     if (value !== undefined && (BAD_VALUE.test(value) || value.length > MAX_HEADER_VALUE)) {
       throw new LanyardError(
         'ERR_GATEWAY_POLICY_RUNTIME',
-        `the value for header ${name} holds a line break or NUL, or is longer than ${MAX_HEADER_VALUE} characters`,
+        `the value for header ${name} holds a line break, NUL or a character beyond Latin-1, or is longer than ${MAX_HEADER_VALUE} characters`,
       );
     }
+  }
+
+  /** A hint or message as a header value: one line, printable ASCII ('…' becomes '...'), bounded. */
+  static printable(text: string, max = 1024): string {
+    return text
+      .replace(/\u2026/g, '...')
+      .replace(/[\r\n\t]+/g, ' ')
+      .replace(/[^\x20-\x7e]/g, '?')
+      .slice(0, max);
   }
 
   has(name: string): boolean {

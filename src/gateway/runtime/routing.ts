@@ -26,10 +26,12 @@ export function compileTemplate(template: string): CompiledTemplate {
   segments.forEach((s, i) => {
     const m = /^\{(\*?)([A-Za-z0-9_.-]{1,64})\}$/.exec(s);
     if (m) {
-      if (m[1] && i !== segments.length - 1) throw new TypeError(`{*${m[2]}} must be the last segment of ${template}`);
+      if (m[1] && i !== segments.length - 1)
+        throw new TypeError(`{*${m[2]}} must be the last segment of ${template}`);
       parts.push({ param: m[2]!, rest: m[1] === '*' });
     } else {
-      if (s.includes('{') || s.includes('}')) throw new TypeError(`"${s}" mixes text and a {parameter} in ${template}`);
+      if (s.includes('{') || s.includes('}'))
+        throw new TypeError(`"${s}" mixes text and a {parameter} in ${template}`);
       parts.push({ literal: safeDecode(s).toLowerCase() });
     }
   });
@@ -45,7 +47,10 @@ function safeDecode(s: string): string {
 }
 
 /** The parameters when `segments` (decoded) match the template, else undefined. */
-export function matchTemplate(t: CompiledTemplate, segments: readonly string[]): Map<string, string> | undefined {
+export function matchTemplate(
+  t: CompiledTemplate,
+  segments: readonly string[],
+): Map<string, string> | undefined {
   const params = new Map<string, string>();
   let i = 0;
   for (const part of t.parts) {
@@ -77,6 +82,7 @@ export function pathSegments(path: string): string[] {
 export function apiPathLength(apiPath: string, segments: readonly string[]): number | undefined {
   const own = apiPath.split('/').filter((s) => s !== '');
   if (own.length > segments.length) return undefined;
-  for (let i = 0; i < own.length; i++) if (own[i]!.toLowerCase() !== segments[i]!.toLowerCase()) return undefined;
+  for (let i = 0; i < own.length; i++)
+    if (own[i]!.toLowerCase() !== segments[i]!.toLowerCase()) return undefined;
   return own.length;
 }

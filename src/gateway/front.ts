@@ -1,0 +1,236 @@
+/**
+ * @module gateway/front
+ * One gateway's listener: each request is matched to an API and operation, its subscription key checked, and
+ * the operation's compiled pipeline run (for the request's product context); then the answer the policies left
+ * is written, its body streamed from the backend when no policy replaced it. Unmatched requests get APIM's 404
+ * `Resource not found`; every refusal carries APIM's JSON body and Lanyard's `x-lanyard-hint` header.
+ *
+ * `reconfigure` swaps the compiled gateway between requests: a request in flight finishes on the configuration
+ * it started with.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline as pipeStreams } from 'node:stream/promises';
+import type tls from 'node:tls';
+import { type Listener, type ListenerLimits, logField, startListener } from '../http/listener.ts';
+import type { Logger } from '../http/logger.ts';
+import { newPipelineState } from '../http/pipeline.ts';
+import type { CompiledGateway } from './compile-gateway.ts';
+import type { GatewayServices } from './policy/services.ts';
+import { checkAccess, subscriptionKeyOf } from './runtime/access.ts';
+import type { GatewayContext } from './runtime/context.ts';
+import { HeaderMap } from './runtime/headers.ts';
+import { GatewayRefusal } from './runtime/refusal.ts';
+import { rememberTrace, type TraceStore } from './runtime/traces.ts';
+
+export interface GatewayFrontOptions {
+  readonly compiled: CompiledGateway;
+  readonly services: GatewayServices;
+  /** The keyed hash subscription keys are stored under. */
+  readonly hashKey: (key: string) => string;
+  readonly host: string;
+  readonly port: number;
+  readonly tls?: Pick<tls.TlsOptions, 'key' | 'cert' | 'SNICallback'> | undefined;
+  readonly limits?: Partial<ListenerLimits> | undefined;
+  readonly logger?: Logger | undefined;
+  readonly traces?: TraceStore | undefined;
+  /** `context.Deployment.Region`. */
+  readonly region?: string | undefined;
+}
+
+export interface GatewayFront {
+  readonly url: string;
+  readonly listener: Listener;
+  reconfigure(compiled: CompiledGateway): void;
+  close(): Promise<void>;
+}
+
+const NOT_FOUND = Buffer.from(JSON.stringify({ statusCode: 404, message: 'Resource not found' }));
+
+function sendJson(res: ServerResponse, status: number, body: Buffer, hint?: string): void {
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': body.length,
+  };
+  if (hint) headers['x-lanyard-hint'] = HeaderMap.printable(hint);
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+/** The answer the policies left (200 and no body when nothing answered), its body streamed or written. */
+async function writeResponse(ctx: GatewayContext, res: ServerResponse): Promise<void> {
+  const r = ctx.response;
+  if (!r) {
+    res.writeHead(200, { 'content-length': 0 });
+    res.end();
+    return;
+  }
+  const headers = r.headers;
+  if (r.body.kind === 'bytes') headers.set('Content-Length', [String(r.body.bytes.length)]);
+  else if (r.body.kind === 'none') headers.set('Content-Length', ['0']);
+  res.writeHead(r.status, r.reason || undefined, headers.flat());
+  if (r.body.kind === 'bytes') res.end(r.body.bytes);
+  else if (r.body.kind === 'none') res.end();
+  else await pipeStreams(r.body.stream, res);
+}
+
+export async function startGatewayFront(o: GatewayFrontOptions): Promise<GatewayFront> {
+  let compiled = o.compiled;
+  const region = o.region ?? 'local';
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const gateway = compiled;
+    const scheme = o.tls ? 'https' : 'http';
+    let originalUrl: URL;
+    try {
+      originalUrl = new URL(req.url ?? '/', `${scheme}://${req.headers.host ?? 'localhost'}`);
+    } catch {
+      sendJson(res, 400, Buffer.from(JSON.stringify({ statusCode: 400, message: 'Bad request' })));
+      return;
+    }
+    const apiMatch = gateway.matchApi(originalUrl.pathname);
+    const method = req.method ?? 'GET';
+    const opMatch = apiMatch && gateway.matchOperation(apiMatch.api, method, apiMatch.rest);
+    if (!apiMatch || !opMatch) {
+      logField(res, 'reason', 'ResourceNotFound');
+      sendJson(
+        res,
+        404,
+        NOT_FOUND,
+        apiMatch
+          ? `No operation of API ${apiMatch.api.definition.name} matches ${method} ${originalUrl.pathname}.`
+          : `No API of gateway ${gateway.definition.name} has a path that starts ${originalUrl.pathname}.`,
+      );
+      return;
+    }
+    const { api, rest } = apiMatch;
+    const { operation, parameters } = opMatch;
+    const headers = HeaderMap.fromRaw(req.rawHeaders);
+    const key = subscriptionKeyOf(api, (n) => headers.joined(n), originalUrl);
+    let access: ReturnType<typeof checkAccess> | undefined;
+    let accessRefusal: GatewayRefusal | undefined;
+    try {
+      access = checkAccess(gateway, api, key, o.hashKey);
+    } catch (err) {
+      if (!(err instanceof GatewayRefusal)) throw err;
+      accessRefusal = err;
+    }
+    const product = access?.product;
+    const pipeline = operation.pipelines.get(product?.name ?? '') ?? operation.pipelines.get('')!;
+    const service = new URL(api.definition.serviceUrl);
+    const backendUrl = new URL(service.href);
+    backendUrl.pathname = `${service.pathname.replace(/\/+$/, '')}/${rest.map(encodeURIComponent).join('/')}`;
+    backendUrl.search = originalUrl.search;
+    const s = access?.subscription;
+    const traced = s?.allowTracing === true && headers.joined('ocp-apim-trace')?.toLowerCase() === 'true';
+    const length = Number(req.headers['content-length']);
+    const ctx: GatewayContext = {
+      pipeline: newPipelineState(traced),
+      requestId: randomUUID(),
+      startedAt: performance.now(),
+      timestamp: new Date(),
+      clientIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+      originalUrl,
+      originalMethod: method,
+      gateway: { name: gateway.definition.name, region },
+      api: { id: api.definition.name, name: api.definition.displayName, path: api.definition.path },
+      operation: {
+        id: operation.definition.name,
+        name: operation.definition.displayName,
+        method: operation.definition.method,
+        urlTemplate: operation.definition.urlTemplate,
+      },
+      product: product ? { id: product.name, name: product.displayName } : undefined,
+      subscription: s
+        ? {
+            id: s.name,
+            name: s.displayName,
+            key: access?.key ?? '',
+            primaryKey: '',
+            secondaryKey: '',
+            allowTracing: s.allowTracing,
+          }
+        : undefined,
+      matchedParameters: parameters,
+      request: {
+        method,
+        url: backendUrl,
+        headers,
+        body:
+          method === 'GET' ||
+          method === 'HEAD' ||
+          (req.headers['content-length'] === undefined && !req.headers['transfer-encoding'])
+            ? { kind: 'none' }
+            : { kind: 'stream', stream: req, length: Number.isFinite(length) ? length : undefined },
+      },
+      response: undefined,
+      variables: new Map(),
+      lastError: undefined,
+      accessRefusal,
+      trace: traced ? [] : undefined,
+    };
+    logField(res, 'api', api.definition.name);
+    logField(res, 'operation', operation.definition.name);
+    try {
+      await pipeline.run(ctx);
+    } catch (err) {
+      // A failure inside on-error: APIM's last resort.
+      o.logger?.error(
+        { err, gateway: gateway.definition.name, api: api.definition.name },
+        'gateway on-error failed',
+      );
+      if (ctx.response?.body.kind === 'stream') ctx.response.body.stream.resume();
+      ctx.response = undefined;
+      if (!res.headersSent) {
+        sendJson(
+          res,
+          500,
+          Buffer.from(JSON.stringify({ statusCode: 500, message: 'Internal server error' })),
+        );
+      }
+      return;
+    }
+    if (ctx.lastError) logField(res, 'reason', ctx.lastError.reason);
+    if (ctx.trace && o.traces) {
+      const id = rememberTrace(o.traces, ctx);
+      ctx.response?.headers.set('Apim-Trace-Id', [id]);
+    }
+    if (ctx.request.body.kind === 'stream' && !ctx.request.body.stream.readableEnded) req.resume();
+    await writeResponse(ctx, res);
+  };
+
+  const listener = await startListener({
+    name: `gateway ${o.compiled.definition.name}`,
+    host: o.host,
+    port: o.port,
+    tls: o.tls,
+    limits: { requestTimeout: 300_000, ...o.limits },
+    logger: o.logger,
+    requestLog: o.logger
+      ? { logger: o.logger, level: 'debug', fields: { gateway: o.compiled.definition.name } }
+      : undefined,
+    handler: (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        o.logger?.error({ err, gateway: compiled.definition.name }, 'gateway request failed');
+        if (!res.headersSent) {
+          sendJson(
+            res,
+            500,
+            Buffer.from(JSON.stringify({ statusCode: 500, message: 'Internal server error' })),
+          );
+        } else {
+          res.destroy();
+        }
+      });
+    },
+  });
+
+  return {
+    url: listener.origin,
+    listener,
+    reconfigure(next) {
+      compiled = next;
+    },
+    close: () => listener.close(),
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * @module gateway/runtime/traces
+ * Traces of requests that asked for one (`Ocp-Apim-Trace: true` with a subscription allowed to trace), kept in
+ * memory, newest last, at most `capacity` of them: `lanyard gateway trace <id>` and the admin API read them by
+ * the id the answer carried in `Apim-Trace-Id`. A trace holds each step as the policies recorded it (tokens as
+ * their claims, secret named values masked) — never a raw token or key.
+ */
+import { randomUUID } from 'node:crypto';
+import type { GatewayContext, TraceEntry } from './context.ts';
+
+export interface RequestTrace {
+  readonly id: string;
+  readonly gateway: string;
+  readonly api: string;
+  readonly operation: string;
+  readonly method: string;
+  /** The path the caller used, without its query (which may carry a key). */
+  readonly path: string;
+  readonly at: string;
+  /** Each policy step the pipeline ran, `phase/step`, in order. */
+  readonly steps: readonly string[];
+  readonly entries: readonly TraceEntry[];
+  readonly status: number | undefined;
+  readonly lastError: GatewayContext['lastError'];
+}
+
+export interface TraceStore {
+  readonly capacity: number;
+  readonly byId: Map<string, RequestTrace>;
+}
+
+export function createTraceStore(capacity = 200): TraceStore {
+  return { capacity, byId: new Map() };
+}
+
+/** Records the finished request's trace; returns its id. */
+export function rememberTrace(store: TraceStore, ctx: GatewayContext): string {
+  const id = randomUUID();
+  store.byId.set(id, {
+    id,
+    gateway: ctx.gateway.name,
+    api: ctx.api.id,
+    operation: ctx.operation.id,
+    method: ctx.originalMethod,
+    path: ctx.originalUrl.pathname,
+    at: ctx.timestamp.toISOString(),
+    steps: [...(ctx.pipeline.trace ?? [])],
+    entries: [...(ctx.trace ?? [])],
+    status: ctx.response?.status,
+    lastError: ctx.lastError,
+  });
+  while (store.byId.size > store.capacity) {
+    const oldest = store.byId.keys().next().value as string;
+    store.byId.delete(oldest);
+  }
+  return id;
+}

@@ -1,0 +1,281 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { masterKeyFromBytes } from '../../../src/crypto/master-key.ts';
+import { createSecretHasher } from '../../../src/crypto/secret-hash.ts';
+import { compileGateway } from '../../../src/gateway/compile-gateway.ts';
+import { type GatewayFront, startGatewayFront } from '../../../src/gateway/front.ts';
+import { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY, type GatewayDefinition } from '../../../src/gateway/model.ts';
+import { createBackendClient } from '../../../src/gateway/runtime/backend-client.ts';
+import { createTraceStore } from '../../../src/gateway/runtime/traces.ts';
+import { harnessServices } from '../policy-harness.ts';
+
+const hasher = createSecretHasher(masterKeyFromBytes(randomBytes(32)));
+const KEYS = {
+  all: 'key-all-0123456789',
+  orders: 'key-orders-0123456789',
+  gold: 'key-gold-0123456789',
+  off: 'key-off-0123456789',
+};
+
+/** A backend that answers with what it received. */
+function echoServer(): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (req.url?.startsWith('/api/slow')) return setTimeout(() => res.end('late'), 1500);
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.end(
+        JSON.stringify({
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const stamp = (name: string) =>
+  `<policies><inbound><base/><set-header name="X-${name}"><value>yes</value></set-header></inbound><backend><base/></backend><outbound><base/></outbound><on-error><base/><set-header name="X-Failed"><value>@(context.LastError.Reason)</value></set-header></on-error></policies>`;
+
+function definition(backend: string): GatewayDefinition {
+  const sub = (
+    name: string,
+    scope: GatewayDefinition['subscriptions'][number]['scope'],
+    key: string,
+    state: 'active' | 'suspended' = 'active',
+  ) => ({
+    name,
+    displayName: name,
+    scope,
+    state,
+    primaryKeyHash: hasher.hash(key),
+    secondaryKeyHash: hasher.hash(`${key}-2`),
+    allowTracing: true,
+  });
+  const api = (name: string, path: string, subscriptionRequired: boolean) => ({
+    name,
+    displayName: name,
+    path,
+    serviceUrl: `${backend}/api`,
+    protocols: ['https', 'http'] as const,
+    subscriptionRequired,
+    subscriptionKeyHeader: name === 'renamed' ? 'X-Api-Key' : DEFAULT_KEY_HEADER,
+    subscriptionKeyQuery: DEFAULT_KEY_QUERY,
+    policy: { xml: stamp(`Api-${name}`) },
+    operations: [
+      {
+        name: 'get-one',
+        displayName: 'Get one',
+        method: 'GET',
+        urlTemplate: '/items/{id}',
+        policy: { xml: stamp('Op') },
+      },
+      { name: 'latest', displayName: 'Latest', method: 'GET', urlTemplate: '/items/latest' },
+      { name: 'post', displayName: 'Post', method: 'POST', urlTemplate: '/items' },
+      {
+        name: 'slow',
+        displayName: 'Slow',
+        method: 'GET',
+        urlTemplate: '/slow',
+        policy: { xml: '<policies><backend><forward-request timeout="1"/></backend></policies>' },
+      },
+    ],
+  });
+  return {
+    resourceId: 'r1',
+    tenantId: 't1',
+    name: 'contoso',
+    policy: {
+      xml: `<policies><inbound><set-header name="X-Global"><value>yes</value></set-header></inbound><backend><forward-request/></backend><outbound/><on-error/></policies>`,
+    },
+    apis: [
+      api('orders', 'orders', true),
+      api('open', 'public/v1', true),
+      api('free', 'free', false),
+      api('renamed', 'renamed', true),
+    ],
+    products: [
+      {
+        name: 'gold',
+        displayName: 'Gold',
+        subscriptionRequired: true,
+        published: true,
+        apis: ['orders'],
+        policy: { xml: stamp('Product-gold') },
+      },
+      {
+        name: 'starter',
+        displayName: 'Starter',
+        subscriptionRequired: false,
+        published: true,
+        apis: ['open'],
+      },
+    ],
+    subscriptions: [
+      sub('all', { kind: 'all' }, KEYS.all),
+      sub('orders-only', { kind: 'api', name: 'orders' }, KEYS.orders),
+      sub('gold-sub', { kind: 'product', name: 'gold' }, KEYS.gold),
+      sub('suspended', { kind: 'all' }, KEYS.off, 'suspended'),
+    ],
+    namedValues: [],
+    backends: [],
+  };
+}
+
+describe('gateway front', () => {
+  let backend: http.Server;
+  let front: GatewayFront;
+  const client = createBackendClient();
+  const traces = createTraceStore(10);
+  let backendUrl: string;
+
+  before(async () => {
+    backend = await echoServer();
+    backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}`;
+    const services = harnessServices({ backend: client });
+    front = await startGatewayFront({
+      compiled: compileGateway(definition(backendUrl), { services }),
+      services,
+      hashKey: (k) => hasher.hash(k),
+      host: '127.0.0.1',
+      port: 0,
+      traces,
+    });
+  });
+  after(async () => {
+    await front.close();
+    await client.close();
+    backend.close();
+  });
+
+  const call = async (path: string, init: RequestInit = {}) => {
+    const r = await fetch(`${front.url}${path}`, init);
+    const text = await r.text();
+    return { status: r.status, headers: r.headers, text, json: () => JSON.parse(text) };
+  };
+
+  it('answers an unmatched path or operation with APIM 404 and a hint', async () => {
+    for (const path of ['/nothing/here', '/orders/unknown']) {
+      const r = await call(path, { headers: { [DEFAULT_KEY_HEADER]: KEYS.all } });
+      assert.equal(r.status, 404);
+      assert.deepEqual(r.json(), { statusCode: 404, message: 'Resource not found' });
+      assert.ok(r.headers.get('x-lanyard-hint'));
+    }
+  });
+
+  it('refuses a missing, unknown or suspended key with the exact APIM bodies, after on-error ran', async () => {
+    const missing = await call('/orders/items/1');
+    assert.equal(missing.status, 401);
+    assert.deepEqual(missing.json(), {
+      statusCode: 401,
+      message:
+        'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.',
+    });
+    assert.equal(missing.headers.get('x-failed'), 'SubscriptionKeyNotFound');
+    assert.match(
+      missing.headers.get('x-lanyard-hint') ?? '',
+      /Ocp-Apim-Subscription-Key header or the subscription-key query/,
+    );
+    for (const key of ['wrong', KEYS.off]) {
+      const r = await call('/orders/items/1', { headers: { [DEFAULT_KEY_HEADER]: key } });
+      assert.equal(r.status, 401);
+      assert.deepEqual(r.json(), {
+        statusCode: 401,
+        message:
+          'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.',
+      });
+    }
+    // A key for another API is as invalid as an unknown one.
+    const other = await call('/free/items/1', { headers: { [DEFAULT_KEY_HEADER]: KEYS.orders } });
+    assert.equal(other.status, 401);
+  });
+
+  it('forwards with a valid key: path under the service URL, policies of every scope, key and XFF forwarded', async () => {
+    const r = await call('/orders/items/42?x=1', { headers: { [DEFAULT_KEY_HEADER]: KEYS.all } });
+    assert.equal(r.status, 200);
+    const seen = r.json();
+    assert.equal(seen.url, '/api/items/42?x=1');
+    assert.equal(seen.headers['x-global'], 'yes');
+    assert.equal(seen.headers['x-api-orders'], 'yes');
+    assert.equal(seen.headers['x-op'], 'yes');
+    assert.equal(seen.headers['x-product-gold'], undefined, 'no product context for an all-APIs key');
+    assert.equal(seen.headers[DEFAULT_KEY_HEADER.toLowerCase()], KEYS.all);
+    assert.equal(seen.headers['x-forwarded-for'], '127.0.0.1');
+    assert.match(seen.headers.host, /^127\.0\.0\.1:\d+$/);
+    assert.deepEqual(r.headers.getSetCookie(), ['a=1', 'b=2']);
+  });
+
+  it('gives a product key its product policies, and an API key none', async () => {
+    const gold = (await call('/orders/items/1', { headers: { [DEFAULT_KEY_HEADER]: KEYS.gold } })).json();
+    assert.equal(gold.headers['x-product-gold'], 'yes');
+    const api = (
+      await call('/orders/items/1', { headers: { [DEFAULT_KEY_HEADER]: `${KEYS.orders}-2` } })
+    ).json();
+    assert.equal(api.headers['x-product-gold'], undefined);
+    assert.equal(api.headers['x-api-orders'], 'yes');
+  });
+
+  it('reads the key from the query when the header is absent, and from a renamed header', async () => {
+    assert.equal((await call(`/orders/items/1?subscription-key=${KEYS.all}`)).status, 200);
+    assert.equal((await call('/renamed/items/1', { headers: { 'X-Api-Key': KEYS.all } })).status, 200);
+    assert.equal(
+      (await call('/renamed/items/1', { headers: { [DEFAULT_KEY_HEADER]: KEYS.all } })).status,
+      401,
+    );
+  });
+
+  it('serves an open product and an API without subscription with no key', async () => {
+    const open = await call('/public/v1/items/7');
+    assert.equal(open.status, 200);
+    assert.equal(open.json().url, '/api/items/7');
+    assert.equal((await call('/free/items/latest')).status, 200);
+  });
+
+  it('matches literal templates before parameters and streams a POST body', async () => {
+    const body = 'x'.repeat(200_000);
+    const r = await call('/free/items', { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+    assert.equal(r.json().body.length, body.length);
+  });
+
+  it('answers 504 for a slow backend and 500 for one that is down, through on-error', async () => {
+    const slow = await call('/free/slow');
+    assert.equal(slow.status, 504);
+    assert.equal(slow.headers.get('x-failed'), 'Timeout');
+    const services = harnessServices({ backend: client });
+    const down = await startGatewayFront({
+      compiled: compileGateway(definition('http://127.0.0.1:9'), { services }),
+      services,
+      hashKey: (k) => hasher.hash(k),
+      host: '127.0.0.1',
+      port: 0,
+    });
+    try {
+      const r = await fetch(`${down.url}/free/items/1`);
+      assert.equal(r.status, 500);
+      assert.equal(r.headers.get('x-failed'), 'BackendConnectionFailure');
+      assert.deepEqual(await r.json(), { statusCode: 500, message: 'Internal server error' });
+      assert.match(r.headers.get('x-lanyard-hint') ?? '', /could not be reached/);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('traces a request that asks with a subscription allowed to trace', async () => {
+    const r = await call('/orders/items/3', {
+      headers: { [DEFAULT_KEY_HEADER]: KEYS.all, 'Ocp-Apim-Trace': 'true' },
+    });
+    const id = r.headers.get('apim-trace-id');
+    assert.ok(id);
+    const trace = traces.byId.get(id);
+    assert.ok(trace?.steps.some((s) => s.startsWith('backend/global/forward-request')));
+    assert.equal(trace?.status, 200);
+  });
+});

@@ -109,7 +109,7 @@ export function checkTimes(
       },
     );
   }
-  if (iat !== undefined && now - iat > lifetimeBound(skew)) {
+  if (iat !== undefined && (policy.entraRules ?? true) && now - iat > lifetimeBound(skew)) {
     const bound = lifetimeBound(skew);
     return fail(
       'issued_too_long_ago',
@@ -132,7 +132,7 @@ export function checkLifetime(claims: Claims, policy: ValidationPolicy): Validat
   const { exp } = claims;
   const start = claims.iat ?? claims.nbf;
   // checkTimes ran first: each is a finite number or undefined.
-  if (typeof exp !== 'number' || typeof start !== 'number') return undefined;
+  if (typeof exp !== 'number' || typeof start !== 'number' || !(policy.entraRules ?? true)) return undefined;
   const bound = lifetimeBound(policy.clockSkewSeconds ?? DEFAULT_SKEW_SECONDS);
   if (exp - start <= bound) return undefined;
   const from = claims.iat === undefined ? 'nbf' : 'iat';
@@ -161,7 +161,7 @@ export function checkIssuer(claims: Claims, policy: ValidationPolicy): Validatio
       },
     );
   }
-  const versionClash = entraVersionClash(iss, claims.ver);
+  const versionClash = (policy.entraRules ?? true) ? entraVersionClash(iss, claims.ver) : undefined;
   if (versionClash) {
     return fail('issuer_mismatch', versionClash, {
       expected: iss.includes('/v2.0') ? '2.0' : '1.0',
@@ -307,9 +307,9 @@ export function checkClaims(
     checkType(header, policy) ??
     checkTimes(claims, policy, now) ??
     checkLifetime(claims, policy) ??
-    checkIssuer(claims, policy) ??
-    checkAudience(claims, policy) ??
-    checkClaimShape(claims) ??
+    ((policy.validateIssuer ?? true) ? checkIssuer(claims, policy) : undefined) ??
+    ((policy.validateAudience ?? true) ? checkAudience(claims, policy) : undefined) ??
+    ((policy.entraRules ?? true) ? checkClaimShape(claims) : undefined) ??
     checkAuthorization(claims, policy)
   );
 }

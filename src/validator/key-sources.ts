@@ -7,15 +7,20 @@
  * make it hammer the issuer; a failed refresh keeps the last good key set. A key set is read only as JSON, from
  * the issuer's own host, with no redirect.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import type { KeyManager } from '../issuer/signing-keys.ts';
 import { fetchJson } from '../net/fetch-json.ts';
 
 export interface TrustedKey {
   kid: string;
-  /** The algorithm the key may verify: a token's `alg` must equal it. */
+  /** The algorithm the key may verify: a token's `alg` must equal it (or be one of `algs`). */
   alg: string;
+  /**
+   * The algorithms the key may verify when it is more than one: a symmetric key configured without an algorithm
+   * (APIM's `issuer-signing-keys`) verifies HS256, HS384 and HS512 alike.
+   */
+  algs?: readonly string[] | undefined;
   key: KeyObject;
 }
 
@@ -30,6 +35,12 @@ export interface KeySource {
   keyNow(kid: string): TrustedKey | undefined;
   /** Where the keys come from, for messages. */
   readonly description: string;
+  /**
+   * Keys tried one after the other when the token names no `kid`, or a `kid` no source publishes (APIM's
+   * `issuer-signing-keys`: each key is tried until one verifies). Known without I/O. Only sources configured
+   * with keys of their own have them: a key set fetched from an issuer is always chosen by exact `kid`.
+   */
+  readonly tryAll?: readonly TrustedKey[] | undefined;
 }
 
 interface Jwk {
@@ -165,6 +176,7 @@ export class DiscoveryKeySource implements KeySource {
   #fetchedAt = 0;
   #attemptAt = 0;
   #inflight: Promise<void> | undefined;
+  #issuer: string | undefined;
   lastError: string | undefined;
 
   constructor(options: DiscoveryKeySourceOptions) {
@@ -196,6 +208,22 @@ export class DiscoveryKeySource implements KeySource {
     }
   }
 
+  /** The `issuer` of the discovery document last fetched (undefined before the first good fetch). */
+  issuerNow(): string | undefined {
+    return this.#issuer;
+  }
+
+  /** The document's `issuer`, fetching it first when it was never fetched (a failure leaves it undefined). */
+  async issuer(): Promise<string | undefined> {
+    if (
+      this.#fetchedAt === 0 &&
+      Date.now() - this.#attemptAt > Math.min(this.#o.cooldownMs ?? 30_000, 5_000)
+    ) {
+      await this.#refresh();
+    } else if (this.#inflight) await this.#inflight;
+    return this.#issuer;
+  }
+
   async #refresh(): Promise<void> {
     this.#inflight ??= (async () => {
       this.#attemptAt = Date.now();
@@ -215,6 +243,7 @@ export class DiscoveryKeySource implements KeySource {
         this.#checkJwksUri(doc.jwks_uri);
         const map = importJwks(await fetchJson(doc.jwks_uri, { ca, requireJsonType: true }));
         this.#map = map;
+        this.#issuer = typeof doc.issuer === 'string' ? doc.issuer : undefined;
         this.#fetchedAt = Date.now();
         this.lastError = undefined;
       } catch (err) {
@@ -251,5 +280,74 @@ export class DiscoveryKeySource implements KeySource {
     const stale = this.#fetchedAt === 0 || Date.now() - this.#fetchedAt > (this.#o.cacheMs ?? 3_600_000);
     if (stale) return undefined;
     return this.#map.get(kid);
+  }
+}
+
+/** The HMAC algorithms a symmetric key verifies. */
+export const HMAC_ALGS: readonly string[] = Object.freeze(['HS256', 'HS384', 'HS512']);
+
+/**
+ * A symmetric key given as bytes (APIM's base64 `<key>` text), for HS256/384/512. Keys shorter than 256 bits
+ * are refused: HS256 with a short secret can be brute-forced from one token.
+ */
+export function symmetricKey(kid: string, bytes: Buffer): TrustedKey {
+  if (bytes.length < 32)
+    throw new Error(`a symmetric key must have at least 256 bits; this one has ${bytes.length * 8}`);
+  if (bytes.length > 1024) throw new Error('a symmetric key must have at most 1024 bytes');
+  return { kid, alg: 'HS256', algs: HMAC_ALGS, key: createSecretKey(bytes) };
+}
+
+/** An RSA public key from its base64url modulus and exponent (APIM's `<key n="…" e="…"/>`), for RS256-512 and PS256-512. */
+export function rsaKey(kid: string, n: string, e: string): TrustedKey {
+  const key = createPublicKey({ key: { kty: 'RSA', n, e }, format: 'jwk' });
+  if ((key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
+    throw new Error('an RSA key must have at least 2048 bits');
+  return { kid, alg: 'RS256', algs: RSA_ALGS, key };
+}
+
+const RSA_ALGS: readonly string[] = Object.freeze(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']);
+
+/**
+ * Several sources as one: keys given in configuration (looked up by their id first, and all tried when the
+ * token's kid matches none), then each source in order. One source's unknown kid costs its own bounded
+ * refetch, never another's.
+ */
+export class CombinedKeySource implements KeySource {
+  readonly description: string;
+  readonly tryAll: readonly TrustedKey[] | undefined;
+  readonly #sources: readonly KeySource[];
+  readonly #byKid = new Map<string, TrustedKey>();
+
+  constructor(sources: readonly KeySource[], staticKeys: readonly TrustedKey[] = []) {
+    this.#sources = sources;
+    for (const k of staticKeys) if (k.kid !== '' && !this.#byKid.has(k.kid)) this.#byKid.set(k.kid, k);
+    this.tryAll = staticKeys.length ? Object.freeze([...staticKeys]) : undefined;
+    const parts = sources.map((s) => s.description);
+    if (staticKeys.length) parts.unshift(`${staticKeys.length} configured key(s)`);
+    this.description = parts.join(', ') || 'no key source';
+  }
+
+  async key(kid: string): Promise<TrustedKey | undefined> {
+    const own = this.#byKid.get(kid);
+    if (own) return own;
+    for (const s of this.#sources) {
+      const now = s.keyNow(kid);
+      if (now) return now;
+    }
+    for (const s of this.#sources) {
+      const k = await s.key(kid);
+      if (k) return k;
+    }
+    return undefined;
+  }
+
+  keyNow(kid: string): TrustedKey | undefined {
+    const own = this.#byKid.get(kid);
+    if (own) return own;
+    for (const s of this.#sources) {
+      const k = s.keyNow(kid);
+      if (k) return k;
+    }
+    return undefined;
   }
 }

@@ -40,6 +40,16 @@ export interface ValidationPolicy {
   readonly requiredClaims?: readonly RequiredClaim[] | undefined;
   /** Check that `tid` is the tenant in `iss` (Entra issuers carry it). Default true. */
   readonly bindTenant?: boolean | undefined;
+  /**
+   * The rules that hold for Entra's (and Lanyard's) access tokens but not for every JWT: the lifetime bound,
+   * the age of `iat`, `sub` present, `oid` and `roles` shaped as Entra issues them, `ver` matching Entra's
+   * issuer. Default true. APIM's `validate-jwt` checks any issuer's tokens and turns them off.
+   */
+  readonly entraRules?: boolean | undefined;
+  /** Check `iss` against `issuers` (and its tenant and version). Default true; off where the caller checks it. */
+  readonly validateIssuer?: boolean | undefined;
+  /** Check `aud` against `audiences`. Default true; off where the caller checks it (APIM's per-request audiences). */
+  readonly validateAudience?: boolean | undefined;
 }
 
 export const DEFAULT_ALGS: readonly string[] = Object.freeze(['RS256']);

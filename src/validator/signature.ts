@@ -4,7 +4,7 @@
  * the token's `alg` must be the one that key is bound to, and the signature must verify with it (Node's
  * crypto, not WebCrypto: faster here).
  */
-import { constants, verify as cryptoVerify } from 'node:crypto';
+import { constants, createHmac, verify as cryptoVerify, timingSafeEqual } from 'node:crypto';
 import type { Checked } from './header-rules.ts';
 import type { KeySource, TrustedKey } from './key-sources.ts';
 import { fail, type ValidationFailure } from './result.ts';
@@ -22,9 +22,9 @@ export function keyUnknown(kid: string, keys: KeySource): ValidationFailure {
 
 /** The algorithm binding, then the signature: undefined when the token is signed by `key`. */
 export function checkSignature(c: Checked, key: TrustedKey): ValidationFailure | undefined {
-  if (key.alg !== c.alg) {
+  if (key.alg !== c.alg && !key.algs?.includes(c.alg)) {
     return fail('alg_not_allowed', `Key "${c.kid}" verifies ${key.alg}, but the token says ${c.alg}.`, {
-      expected: key.alg,
+      expected: key.algs ?? key.alg,
       actual: c.alg,
     });
   }
@@ -37,8 +37,21 @@ export function checkSignature(c: Checked, key: TrustedKey): ValidationFailure |
 }
 
 export function verifySignature(alg: string, key: TrustedKey, input: Buffer, signature: Buffer): boolean {
+  // A secret key verifies only HMAC, a public key never does: a token cannot pick HS256 to turn a published RSA
+  // key into an HMAC secret.
+  const secret = key.key.type === 'secret';
+  if (secret !== alg.startsWith('HS')) return false;
   try {
     switch (alg) {
+      case 'HS256':
+      case 'HS384':
+      case 'HS512': {
+        const mac = createHmac(`sha${alg.slice(2)}`, key.key)
+          .update(input)
+          .digest();
+        // Constant time: how much of a forged MAC matched must not show in the timing.
+        return mac.length === signature.length && timingSafeEqual(mac, signature);
+      }
       case 'RS256':
       case 'RS384':
       case 'RS512':

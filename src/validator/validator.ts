@@ -20,8 +20,8 @@ import { checkClaims, checkTimes } from './claim-rules.ts';
 import { type Checked, checkHeader } from './header-rules.ts';
 import type { TrustedKey } from './key-sources.ts';
 import { DEFAULT_ALGS, DEFAULT_MAX_TOKEN_BYTES, freezePolicy, type ValidationPolicy } from './policy.ts';
-import type { ValidationFailure, ValidationResult } from './result.ts';
-import { checkSignature, keyUnknown } from './signature.ts';
+import { fail, type ValidationFailure, type ValidationResult } from './result.ts';
+import { checkSignature, keyUnknown, verifySignature } from './signature.ts';
 import { type CacheEntry, TokenCache } from './token-cache.ts';
 import { parseToken, tokenMissing } from './token-parse.ts';
 
@@ -94,9 +94,40 @@ export class TokenValidator {
       if (!('signingInput' in parsed)) return parsed;
       checked = parsed;
     } else checked = attempt.checked;
-    const key = await policy.keys.key(checked.kid);
-    if (!key) return keyUnknown(checked.kid, policy.keys);
+    const key = checked.kid === '' ? undefined : await policy.keys.key(checked.kid);
+    if (!key) return this.#tryEach(token, checked, policy, nowSec);
     return this.#verified(token, checked, key, policy, nowSec);
+  }
+
+  /**
+   * No source publishes the token's kid (or it has none): the key source's `tryAll` keys of the token's
+   * algorithm, in order, until one verifies (APIM's issuer-signing-keys). Without such keys, key_unknown.
+   */
+  #tryEach(token: string, c: Checked, policy: ValidationPolicy, nowSec: number): ValidationResult {
+    const candidates = (policy.keys.tryAll ?? []).filter((k) => k.alg === c.alg || k.algs?.includes(c.alg));
+    if (candidates.length === 0) {
+      if (c.kid === '') {
+        return fail('key_unknown', `No configured key verifies ${c.alg}, and the token names no kid.`, {
+          actual: c.alg,
+        });
+      }
+      return keyUnknown(c.kid, policy.keys);
+    }
+    for (const key of candidates) {
+      if (verifySignature(c.alg, key, c.signingInput, c.signature)) {
+        return this.#verified(token, c, key, policy, nowSec, true);
+      }
+    }
+    return fail(
+      c.kid === '' ? 'signature_invalid' : 'key_unknown',
+      c.kid === ''
+        ? `The signature does not verify with any of the ${candidates.length} configured key(s) for ${c.alg}.`
+        : `The token was signed with key "${c.kid}", which ${policy.keys.description} does not publish, and no configured key verifies it.`,
+      {
+        ...(c.kid === '' ? {} : { actual: c.kid }),
+        hint: 'The token was signed with another key than the ones configured; check the key (and its encoding) on both sides.',
+      },
+    );
   }
 
   /** Forgets every verified token (e.g. after an emergency key revocation). */
@@ -124,6 +155,8 @@ export class TokenValidator {
     }
     const checked = this.#parseChecked(token, policy, hit);
     if (!('signingInput' in checked)) return checked;
+    // No kid: only the configured keys can verify it, and trying them needs no I/O.
+    if (checked.kid === '') return this.#tryEach(token, checked, policy, nowSec);
     const key = policy.keys.keyNow(checked.kid);
     return key === undefined
       ? { wait: 'key', checked, nowSec }
@@ -162,15 +195,18 @@ export class TokenValidator {
     key: TrustedKey,
     policy: ValidationPolicy,
     nowSec: number,
+    signatureChecked = false,
   ): ValidationResult {
-    const bad = checkSignature(c, key);
+    const bad = signatureChecked ? undefined : checkSignature(c, key);
     if (bad) return bad;
-    this.#cache.offer(
-      token,
-      c,
-      typeof c.claims.exp === 'number' ? c.claims.exp : Number.POSITIVE_INFINITY,
-      policy.keys,
-    );
+    // A token without a kid is not cached: a hit is re-checked by its kid, and it has none.
+    if (c.kid !== '')
+      this.#cache.offer(
+        token,
+        c,
+        typeof c.claims.exp === 'number' ? c.claims.exp : Number.POSITIVE_INFINITY,
+        policy.keys,
+      );
     const failure = checkClaims(c.claims, c.header, policy, nowSec);
     if (failure) return { ...failure, claims: c.claims };
     return { ok: true, claims: c.claims, header: c.header, kid: c.kid, cached: false };

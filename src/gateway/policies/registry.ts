@@ -4,12 +4,26 @@
  * it refuses on purpose, with the reason a refused document shows.
  */
 import type { PolicyDefinition } from '../policy/contract.ts';
+import { authenticationManagedIdentity } from './authentication-managed-identity.ts';
+import { checkHeader } from './check-header.ts';
 import { choose } from './choose.ts';
 import { forwardRequest } from './forward-request.ts';
+import { ipFilter } from './ip-filter.ts';
 import { setHeader } from './set-header.ts';
+import { validateAzureAdToken } from './validate-azure-ad-token.ts';
+import { validateJwt } from './validate-jwt.ts';
 
 export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map(
-  [choose, forwardRequest, setHeader].map((p) => [p.name, p]),
+  [
+    authenticationManagedIdentity,
+    checkHeader,
+    choose,
+    forwardRequest,
+    ipFilter,
+    setHeader,
+    validateAzureAdToken,
+    validateJwt,
+  ].map((p) => [p.name, p]),
 );
 
 export const UNSUPPORTED: ReadonlyMap<string, string> = new Map([

@@ -26,7 +26,10 @@ function echoServer(): Promise<http.Server> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.url?.startsWith('/api/slow')) return setTimeout(() => res.end('late'), 1500);
+      if (req.url?.startsWith('/api/slow')) {
+        setTimeout(() => res.end('late'), 1500);
+        return;
+      }
       res.setHeader('content-type', 'application/json');
       res.setHeader('set-cookie', ['a=1', 'b=2']);
       res.end(

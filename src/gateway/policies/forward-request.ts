@@ -9,6 +9,7 @@ import { bool, int, readAttributes, resolve, str } from '../policy/attributes.ts
 import { definePolicy } from '../policy/contract.ts';
 import { discardBody } from '../runtime/backend-client.ts';
 import { GatewayRefusal } from '../runtime/refusal.ts';
+import { applyCorsHeaders } from './cors.ts';
 
 /** APIM's default: 300 seconds for the backend's status and headers. */
 export const DEFAULT_TIMEOUT_SECONDS = 300;
@@ -40,8 +41,14 @@ export const forwardRequest = definePolicy({
         const followRedirects = a['follow-redirects'] ? resolve(a['follow-redirects'], view) : false;
         const response = await cc.services.backend.send(ctx, { timeoutMs, followRedirects });
         if (ctx.response) discardBody(ctx.response.body);
+        // The backend's answer carries the CORS headers an earlier cors decided on (none on the gateway's own).
+        applyCorsHeaders(ctx, response);
         ctx.response = response;
-        if (a['fail-on-error-status-code'] && resolve(a['fail-on-error-status-code'], view) && response.status >= 400) {
+        if (
+          a['fail-on-error-status-code'] &&
+          resolve(a['fail-on-error-status-code'], view) &&
+          response.status >= 400
+        ) {
           throw new GatewayRefusal({
             status: response.status,
             source: 'forward-request',

@@ -4,25 +4,40 @@
  * it refuses on purpose, with the reason a refused document shows.
  */
 import type { PolicyDefinition } from '../policy/contract.ts';
-import { authenticationManagedIdentity } from './authentication-managed-identity.ts';
-import { checkHeader } from './check-header.ts';
 import { choose } from './choose.ts';
+import { cors } from './cors.ts';
 import { forwardRequest } from './forward-request.ts';
-import { ipFilter } from './ip-filter.ts';
+import { mockResponse } from './mock-response.ts';
+import { retry } from './retry.ts';
+import { returnResponse } from './return-response.ts';
+import { rewriteUri } from './rewrite-uri.ts';
+import { setBackendService } from './set-backend-service.ts';
+import { setBody } from './set-body.ts';
 import { setHeader } from './set-header.ts';
-import { validateAzureAdToken } from './validate-azure-ad-token.ts';
-import { validateJwt } from './validate-jwt.ts';
+import { setMethod } from './set-method.ts';
+import { setQueryParameter } from './set-query-parameter.ts';
+import { setStatus } from './set-status.ts';
+import { setVariable } from './set-variable.ts';
+import { trace } from './trace.ts';
 
 export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map(
   [
-    authenticationManagedIdentity,
-    checkHeader,
     choose,
     forwardRequest,
-    ipFilter,
     setHeader,
-    validateAzureAdToken,
-    validateJwt,
+    // Request and response shaping.
+    cors,
+    mockResponse,
+    retry,
+    returnResponse,
+    rewriteUri,
+    setBackendService,
+    setBody,
+    setMethod,
+    setQueryParameter,
+    setStatus,
+    setVariable,
+    trace,
   ].map((p) => [p.name, p]),
 );
 

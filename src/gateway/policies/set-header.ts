@@ -12,6 +12,7 @@ import { ALL_SECTIONS, definePolicy } from '../policy/contract.ts';
 import { PolicyLoadError } from '../policy/errors.ts';
 import type { GatewayContext } from '../runtime/context.ts';
 import { HeaderMap } from '../runtime/headers.ts';
+import { responseUnderConstruction } from './message.ts';
 
 /** Headers APIM emits once per value rather than comma-joined. */
 const REPEATED = new Set(
@@ -32,8 +33,13 @@ const REPEATED = new Set(
 );
 const FRAMING = new Set(['connection', 'content-length', 'keep-alive', 'transfer-encoding']);
 
-/** The headers a policy in this section changes: the backend request's, or the answer's. */
+/**
+ * The headers a policy in this section changes: the backend request's, or the answer's — or, inside
+ * `return-response`, those of the answer it is building.
+ */
 export function headersOf(ctx: GatewayContext): HeaderMap | undefined {
+  const building = responseUnderConstruction(ctx);
+  if (building) return building.headers;
   const phase = ctx.pipeline.phase;
   return phase === 'inbound' || phase === 'backend' ? ctx.request.headers : ctx.response?.headers;
 }

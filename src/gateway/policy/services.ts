@@ -2,10 +2,10 @@
  * @module gateway/policy/services
  * What compiled policies call at run time, handed in by the gateway plane so that policies stay free of the
  * store, the network set-up and the other planes: the clock, managed-identity tokens for the gateway's own
- * identities, and the counters behind `rate-limit*` and `quota*`.
+ * identities, the counters behind `rate-limit*` and `quota*`, the gateway's backend entities, operation
+ * samples for `mock-response`, and the wait between `retry` attempts.
  */
 import type { GatewayContext, GatewayResponse } from '../runtime/context.ts';
-import type { TokenServices } from './token-keys.ts';
 
 export interface ManagedIdentityTokenRequest {
   /** Passed through exactly as written in the policy (it becomes the token's `aud`). */
@@ -51,20 +51,33 @@ export interface BackendClient {
   send(ctx: GatewayContext, options: BackendCallOptions): Promise<GatewayResponse>;
 }
 
+/** What `mock-response` asks for: the operation's sample answer for a status (and a content type, if given). */
+export interface SampleRequest {
+  readonly apiId: string;
+  readonly operationId: string;
+  readonly status: number;
+  readonly contentType?: string | undefined;
+}
+
+export interface OperationSample {
+  readonly contentType: string;
+  readonly body: string;
+}
+
 export interface GatewayServices {
-  /**
-   * Token validation for validate-jwt and validate-azure-ad-token: the shared validator and the key source of
-   * each openid-config URL, kept across recompiles (token-keys.ts; `createTokenServices`).
-   */
-  readonly tokens: TokenServices;
   /** Milliseconds since the epoch (tests move it). */
   now(): number;
-  /**
-   * A token for one of the gateway's identities; rejects with a reason when it has none or the issuer refuses.
-   * Caching is this service's job, not the policy's: a token is reused until shortly before it expires, as
-   * APIM's is, so authentication-managed-identity on every request costs no issuer call (mi-tokens.ts).
-   */
+  /** A token for one of the gateway's identities; rejects with a reason when it has none or the issuer refuses. */
   managedIdentityToken(request: ManagedIdentityTokenRequest): Promise<ManagedIdentityToken>;
   readonly counters: Counters;
   readonly backend: BackendClient;
+  /**
+   * A backend entity of the gateway by its name (`set-backend-service backend-id`), or undefined. Left out: the
+   * gateway has none, and a policy naming one is refused.
+   */
+  backendEntity?(id: string): { readonly url: string } | undefined;
+  /** The operation's sample answer (`mock-response`), or undefined when it has none (an empty body then). */
+  operationSample?(request: SampleRequest): OperationSample | undefined;
+  /** Waits between `retry` attempts; `setTimeout` when left out (tests pass one that only moves their clock). */
+  sleep?(ms: number): Promise<void>;
 }

@@ -61,12 +61,28 @@ export function isExpression(text: string): boolean {
   }
 }
 
+export interface CompileOptions {
+  /**
+   * The source holds a secret (a Secret or Key Vault named value was substituted into it): error messages
+   * then name the expression by its position only, never by its text, so the secret stays out of logs.
+   */
+  redact?: boolean | undefined;
+}
+
+/** How messages name a redacted expression. */
+const REDACTED = '@(…) (its text holds a secret named value)';
+
 /** Compiles one expression (`source` includes `@(`…`)` or `@{`…`}`); `at` is the position of its `@`. */
-export function compileExpression(source: string, at: SourcePosition): CompiledExpression {
+export function compileExpression(
+  source: string,
+  at: SourcePosition,
+  options: CompileOptions = {},
+): CompiledExpression {
+  const shown = options.redact ? REDACTED : source;
   if (source.length > COMPILE_LIMITS.maxLength) {
     throw new PolicyExpressionError(
       `the expression is ${source.length} characters long; at most ${COMPILE_LIMITS.maxLength} are allowed`,
-      source,
+      shown,
       at,
     );
   }
@@ -75,10 +91,16 @@ export function compileExpression(source: string, at: SourcePosition): CompiledE
     program = compileProgram(parseProgram(source, { maxDepth: COMPILE_LIMITS.maxDepth }));
   } catch (e) {
     if (e instanceof SyntaxFault)
-      throw new PolicyExpressionError(e.message, source, positionAt(at, source, e.offset));
+      throw new PolicyExpressionError(
+        options.redact
+          ? 'it is not valid, or uses what is not supported (details withheld: it holds a secret)'
+          : e.message,
+        shown,
+        positionAt(at, source, e.offset),
+      );
     if (e instanceof RangeError) {
       // a stack overflow that slipped past the depth bound still refuses the policy, never the process
-      throw new PolicyExpressionError('the expression is nested too deeply', source, at);
+      throw new PolicyExpressionError('the expression is nested too deeply', shown, at);
     }
     throw e;
   }
@@ -93,14 +115,19 @@ export function compileExpression(source: string, at: SourcePosition): CompiledE
         return run(rt);
       } catch (e) {
         if (e instanceof RuntimeFault) {
+          // a run-time message may quote data or literals of the expression: only the exception's name when redacted
           throw new ExpressionEvaluationError(
-            `${e.exception}: ${e.message}`,
-            source,
+            options.redact ? e.exception : `${e.exception}: ${e.message}`,
+            shown,
             positionAt(at, source, e.offset),
           );
         }
         if (e instanceof RangeError) {
-          throw new ExpressionEvaluationError(`evaluation failed: ${e.message}`, source, at);
+          throw new ExpressionEvaluationError(
+            options.redact ? 'evaluation failed' : `evaluation failed: ${e.message}`,
+            shown,
+            at,
+          );
         }
         throw e;
       }

@@ -219,3 +219,26 @@ test('run-time budgets: string growth, total output and steps', () => {
   // the same expression within its limits
   assert.equal(compileExpression(many, at).evaluate(sample()), 'x'.repeat(100));
 });
+
+test('an expression holding a secret named value is never quoted in errors', () => {
+  const secret = 'S3cr3t-value';
+  assert.throws(
+    () => compileExpression(`@("${secret}".Nope)`, at, { redact: true }),
+    (e: unknown) =>
+      e instanceof PolicyExpressionError &&
+      !e.message.includes(secret) &&
+      e.message.startsWith('apis/orders.xml:12:'),
+  );
+  assert.throws(
+    () => compileExpression(`@(int.Parse("${secret}"))`, at, { redact: true }).evaluate(sample()),
+    (e: unknown) =>
+      e instanceof ExpressionEvaluationError &&
+      !e.message.includes(secret) &&
+      /FormatException/.test(e.message),
+  );
+  assert.throws(
+    () => compileExpression(`@(int.Parse("${secret}"))`, at).evaluate(sample()),
+    (e: unknown) => e instanceof ExpressionEvaluationError && e.message.includes(secret),
+    'without redact the message quotes the expression',
+  );
+});

@@ -10,6 +10,7 @@ import { decodeJwt, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jo
 import type { ClientPrincipal } from '../directory/lookups.ts';
 import type { Tenant } from '../directory/types.ts';
 import { parseStrictObject, StrictJsonError } from '../encoding/strict-json.ts';
+import { LanyardError } from '../errors/lanyard-error.ts';
 import { AadstsError } from './aadsts.ts';
 import type { ClientAuthStrength } from './claims.ts';
 import type { ClientLookups } from './directory-cache.ts';
@@ -37,6 +38,15 @@ export interface ClientAuthContext {
   /** Token endpoint URLs a certificate assertion's `aud` may name. */
   audiences: readonly string[];
   now: Date;
+  /** The longest lifetimes accepted; the defaults below unless configured (`assertionLimitsFromEnv`). */
+  limits?: AssertionLimits | undefined;
+}
+
+export interface AssertionLimits {
+  /** Seconds a certificate assertion may live (`LANYARD_ASSERTION_MAX_SECONDS`, default 3600). */
+  readonly certificateSeconds: number;
+  /** Seconds a federated token may live (`LANYARD_FEDERATED_ASSERTION_MAX_SECONDS`, default 86400). */
+  readonly federatedSeconds: number;
 }
 
 const MAX_ASSERTION = 16 * 1024;
@@ -52,6 +62,39 @@ export const MAX_CERTIFICATE_ASSERTION_SECONDS = 3600;
  * by default and may be set up to a day; GitHub Actions tokens last minutes.
  */
 export const MAX_FEDERATED_ASSERTION_SECONDS = 86_400;
+
+function lifetimeSetting(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  // A week bounds it: an assertion that lives longer is a long-lived credential, whatever the setting.
+  if (!Number.isInteger(n) || n < 60 || n > 7 * 86_400) {
+    throw new LanyardError('ERR_VALIDATION', `${name} must be a whole number of seconds from 60 to 604800`, {
+      hint: 'Unset it for the default (docs/security.md, "Client assertions").',
+    });
+  }
+  return n;
+}
+
+/** The assertion lifetime bounds from the environment; what is unset keeps its default. */
+export function assertionLimitsFromEnv(env: Readonly<Record<string, string | undefined>>): AssertionLimits {
+  return {
+    certificateSeconds: lifetimeSetting(
+      env,
+      'LANYARD_ASSERTION_MAX_SECONDS',
+      MAX_CERTIFICATE_ASSERTION_SECONDS,
+    ),
+    federatedSeconds: lifetimeSetting(
+      env,
+      'LANYARD_FEDERATED_ASSERTION_MAX_SECONDS',
+      MAX_FEDERATED_ASSERTION_SECONDS,
+    ),
+  };
+}
 
 /** AADSTS700024 when the verified assertion was made to live longer than `max` seconds. */
 function checkLifetime(payload: JWTPayload, max: number, now: Date): void {
@@ -194,12 +237,12 @@ async function assertion(
   // A certificate assertion is issued by the client itself; anything else is a federated token.
   if (payload.iss === client.clientId && payload.sub === client.clientId) {
     const auth = await certificateAssertion(client, token, header, ctx);
-    checkLifetime(payload, MAX_CERTIFICATE_ASSERTION_SECONDS, ctx.now);
+    checkLifetime(payload, ctx.limits?.certificateSeconds ?? MAX_CERTIFICATE_ASSERTION_SECONDS, ctx.now);
     return auth;
   }
   const credentials = await ctx.directory.federatedCredentialsOf(client);
   await ctx.federation.verify(token, payload, credentials);
-  checkLifetime(payload, MAX_FEDERATED_ASSERTION_SECONDS, ctx.now);
+  checkLifetime(payload, ctx.limits?.federatedSeconds ?? MAX_FEDERATED_ASSERTION_SECONDS, ctx.now);
   return { client, acr: '2', method: 'federated' };
 }
 

@@ -14,6 +14,7 @@ import type { RouteGroup } from '../http/route-group.ts';
 import { AadstsError } from './aadsts.ts';
 import { authThrottleFromEnv, ClientAuthThrottle } from './auth-throttle.ts';
 import type { IssuerNames } from './claims.ts';
+import { type AssertionLimits, assertionLimitsFromEnv } from './client-auth.ts';
 import { discoveryDocument } from './discovery.ts';
 import type { FederationVerifier } from './federation.ts';
 import type { KeyManager } from './signing-keys.ts';
@@ -29,6 +30,8 @@ export interface IssuerRoutesOptions {
   adfsTenant?: string | undefined;
   /** Failed-authentication throttle; default one with the limits of the environment (auth-throttle.ts). */
   throttle?: ClientAuthThrottle | undefined;
+  /** Longest client-assertion lifetimes; default from the environment (client-auth.ts). */
+  assertionLimits?: AssertionLimits | undefined;
 }
 
 type Kind = 'discovery' | 'keys' | 'token';
@@ -80,6 +83,7 @@ export function issuerRoutes(o: IssuerRoutesOptions): RouteGroup {
     federation: o.federation,
     resolveTenant,
     throttle: o.throttle ?? new ClientAuthThrottle(authThrottleFromEnv(process.env)),
+    assertionLimits: o.assertionLimits ?? assertionLimitsFromEnv(process.env),
   };
 
   const sendAadsts = (ctx: RequestContext, err: AadstsError) =>

@@ -16,7 +16,7 @@ import { definePipeline, newPipelineState, type Step } from '../http/pipeline.ts
 import { AadstsError } from './aadsts.ts';
 import type { ClientAuthThrottle } from './auth-throttle.ts';
 import { isAuthFailure } from './auth-throttle.ts';
-import { authenticateClient } from './client-auth.ts';
+import { type AssertionLimits, authenticateClient } from './client-auth.ts';
 import type { FederationVerifier } from './federation.ts';
 import { auditStep, refusalOf, transientRefusal } from './token-audit.ts';
 import { type MintContext, TokenService } from './token-service.ts';
@@ -57,6 +57,8 @@ export interface TokenEndpointDeps {
   resolveTenant: (pathTenant: string) => Promise<Tenant>;
   /** Throttles failed client authentications per client id and source address (security catalogue G105). */
   throttle?: ClientAuthThrottle | undefined;
+  /** Longest client-assertion lifetimes accepted (client-auth.ts defaults when left out). */
+  assertionLimits?: AssertionLimits | undefined;
 }
 
 /** One token request as its steps see it; each step fills in what it learns. */
@@ -273,6 +275,7 @@ const authenticate: Step<TokenRequest> = {
         federation: ctx.deps.federation,
         audiences: assertionAudiences(ctx.origin, ctx.pathTenant, tenant),
         now,
+        limits: ctx.deps.assertionLimits,
       },
     ).catch((err: unknown) => {
       if (!isAuthFailure(err)) throttle?.succeeded(ctx.actor, source, now);

@@ -30,6 +30,7 @@ import { definePolicy } from '../policy/contract.ts';
 import { PolicyLoadError } from '../policy/errors.ts';
 import type { ParsedElement } from '../policy/parse-xml.ts';
 import type { OpenIdConfigKeys } from '../policy/token-keys.ts';
+import { traceStep } from '../runtime/context.ts';
 import {
   checkAudiences,
   checkIssuers,
@@ -271,6 +272,14 @@ export const validateJwt = definePolicy({
         const missing = checkRequiredClaims(c, claims, view);
         if (missing) throw refuse(failure, missing, view);
         if (output) ctx.variables.set(output, jwtFromParts(result.header, c));
+        // The trace names the token by its claims, never by its text.
+        traceStep(ctx, 'validate-jwt', 'JWT validation succeeded.', {
+          issuer: c.iss,
+          audience: c.aud,
+          subject: c.sub,
+          kid: result.kid,
+          cached: result.cached,
+        });
       },
     };
   },

@@ -14,7 +14,7 @@ import { createTokenServices } from '../../../src/gateway/policy/token-keys.ts';
 import { signJwt } from '../../adversarial/forge.ts';
 import { startOidcIssuer } from '../../adversarial/oidc-issuer.ts';
 import { tempDir } from '../../helpers/stores.ts';
-import type { HarnessOptions } from '../policy-harness.ts';
+import { compileDocuments, type HarnessOptions } from '../policy-harness.ts';
 import { assertLoadRefused, assertPassed, assertRefused, run } from './auth-helpers.ts';
 import { type AuthWorld, openAuthWorld } from './auth-world.ts';
 
@@ -330,6 +330,22 @@ describe('validate-jwt', () => {
         { headers: { 'X-Api-Token': t } },
         o,
       ),
+    );
+  });
+
+  it('a traced request records the claims, never the token', async () => {
+    const t = await token();
+    const out = await run(policy(), { ...bearer(t), trace: true }, o);
+    assertPassed(out);
+    const entry = out.ctx.trace?.find((e) => e.source === 'validate-jwt');
+    assert.equal(entry?.data?.subject, 'caller');
+    assert.ok(!JSON.stringify(out.ctx.trace).includes(t.split('.')[1]!));
+  });
+
+  it('stands in inbound only', () => {
+    assert.throws(
+      () => compileDocuments({ api: `<policies><inbound/><outbound>${policy()}</outbound></policies>` }, o),
+      /<validate-jwt> cannot stand in <outbound>/,
     );
   });
 

@@ -179,7 +179,7 @@ export function readValue(
         'Give a constant value here.',
       );
     }
-    const expression = compileExpression(value.trim(), at);
+    const expression = compileExpression(value.trim(), at, { redact: secret });
     const wanted = STATIC_TYPES[spec.kind.type];
     if (wanted && !wanted.includes(expression.type) && expression.type !== 'object') {
       throw new PolicyLoadError(

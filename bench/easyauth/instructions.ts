@@ -186,8 +186,10 @@ async function measure(server: Started, token: string): Promise<Measured> {
   server.child.kill('SIGTERM');
   await new Promise((r) => server.child.once('exit', r));
   if (totals.length < windows || totals.some((t) => t === 0)) throw new Error('callgrind wrote no counts');
-  const perRequest = totals.map((t) => t / perWindow).sort((a, b) => a - b);
+  const inOrder = totals.map((t) => t / perWindow);
+  const perRequest = [...inOrder].sort((a, b) => a - b);
   return {
+    windows: inOrder,
     median: perRequest[Math.floor((perRequest.length - 1) / 2)]!,
     min: perRequest[0]!,
     max: perRequest.at(-1)!,
@@ -197,6 +199,8 @@ async function measure(server: Started, token: string): Promise<Measured> {
 }
 
 interface Measured {
+  /** Each window's instructions per request, in order. */
+  windows: number[];
   /** The median window's instructions per request: the figure reported and compared. */
   median: number;
   min: number;
@@ -249,7 +253,8 @@ process.stdout.write(
 for (const [key, m] of results) {
   process.stdout.write(
     `${names[key]!.padEnd(42)} ${k(m.median).padStart(8)}  (${k(m.min)}–${k(m.max)}; ${k(m.mean)})` +
-      `${m.connects > 0 ? `  ${m.connects} connections opened while counting` : ''}\n`,
+      `${m.connects > 0 ? `  ${m.connects} connections opened while counting` : ''}\n` +
+      `${''.padEnd(42)} windows in order: ${m.windows.map(k).join(', ')}\n`,
   );
 }
 /** Capacity ratio: a/b requests per instruction, i.e. b's instructions over a's. */

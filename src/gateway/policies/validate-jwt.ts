@@ -251,7 +251,20 @@ export const validateJwt = definePolicy({
         const skew = a['clock-skew'] ? resolve(a['clock-skew'], view) : 0;
         const requireExp = a['require-expiration-time'] ? resolve(a['require-expiration-time'], view) : true;
         const result = await cc.services.tokens.validator.validate(read.token, policyFor(skew, requireExp));
-        if (!result.ok) throw refuse(failure, problemOf(result, read.token), view);
+        if (!result.ok) {
+          const problem = problemOf(result, read.token);
+          // Keys that could not be fetched explain a TokenSignatureKeyNotFound better than the kid does.
+          const fetchErrors = openIdConfigs
+            .filter((src) => src.lastError !== undefined)
+            .map((src) => `${src.description}: ${src.lastError}`);
+          throw refuse(
+            failure,
+            fetchErrors.length && result.reason === 'key_unknown'
+              ? { ...problem, hint: `${problem.hint} Fetching keys failed: ${fetchErrors.join('; ')}` }
+              : problem,
+            view,
+          );
+        }
         const c = result.claims;
         if (audiences) {
           const bad = checkAudiences(

@@ -17,6 +17,8 @@ import { TokenValidator } from '../../validator/validator.ts';
 export interface OpenIdConfigKeys extends KeySource {
   /** The document's `issuer`, fetched first when it never was; undefined while it cannot be fetched. */
   issuer(): Promise<string | undefined>;
+  /** Why the last fetch failed (undefined after a good one): for the hint of a refusal. */
+  readonly lastError: string | undefined;
 }
 
 export interface TokenServices {

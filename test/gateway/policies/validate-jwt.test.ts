@@ -342,6 +342,21 @@ describe('validate-jwt', () => {
     assert.ok(!JSON.stringify(out.ctx.trace).includes(t.split('.')[1]!));
   });
 
+  it('keys that cannot be fetched: TokenSignatureKeyNotFound, the hint says why', async () => {
+    const p = policy().replace(
+      'https://login.microsoftonline.com/{{tenantID}}/v2.0/.well-known/openid-configuration',
+      'https://127.0.0.1:1/t/.well-known/openid-configuration',
+    );
+    const out = await run(p, bearer(await token()), { ...o, services: { tokens: w.tokenServices() } });
+    assertRefused(
+      out,
+      401,
+      'IDX10501: Signature validation failed. Unable to match key. Access denied.',
+      'TokenSignatureKeyNotFound',
+    );
+    assert.match(out.hint ?? '', /Fetching keys failed: https:\/\/127\.0\.0\.1:1\//);
+  });
+
   it('stands in inbound only', () => {
     assert.throws(
       () => compileDocuments({ api: `<policies><inbound/><outbound>${policy()}</outbound></policies>` }, o),

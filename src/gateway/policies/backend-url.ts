@@ -27,27 +27,46 @@ interface Split {
 
 const splits = new WeakMap<GatewayContext, Split & { readonly seen: string }>();
 
-/** The operation path the caller sent: their path after the API's path suffix, as they encoded it. */
-function callerOperationPath(ctx: GatewayContext): string {
+/** The caller's operation path as segments: their path after the API's path suffix, empty segments dropped. */
+function callerOperationSegments(ctx: GatewayContext): string[] {
   const skip = ctx.api.path.split('/').filter((s) => s !== '').length;
-  const parts = ctx.originalUrl.pathname.replace(/^\//, '').split('/');
-  const rest = parts.slice(skip);
-  return rest.length === 0 || (rest.length === 1 && rest[0] === '') ? '' : `/${rest.join('/')}`;
+  return ctx.originalUrl.pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .slice(skip);
 }
 
-/** Base and operation path of the current backend URL. */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * Base and operation path of the current backend URL. The operation path is the tail of the URL's path that
+ * holds the caller's operation segments — compared decoded, since the front may encode a segment otherwise than
+ * the caller did (`;` as `%3B`) — in the URL's own encoding, with its trailing slash.
+ */
 export function splitBackendUrl(ctx: GatewayContext): Split {
   const url = ctx.request.url;
   const known = splits.get(ctx);
   if (known && known.seen === url.origin + url.pathname) return known;
-  const pathname = url.pathname;
-  const op = callerOperationPath(ctx);
-  // When the URL no longer ends with what the caller sent (a policy outside this module changed it), the
+  const parts = url.pathname.split('/');
+  const trailing = parts.length > 2 && parts.at(-1) === '';
+  const segments = trailing ? parts.slice(0, -1) : parts;
+  const op = callerOperationSegments(ctx);
+  const at = segments.length - op.length;
+  // When the path no longer ends with what the caller sent (a policy outside this module changed it), the
   // whole path counts as the base.
   const split =
-    op !== '' && pathname.endsWith(op)
-      ? { base: url.origin + pathname.slice(0, pathname.length - op.length), path: op }
-      : { base: url.origin + pathname.replace(/\/$/, ''), path: '' };
+    op.length > 0 && at >= 1 && op.every((s, i) => decoded(s) === decoded(segments[at + i]!))
+      ? {
+          base: url.origin + segments.slice(0, at).join('/'),
+          path: `/${segments.slice(at).join('/')}${trailing ? '/' : ''}`,
+        }
+      : { base: url.origin + url.pathname.replace(/\/$/, ''), path: '' };
   splits.set(ctx, { ...split, seen: url.origin + url.pathname });
   return split;
 }

@@ -91,7 +91,17 @@ export function finishPreflight(ctx: GatewayContext): void {
 export function applyCorsHeaders(ctx: GatewayContext, response: GatewayResponse): void {
   const pending = states.get(ctx)?.pending;
   if (!pending) return;
-  for (const [name, value] of pending) response.headers.set(name, [value]);
+  for (const [name, value] of pending) {
+    // The backend's own Vary (Accept-Encoding…) stays; Origin joins it.
+    const vary = name.toLowerCase() === 'vary' ? response.headers.joined('vary') : undefined;
+    if (vary !== undefined && vary.trim() !== '') {
+      if (!vary.split(',').some((v) => v.trim().toLowerCase() === 'origin' || v.trim() === '*')) {
+        response.headers.set(name, [`${vary}, ${value}`]);
+      }
+    } else {
+      response.headers.set(name, [value]);
+    }
+  }
 }
 
 /** `scheme://host[:port]` of an origin, or undefined when it is not one. */

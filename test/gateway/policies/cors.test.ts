@@ -90,6 +90,7 @@ describe('cors', () => {
     const b = fakeBackend(() => {
       const headers = new HeaderMap();
       headers.set('X-Request-Id', ['r1']);
+      headers.set('Vary', ['Accept-Encoding']);
       return { status: 200, headers };
     });
     const ctx = await runPolicies(
@@ -107,6 +108,7 @@ describe('cors', () => {
     assert.deepEqual(h?.get('access-control-allow-origin'), ['https://app.contoso.com']);
     assert.deepEqual(h?.get('access-control-allow-credentials'), ['true']);
     assert.deepEqual(h?.get('access-control-expose-headers'), ['x-request-id']);
+    assert.deepEqual(h?.get('vary'), ['Accept-Encoding, Origin']);
   });
 
   it('actual request that does not match: an empty 200 by default; with terminate false it goes on without headers', async () => {

@@ -54,6 +54,25 @@ describe('rewrite-uri', () => {
     assert.equal(rest.request.url.href, 'http://backend.test/api/orders/files/a/b');
   });
 
+  it('finds the operation path however the front encoded it, and keeps a trailing slash', async () => {
+    const semi = await run('<set-backend-service base-url="https://other.test/v9" />', {
+      url: 'https://contoso.localhost/orders/a;b',
+      backendUrl: 'http://backend.test/api/orders/a%3Bb',
+      matchedParameters: { id: 'a;b' },
+    });
+    assert.equal(semi.request.url.href, 'https://other.test/v9/a%3Bb');
+    const slash = await run('<set-backend-service base-url="https://other.test/v9" />', {
+      url: 'https://contoso.localhost/orders/42/',
+      backendUrl: 'http://backend.test/api/orders/42/',
+    });
+    assert.equal(slash.request.url.href, 'https://other.test/v9/42/');
+    const root = await run('<rewrite-uri template="/v2" />', {
+      url: 'https://contoso.localhost/orders',
+      backendUrl: 'http://backend.test/api/orders',
+    });
+    assert.equal(root.request.url.href, 'http://backend.test/api/orders/v2');
+  });
+
   it('composes with set-backend-service in either order, and with set-query-parameter', async () => {
     const a =
       await run(`<rewrite-uri template="/v2/{id}" /><set-backend-service base-url="https://other.test/base/" />

@@ -24,7 +24,7 @@ export function checkHeader(parsed: Parsed, policy: ValidationPolicy): Checked |
     return fail('alg_not_allowed', `The token's algorithm ${JSON.stringify(alg)} is not accepted.`, {
       expected: algs,
       actual: alg,
-      hint: `Tokens must be signed with ${algs.join(' or ')}; "none" and HMAC are never accepted.`,
+      hint: `Tokens must be signed with ${algs.join(' or ')}; "none" is never accepted${algs.some((a) => a.startsWith('HS')) ? '' : ', nor HMAC'}.`,
     });
   }
   const forbidden = FORBIDDEN_HEADERS.filter((name) => name in header);

@@ -13,6 +13,24 @@ describe('rewrite-uri', () => {
     assert.equal(ctx.request.url.href, 'http://backend.test/api/orders/v2/US/hardware/42?City=city&x=1');
   });
 
+  it('APIM’s clean-URL example loads as written (an & in the attribute) and fills both parameters', async () => {
+    const ctx = await runPolicies(
+      {
+        api: '<policies><inbound><base /><rewrite-uri template="/v2/US/hardware/{storenumber}&{ordernumber}?City=city&State=state" /></inbound><outbound><base /></outbound></policies>',
+      },
+      {
+        url: 'https://contoso.localhost/orders/12/34',
+        backendUrl: 'http://backend.test/api/orders/12/34',
+        operation: { id: 'o', name: 'o', method: 'GET', urlTemplate: '/{storenumber}/{ordernumber}' },
+        matchedParameters: { storenumber: '12', ordernumber: '34' },
+      },
+    );
+    assert.equal(
+      ctx.request.url.href,
+      'http://backend.test/api/orders/v2/US/hardware/12&34?City=city&State=state',
+    );
+  });
+
   it('APIM’s example: /get?a=b&c=d with the template /get?a={b} → /put?c=d, or /put without copying', async () => {
     const r = {
       url: 'https://contoso.localhost/orders/get?a=b&c=d',

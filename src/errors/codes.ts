@@ -71,6 +71,10 @@ export const ERROR_CODES = {
     status: 500,
     summary: 'A policy expression failed while a request was being processed.',
   },
+  ERR_GATEWAY_COUNTERS: {
+    status: 500,
+    summary: 'The rate-limit and quota counters (Redis) are unreachable or their settings are not valid.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -13,6 +13,7 @@ import { PolicyLoadError } from '../../src/gateway/policy/errors.ts';
 import type { NamedValue } from '../../src/gateway/policy/named-values.ts';
 import { parsePolicyXml } from '../../src/gateway/policy/parse-xml.ts';
 import type { Counters, GatewayServices } from '../../src/gateway/policy/services.ts';
+import { createTokenServices } from '../../src/gateway/policy/token-keys.ts';
 import type { GatewayContext, GatewayResponse } from '../../src/gateway/runtime/context.ts';
 import { expressionView } from '../../src/gateway/runtime/expression-view.ts';
 import { HeaderMap } from '../../src/gateway/runtime/headers.ts';
@@ -31,8 +32,11 @@ const noCounters: Counters = {
 };
 
 export function harnessServices(o: Partial<GatewayServices> = {}): GatewayServices {
+  const now = o.now ?? (() => Date.now());
   return {
-    now: o.now ?? (() => Date.now()),
+    now,
+    // Real key sources and validator; tests that fetch discovery give their own (with their CA and rewrite).
+    tokens: o.tokens ?? createTokenServices({ now }),
     managedIdentityToken:
       o.managedIdentityToken ?? (() => Promise.reject(new Error('this test gave no managed identity'))),
     counters: o.counters ?? noCounters,

@@ -4,9 +4,12 @@
  * it refuses on purpose, with the reason a refused document shows.
  */
 import type { PolicyDefinition } from '../policy/contract.ts';
+import { authenticationManagedIdentity } from './authentication-managed-identity.ts';
+import { checkHeader } from './check-header.ts';
 import { choose } from './choose.ts';
 import { cors } from './cors.ts';
 import { forwardRequest } from './forward-request.ts';
+import { ipFilter } from './ip-filter.ts';
 import { mockResponse } from './mock-response.ts';
 import { retry } from './retry.ts';
 import { returnResponse } from './return-response.ts';
@@ -19,12 +22,20 @@ import { setQueryParameter } from './set-query-parameter.ts';
 import { setStatus } from './set-status.ts';
 import { setVariable } from './set-variable.ts';
 import { trace } from './trace.ts';
+import { validateAzureAdToken } from './validate-azure-ad-token.ts';
+import { validateJwt } from './validate-jwt.ts';
 
 export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map(
   [
     choose,
     forwardRequest,
     setHeader,
+    // Authentication and access.
+    authenticationManagedIdentity,
+    checkHeader,
+    ipFilter,
+    validateAzureAdToken,
+    validateJwt,
     // Request and response shaping.
     cors,
     mockResponse,

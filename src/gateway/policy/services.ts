@@ -6,6 +6,7 @@
  * samples for `mock-response`, and the wait between `retry` attempts.
  */
 import type { GatewayContext, GatewayResponse } from '../runtime/context.ts';
+import type { TokenServices } from './token-keys.ts';
 
 export interface ManagedIdentityTokenRequest {
   /** Passed through exactly as written in the policy (it becomes the token's `aud`). */
@@ -65,9 +66,18 @@ export interface OperationSample {
 }
 
 export interface GatewayServices {
+  /**
+   * Token validation for validate-jwt and validate-azure-ad-token: the shared validator and the key source of
+   * each openid-config URL, kept across recompiles (token-keys.ts; `createTokenServices`).
+   */
+  readonly tokens: TokenServices;
   /** Milliseconds since the epoch (tests move it). */
   now(): number;
-  /** A token for one of the gateway's identities; rejects with a reason when it has none or the issuer refuses. */
+  /**
+   * A token for one of the gateway's identities; rejects with a reason when it has none or the issuer refuses.
+   * Caching is this service's job, not the policy's: a token is reused until shortly before it expires, as
+   * APIM's is, so authentication-managed-identity on every request costs no issuer call (mi-tokens.ts).
+   */
   managedIdentityToken(request: ManagedIdentityTokenRequest): Promise<ManagedIdentityToken>;
   readonly counters: Counters;
   readonly backend: BackendClient;

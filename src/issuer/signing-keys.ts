@@ -303,7 +303,8 @@ export class KeyManager {
     let row = lastThatCanSign(await this.#fresh(), now);
     if (!row) {
       await this.ensureReady();
-      row = lastThatCanSign(this.#rows, now);
+      // The first key activates when ensureReady makes it, which may be after `now`.
+      row = lastThatCanSign(this.#rows, this.#now().getTime());
     }
     if (!row) throw new Error('no signing key is usable after ensureReady');
     let key = this.#signing.get(row.kid);

@@ -19,7 +19,7 @@ It holds the commands of this build: generate it again after an upgrade.
 
 Examples:
   source <(lanyard completion bash)
-  lanyard completion bash > ~/.local/share/bash-completion/completions/lanyard
+  echo 'source <(lanyard completion bash)' >> ~/.bashrc
   lanyard completion zsh > "\${fpath[1]}/_lanyard"`,
     )
     .action((shell: 'bash' | 'zsh', _o: unknown, cmd: Command) => {

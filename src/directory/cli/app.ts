@@ -208,7 +208,7 @@ export function registerAppCommands(program: Command, kit: CliKit<DirectoryDeps>
     .command('show')
     .description('Show an app with its identifier URIs and roles.')
     .argument('<app>', 'name, appId, object id or identifier URI')
-    .addHelpText('after', '\nExample:\n  lanyard app show api://orders')
+    .addHelpText('after', '\nExample:\n  lanyard app show api://somefunction')
     .action((ref: string, _o: object, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
         printRecord(await deps.directory.getApp(tenant, ref), opts.output, APP_FIELDS);
@@ -327,7 +327,7 @@ function registerSecretCommands(app: Command, kit: CliKit<DirectoryDeps>): void 
     .command('list')
     .description('List client secrets (their hints, never their text).')
     .addOption(appOption().makeOptionMandatory())
-    .addHelpText('after', '\nExample:\n  lanyard app secret list --app orders')
+    .addHelpText('after', '\nExample:\n  lanyard app secret list --app somefunction')
     .action((o: { app: string }, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
         print(await deps.directory.listClientSecrets(tenant, o.app), opts.output, SECRET_COLUMNS);
@@ -350,7 +350,10 @@ function registerSecretCommands(app: Command, kit: CliKit<DirectoryDeps>): void 
         .conflicts(['end']),
     )
     .option('--end <date>', 'expiry as an ISO 8601 date or date-time, at most 730 days ahead')
-    .addHelpText('after', '\nExample:\n  lanyard app secret add --app orders --display-name ci --days 30')
+    .addHelpText(
+      'after',
+      '\nExample:\n  lanyard app secret add --app somefunction --display-name ci --days 30',
+    )
     .action(
       (o: { app: string; displayName?: string; years?: number; days?: number; end?: string }, cmd: Command) =>
         kit.withTenant(cmd, async (deps, tenant, opts) => {
@@ -371,7 +374,7 @@ function registerSecretCommands(app: Command, kit: CliKit<DirectoryDeps>): void 
     .description('Remove a client secret; tokens already issued with it stay valid until they expire.')
     .addOption(appOption().makeOptionMandatory())
     .requiredOption('--key-id <id>', 'the secret’s key id (see `lanyard app secret list`)')
-    .addHelpText('after', '\nExample:\n  lanyard app secret remove --app orders --key-id 5b6c…')
+    .addHelpText('after', '\nExample:\n  lanyard app secret remove --app somefunction --key-id 5b6c…')
     .action((o: { app: string; keyId: string }, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
         await deps.directory.removeClientSecret(tenant, o.app, o.keyId);
@@ -395,7 +398,7 @@ function registerCertificateCommands(app: Command, kit: CliKit<DirectoryDeps>): 
     .command('list')
     .description('List certificates.')
     .addOption(appOption())
-    .addHelpText('after', '\nExample:\n  lanyard app cert list --app orders')
+    .addHelpText('after', '\nExample:\n  lanyard app cert list --app somefunction')
     .action((o: { app: string }, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
         print(await deps.directory.listCertificates(tenant, o.app), opts.output, CERT_COLUMNS);
@@ -408,7 +411,10 @@ function registerCertificateCommands(app: Command, kit: CliKit<DirectoryDeps>): 
     .addOption(appOption())
     .requiredOption('--file <path>', 'X.509 certificate file, PEM or DER')
     .option('--display-name <text>', 'description of the certificate')
-    .addHelpText('after', '\nExample:\n  lanyard app cert add --app orders --file ./orders-client.pem')
+    .addHelpText(
+      'after',
+      '\nExample:\n  lanyard app cert add --app somefunction --file ./somefunction-client.pem',
+    )
     .action((o: { app: string; file: string; displayName?: string }, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
         const added = await deps.directory.addCertificate(tenant, o.app, {
@@ -425,7 +431,7 @@ function registerCertificateCommands(app: Command, kit: CliKit<DirectoryDeps>): 
     .addOption(appOption())
     .addOption(new Option('--key-id <id>', 'the certificate’s key id').conflicts('thumbprint'))
     .option('--thumbprint <sha1>', 'the certificate’s SHA-1 thumbprint (hex)')
-    .addHelpText('after', '\nExample:\n  lanyard app cert remove --app orders --thumbprint 3F2A…')
+    .addHelpText('after', '\nExample:\n  lanyard app cert remove --app somefunction --thumbprint 3F2A…')
     .action((o: { app: string; keyId?: string; thumbprint?: string }, cmd: Command) => {
       const ref = o.keyId ?? o.thumbprint;
       if (ref === undefined) cmd.error('error: name the certificate with --key-id or --thumbprint');

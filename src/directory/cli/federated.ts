@@ -42,7 +42,7 @@ export function registerFederatedCommands(
       ? 'the app: name, appId, object id or identifier URI'
       : 'the user-assigned identity: name, client id or principal id';
   const ownerOf = (o: { app?: string; identity?: string }) => ({ kind, name: (o.app ?? o.identity)! });
-  const sample = kind === 'app' ? '--app orders' : '--identity ci-deployer';
+  const sample = kind === 'app' ? '--app somefunction' : '--identity apim-caller';
 
   const federated = parent
     .command('federated')

@@ -58,7 +58,7 @@ export function registerIdentityCommands(program: Command, kit: CliKit<Directory
     .command('show')
     .description('Show a user-assigned identity and the resources it is attached to.')
     .argument('<identity>', IDENTITY_REF)
-    .addHelpText('after', '\nExample:\n  lanyard identity show orders-caller')
+    .addHelpText('after', '\nExample:\n  lanyard identity show apim-caller')
     .action((ref: string, _o: object, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
         printRecord(await deps.directory.getIdentity(tenant, ref), opts.output, IDENTITY_FIELDS);

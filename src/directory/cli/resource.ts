@@ -61,7 +61,7 @@ export function registerResourceCommands(program: Command, kit: CliKit<Directory
     .command('show')
     .description('Show a resource with its identities.')
     .argument('<resource>', RESOURCE_REF)
-    .addHelpText('after', '\nExample:\n  lanyard resource show orders-func')
+    .addHelpText('after', '\nExample:\n  lanyard resource show somefunction')
     .action((ref: string, _o: object, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
         printRecord(await deps.directory.getResource(tenant, ref), opts.output, RESOURCE_FIELDS);
@@ -77,7 +77,7 @@ export function registerResourceCommands(program: Command, kit: CliKit<Directory
     .option('--user-identity <identity>', 'attach a user-assigned identity (repeatable)', collect)
     .addHelpText(
       'after',
-      '\nExample:\n  lanyard resource create --name orders-func --kind app --system-identity --user-identity orders-caller',
+      '\nExample:\n  lanyard resource create --name orders-func --kind app --system-identity --user-identity apim-caller',
     )
     .action(
       (
@@ -110,7 +110,7 @@ export function registerResourceCommands(program: Command, kit: CliKit<Directory
     .option('--no-user-identity', 'detach every user-assigned identity')
     .addHelpText(
       'after',
-      '\nExample:\n  lanyard resource update orders-func --no-system-identity --user-identity orders-caller',
+      '\nExample:\n  lanyard resource update orders-func --no-system-identity --user-identity apim-caller',
     )
     .action((ref: string, o: { systemIdentity?: boolean; userIdentity?: string[] | false }, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
@@ -151,7 +151,7 @@ export function registerResourceCommands(program: Command, kit: CliKit<Directory
       .requiredOption('--identity <identity>', 'name, client id, principal id or resource id')
       .addHelpText(
         'after',
-        `\nExample:\n  lanyard resource identity ${verb} --resource orders-func --identity orders-caller`,
+        `\nExample:\n  lanyard resource identity ${verb} --resource somefunction --identity apim-caller`,
       )
       .action((o: { resource: string; identity: string }, cmd: Command) =>
         kit.withTenant(cmd, async (deps, tenant, opts) => {

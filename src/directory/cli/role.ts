@@ -55,7 +55,7 @@ export function registerRoleCommands(program: Command, kit: CliKit<DirectoryDeps
     .description('List role assignments, optionally of one principal or to one app.')
     .option('--principal <principal>', PRINCIPAL_HELP)
     .option('--app <app>', APP_HELP)
-    .addHelpText('after', `${REFERENCES}\n\nExample:\n  lanyard role list --app orders -o json`)
+    .addHelpText('after', `${REFERENCES}\n\nExample:\n  lanyard role list --app exclusive-function -o json`)
     .action((o: { principal?: string; app?: string }, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
         const list = await deps.directory.listRoleAssignments(tenant, {
@@ -74,7 +74,7 @@ export function registerRoleCommands(program: Command, kit: CliKit<DirectoryDeps
     .option('--role <role>', 'role value or id (omit for an app without roles)')
     .addHelpText(
       'after',
-      `${REFERENCES}\n\nExamples:\n  lanyard role assign --principal resource:runbooks --app orders --role Orders.Read\n  lanyard role assign --principal identity:orders-caller --app api://orders --role Orders.Write`,
+      `${REFERENCES}\n\nExamples:\n  lanyard role assign --principal resource:get-creds --app exclusive-function --role Invoke\n  lanyard role assign --principal identity:apim-caller --app api://exclusive-function --role Invoke`,
     )
     .action((o: { principal: string; app: string; role?: string }, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
@@ -102,7 +102,7 @@ export function registerRoleCommands(program: Command, kit: CliKit<DirectoryDeps
     .option('--role <role>', 'role value or id (omit for the default role)')
     .addHelpText(
       'after',
-      `${REFERENCES}\n\nExamples:\n  lanyard role unassign --principal resource:runbooks --app orders --role Orders.Read\n  lanyard role unassign --id 0f8e…`,
+      `${REFERENCES}\n\nExamples:\n  lanyard role unassign --principal resource:get-creds --app exclusive-function --role Invoke\n  lanyard role unassign --id 0f8e…`,
     )
     .action((o: { id?: string; principal?: string; app?: string; role?: string }, cmd: Command) => {
       if (o.id === undefined && (o.principal === undefined || o.app === undefined)) {

@@ -48,7 +48,7 @@ export function registerServicePrincipalCommands(program: Command, kit: CliKit<D
   sp.command('show')
     .description('Show a service principal.')
     .argument('<sp>', 'object id, app id (client id), or the name of an app')
-    .addHelpText('after', '\nExample:\n  lanyard sp show orders')
+    .addHelpText('after', '\nExample:\n  lanyard sp show somefunction')
     .action((ref: string, _o: object, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
         printRecord(await deps.directory.getServicePrincipal(tenant, ref), opts.output, SP_FIELDS);

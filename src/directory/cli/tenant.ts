@@ -80,7 +80,7 @@ export function registerTenantCommands(program: Command, kit: CliKit<DirectoryDe
     .option('--resource-group <name>', 'default resource group of its resources and identities')
     .addHelpText(
       'after',
-      '\nExample:\n  lanyard tenant create --name contoso --domain contoso.onmicrosoft.com --domain contoso.com',
+      '\nExample:\n  lanyard tenant create --name fabrikam --domain fabrikam.onmicrosoft.com --domain fabrikam.com',
     )
     .action(
       (

@@ -64,7 +64,7 @@ export function registerRunCommand(program: Command, kit: CliKit<IdentityDeps>):
       'after',
       `
 Examples:
-  lanyard run --as runbook-automation -- sh -c 'curl -s "$IDENTITY_ENDPOINT?resource=api://somefunction&api-version=2019-08-01" -H "X-IDENTITY-HEADER: $IDENTITY_HEADER"'
+  lanyard run --as runbook-automation -- sh -c 'curl -s "$IDENTITY_ENDPOINT?resource=cc334b87-fdbe-4996-aa3f-5bad192a18a6&api-version=2019-08-01" -H "X-IDENTITY-HEADER: $IDENTITY_HEADER"'
   lanyard run --as auto-trigger-function -- node app.js`,
     )
     .action(async (argv: string[], o: RunOptions, cmd: Command) => {

@@ -117,7 +117,7 @@ export function registerWorkloadCommands(program: Command, kit: CliKit<IdentityD
     .option('--client-id <id>', 'a user-assigned identity attached to the resource')
     .addHelpText(
       'after',
-      '\nExamples:\n  lanyard token --as runbook-automation --resource api://somefunction\n  lanyard token --as runbook-automation --resource api://somefunction -o tsv',
+      '\nExamples:\n  lanyard token --as runbook-automation --resource cc334b87-fdbe-4996-aa3f-5bad192a18a6\n  lanyard token --as runbook-automation --resource cc334b87-fdbe-4996-aa3f-5bad192a18a6 -o tsv',
     )
     .action((o: { as: string; resource: string; clientId?: string }, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {

@@ -259,6 +259,7 @@ if (args.json) {
     fmt(p.p50, ' ms'),
     fmt(p.p99, ' ms'),
     fmt(cpuOf(p.key), ' µs'),
+    ...(several ? [`[${(runs.get(p.key) ?? []).map((r) => fmt(r.cpuUs)).join(', ')}]`] : []),
     p.errors === undefined ? '-' : `${p.errors}/${p.non2xx}`,
   ]);
   const head = [
@@ -268,6 +269,7 @@ if (args.json) {
     'p50',
     'p99',
     'CPU/token (median)',
+    ...(several ? ['CPU every round (µs)'] : []),
     'errors/non-2xx',
   ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

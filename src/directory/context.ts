@@ -6,6 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import type { Envelope } from '../crypto/envelope.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import { markChanged } from '../store/change-feed.ts';
 import { type AnyStoreDb, tablesOf } from '../store/handle.ts';
@@ -23,6 +24,11 @@ export interface DirectoryDeps {
   hasher: SecretHasher;
   generateSecret: () => string;
   now?: () => Date;
+  /**
+   * The envelope, for planes whose manifest steps run through this handle and seal values at rest (the
+   * gateway's subscription keys and secret named values). The directory itself seals nothing.
+   */
+  envelope?: Pick<Envelope, 'seal' | 'open'> | undefined;
 }
 
 export interface OpContext {

@@ -38,4 +38,8 @@ export const REGISTRY = [
     commands: easyAuthCommands,
     load: async () => (await import('../easyauth/plane.ts')).easyAuthPlane,
   }),
+  entry({
+    name: 'gateway',
+    load: async () => (await import('../gateway/plane.ts')).gatewayPlane,
+  }),
 ] as const;

@@ -105,6 +105,7 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
   const directory = new Directory(store.db, {
     hasher,
     generateSecret: generateClientSecret,
+    envelope,
     ...(options.now ? { now: options.now } : {}),
   });
   const now = options.now ?? (() => new Date());

@@ -75,7 +75,7 @@ export async function startHost(o: StartHostOptions): Promise<RunningHost> {
   };
   try {
     for (const plane of planes) {
-      const s = await plane.start?.(runtime, { logger, settings, limits: o.limits });
+      const s = await plane.start?.(runtime, { logger, settings, limits: o.limits, mainUrl: server.url });
       if (s) started.set(plane.name, s);
     }
   } catch (err) {

@@ -82,6 +82,14 @@ export function rememberSource(manifest: object, source: ManifestSource): void {
 }
 
 /**
+ * The file a loaded manifest was read from (as given), or undefined for one built in code. Sections resolve
+ * the files a manifest names (a gateway's `policyFile`) relative to its folder.
+ */
+export function manifestFileOf(manifest: object): string | undefined {
+  return SOURCES.get(manifest)?.fileName;
+}
+
+/**
  * `file:line:column path` for a path of a loaded manifest; just the path for a manifest built in code.
  * Used by refusals raised after loading (plan), which only know the manifest object.
  */

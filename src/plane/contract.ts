@@ -27,6 +27,8 @@ export interface StartContext {
   readonly limits?: Partial<ListenerLimits> | undefined;
   /** Settings given on the command line or by the caller; each plane reads its own. */
   readonly settings: HostSettings;
+  /** The main listener's URL (the issuer's origin), e.g. `https://localhost:8443`; undefined when none runs. */
+  readonly mainUrl?: string | undefined;
 }
 
 /** The host's settings that planes read; every one optional. */

@@ -15,11 +15,11 @@ import type {
   ProductDefinition,
 } from './model.ts';
 import { DEFAULT_GLOBAL_POLICY, type SubscriptionDefinition } from './model.ts';
+import { hasCors, preflightPolicy } from './policies/cors.ts';
 import { POLICIES, UNSUPPORTED } from './policies/registry.ts';
 import { compileEffectivePolicy } from './policy/compile.ts';
 import { composeScopes, type ScopeDocument } from './policy/compose.ts';
 import type { CompiledPolicy } from './policy/contract.ts';
-import type { Section } from './policy/element.ts';
 import type { NamedValue } from './policy/named-values.ts';
 import { type ParsedElement, parsePolicyXml } from './policy/parse-xml.ts';
 import type { GatewayServices } from './policy/services.ts';
@@ -38,6 +38,8 @@ export interface CompiledOperation {
   readonly template: CompiledTemplate;
   /** By product name; '' for requests with no product context. */
   readonly pipelines: ReadonlyMap<string, Pipeline<GatewayContext>>;
+  /** What a CORS preflight runs (the `cors` policies alone), when the operation's policy has one. */
+  readonly preflight: Pipeline<GatewayContext> | undefined;
 }
 
 export interface CompiledApi {
@@ -117,15 +119,16 @@ export function compileGateway(definition: GatewayDefinition, o: CompileGatewayO
         sections: parse(op.policy, label),
       };
       const pipelines = new Map<string, Pipeline<GatewayContext>>();
-      pipelines.set(
-        '',
-        compileEffectivePolicy(`${api.name}/${op.name}`, composeScopes([global, apiDoc, opDoc]), options),
-      );
+      const effective = composeScopes([global, apiDoc, opDoc]);
+      pipelines.set('', compileEffectivePolicy(`${api.name}/${op.name}`, effective, options));
+      const preflight = hasCors(effective)
+        ? compileEffectivePolicy(`${api.name}/${op.name} (preflight)`, preflightPolicy(effective), options)
+        : undefined;
       for (const p of products) {
-        const effective = composeScopes([global, productDocs.get(p.name)!, apiDoc, opDoc]);
+        const withProduct = composeScopes([global, productDocs.get(p.name)!, apiDoc, opDoc]);
         pipelines.set(
           p.name,
-          compileEffectivePolicy(`${api.name}/${op.name} (product ${p.name})`, effective, options),
+          compileEffectivePolicy(`${api.name}/${op.name} (product ${p.name})`, withProduct, options),
         );
       }
       let template: CompiledTemplate;
@@ -134,7 +137,7 @@ export function compileGateway(definition: GatewayDefinition, o: CompileGatewayO
       } catch (err) {
         throw new TypeError(`${label}: ${(err as Error).message}`);
       }
-      return { definition: op, template, pipelines };
+      return { definition: op, template, pipelines, preflight };
     });
     // More literal segments first: `/orders/latest` before `/orders/{id}`.
     operations.sort((a, b) => b.template.literals - a.template.literals);
@@ -181,5 +184,3 @@ export function compileGateway(definition: GatewayDefinition, o: CompileGatewayO
     },
   };
 }
-
-export type { Section };

@@ -16,6 +16,7 @@ import { type Listener, type ListenerLimits, logField, startListener } from '../
 import type { Logger } from '../http/logger.ts';
 import { newPipelineState } from '../http/pipeline.ts';
 import type { CompiledGateway } from './compile-gateway.ts';
+import { finishPreflight, isPreflight } from './policies/cors.ts';
 import type { GatewayServices } from './policy/services.ts';
 import { checkAccess, subscriptionKeyOf } from './runtime/access.ts';
 import type { GatewayContext } from './runtime/context.ts';
@@ -90,7 +91,15 @@ export async function startGatewayFront(o: GatewayFrontOptions): Promise<Gateway
     }
     const apiMatch = gateway.matchApi(originalUrl.pathname);
     const method = req.method ?? 'GET';
-    const opMatch = apiMatch && gateway.matchOperation(apiMatch.api, method, apiMatch.rest);
+    const headers = HeaderMap.fromRaw(req.rawHeaders);
+    let opMatch = apiMatch && gateway.matchOperation(apiMatch.api, method, apiMatch.rest);
+    // A CORS preflight with no OPTIONS operation of its own is the policy's of the operation it asks about, and
+    // carries no subscription key: its `cors` policies answer it (an empty 200 when none matches).
+    const preflight = !opMatch && apiMatch !== undefined && isPreflight(method, headers);
+    if (preflight) {
+      const asked = headers.joined('access-control-request-method')?.trim().toUpperCase() ?? '';
+      opMatch = gateway.matchOperation(apiMatch.api, asked, apiMatch.rest);
+    }
     if (!apiMatch || !opMatch) {
       logField(res, 'reason', 'ResourceNotFound');
       sendJson(
@@ -105,18 +114,27 @@ export async function startGatewayFront(o: GatewayFrontOptions): Promise<Gateway
     }
     const { api, rest } = apiMatch;
     const { operation, parameters } = opMatch;
-    const headers = HeaderMap.fromRaw(req.rawHeaders);
-    const key = subscriptionKeyOf(api, (n) => headers.joined(n), originalUrl);
+    if (preflight && !operation.preflight) {
+      logField(res, 'reason', 'ResourceNotFound');
+      sendJson(res, 404, NOT_FOUND, `No cors policy of API ${api.definition.name} answers this preflight.`);
+      return;
+    }
     let access: ReturnType<typeof checkAccess> | undefined;
     let accessRefusal: GatewayRefusal | undefined;
-    try {
-      access = checkAccess(gateway, api, key, o.hashKey);
-    } catch (err) {
-      if (!(err instanceof GatewayRefusal)) throw err;
-      accessRefusal = err;
+    if (!preflight) {
+      const key = subscriptionKeyOf(api, (n) => headers.joined(n), originalUrl);
+      try {
+        access = checkAccess(gateway, api, key, o.hashKey);
+      } catch (err) {
+        if (!(err instanceof GatewayRefusal)) throw err;
+        accessRefusal = err;
+      }
     }
     const product = access?.product;
-    const pipeline = operation.pipelines.get(product?.name ?? '') ?? operation.pipelines.get('')!;
+    const pipeline =
+      preflight && operation.preflight
+        ? operation.preflight
+        : (operation.pipelines.get(product?.name ?? '') ?? operation.pipelines.get('')!);
     const service = new URL(api.definition.serviceUrl);
     const backendUrl = new URL(service.href);
     backendUrl.pathname = `${service.pathname.replace(/\/+$/, '')}/${rest.map(encodeURIComponent).join('/')}`;
@@ -190,6 +208,7 @@ export async function startGatewayFront(o: GatewayFrontOptions): Promise<Gateway
       }
       return;
     }
+    if (preflight) finishPreflight(ctx);
     if (ctx.lastError) logField(res, 'reason', ctx.lastError.reason);
     if (ctx.trace && o.traces) {
       const id = rememberTrace(o.traces, ctx);

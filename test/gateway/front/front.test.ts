@@ -104,6 +104,12 @@ function definition(backend: string): GatewayDefinition {
       api('open', 'public/v1', true),
       api('free', 'free', false),
       api('renamed', 'renamed', true),
+      {
+        ...api('web', 'web', true),
+        policy: {
+          xml: '<policies><inbound><cors><allowed-origins><origin>https://app.example</origin></allowed-origins><allowed-methods><method>GET</method><method>POST</method></allowed-methods><allowed-headers><header>content-type</header></allowed-headers></cors><base/></inbound></policies>',
+        },
+      },
     ],
     products: [
       {
@@ -153,10 +159,11 @@ describe('gateway front', () => {
       traces,
     });
   });
+  // Each part closed on its own: a failed `before` must not leave the backend holding the process open.
   after(async () => {
-    await front.close();
+    await front?.close();
     await client.close();
-    backend.close();
+    backend?.close();
   });
 
   const call = async (path: string, init: RequestInit = {}) => {
@@ -269,6 +276,28 @@ describe('gateway front', () => {
     } finally {
       await down.close();
     }
+  });
+
+  it('answers a CORS preflight with the cors policy alone, with no subscription key', async () => {
+    const ok = await call('/web/items/1', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET' },
+    });
+    assert.equal(ok.status, 200, ok.headers.get('x-lanyard-hint') ?? ok.text);
+    assert.equal(ok.headers.get('access-control-allow-origin'), 'https://app.example');
+    const foreign = await call('/web/items/1', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'GET' },
+    });
+    assert.equal(foreign.headers.get('access-control-allow-origin'), null);
+    // An API without cors has nothing to answer a preflight with.
+    const none = await call('/orders/items/1', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'GET' },
+    });
+    assert.equal(none.status, 404);
+    // The actual request still needs its key.
+    assert.equal((await call('/web/items/1', { headers: { Origin: 'https://app.example' } })).status, 401);
   });
 
   it('traces a request that asks with a subscription allowed to trace', async () => {

@@ -68,6 +68,10 @@ function cutExpressions(
   file: string | undefined,
 ): { text: string; cut: CutExpression[] } {
   const cut: CutExpression[] = [];
+  // The scan for an expression's end reads C#: in the escaped form a string literal is `&quot;…&quot;`, and
+  // `//` inside one (`&quot;api://&quot;`) would read as a comment. The scan runs on a view where each `&quot;`
+  // is a `"` padded to the same length, so every offset is the document's.
+  const scanView = text.includes('&quot;') ? text.replaceAll('&quot;', '"     ') : text;
   let out = '';
   let last = 0;
   let i = 0;
@@ -91,7 +95,7 @@ function cutExpressions(
       const position = positionAt(starts, i, file);
       let end: number;
       try {
-        end = expressionEnd(text, i);
+        end = expressionEnd(scanView, i);
       } catch (err) {
         throw new PolicyLoadError(
           position,

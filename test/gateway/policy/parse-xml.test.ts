@@ -92,6 +92,17 @@ describe('policy XML loader', () => {
     );
   });
 
+  it('finds the end of an escaped expression whose string holds // (not a comment)', () => {
+    const doc = parsePolicyXml(
+      '<policies><inbound><set-variable name="a" value="@(&quot;api://&quot; + context.Api.Name)" /><base/></inbound></policies>',
+    );
+    assert.equal(
+      doc.sections.inbound!.children[0]!.attributes.get('value'),
+      '@("api://" + context.Api.Name)',
+    );
+    assert.equal(doc.sections.inbound!.children[1]!.name, 'base');
+  });
+
   it('leaves @( inside other text alone, and passes over comments and CDATA', () => {
     const doc = parsePolicyXml(
       '<policies><inbound><!-- @( not closed --><set-body>mail me: a@(b</set-body><set-body><![CDATA[<x>@(]]></set-body></inbound></policies>',

@@ -12,9 +12,10 @@ import { composeScopes, type ScopeDocument, type ScopeKind } from '../../src/gat
 import { PolicyLoadError } from '../../src/gateway/policy/errors.ts';
 import type { NamedValue } from '../../src/gateway/policy/named-values.ts';
 import { parsePolicyXml } from '../../src/gateway/policy/parse-xml.ts';
-import type { Counters, GatewayServices } from '../../src/gateway/policy/services.ts';
+import type { GatewayServices } from '../../src/gateway/policy/services.ts';
 import { createTokenServices } from '../../src/gateway/policy/token-keys.ts';
 import type { GatewayContext, GatewayResponse } from '../../src/gateway/runtime/context.ts';
+import { createMemoryCounters } from '../../src/gateway/runtime/counters-memory.ts';
 import { expressionView } from '../../src/gateway/runtime/expression-view.ts';
 import { HeaderMap } from '../../src/gateway/runtime/headers.ts';
 import { newPipelineState } from '../../src/http/pipeline.ts';
@@ -26,11 +27,6 @@ export interface HarnessOptions {
   services?: Partial<GatewayServices>;
 }
 
-const noCounters: Counters = {
-  slidingHit: () => Promise.reject(new Error('this test gave no counters')),
-  fixedHit: () => Promise.reject(new Error('this test gave no counters')),
-};
-
 export function harnessServices(o: Partial<GatewayServices> = {}): GatewayServices {
   const now = o.now ?? (() => Date.now());
   return {
@@ -39,7 +35,8 @@ export function harnessServices(o: Partial<GatewayServices> = {}): GatewayServic
     tokens: o.tokens ?? createTokenServices({ now }),
     managedIdentityToken:
       o.managedIdentityToken ?? (() => Promise.reject(new Error('this test gave no managed identity'))),
-    counters: o.counters ?? noCounters,
+    // Real counters, in memory, on the test's clock; Redis tests give their own.
+    counters: o.counters ?? createMemoryCounters({ now }),
     backend: o.backend ?? {
       send: () => Promise.reject(new Error('this test gave no backend')),
     },

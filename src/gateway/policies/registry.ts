@@ -11,6 +11,10 @@ import { cors } from './cors.ts';
 import { forwardRequest } from './forward-request.ts';
 import { ipFilter } from './ip-filter.ts';
 import { mockResponse } from './mock-response.ts';
+import { quota } from './quota.ts';
+import { quotaByKey } from './quota-by-key.ts';
+import { rateLimit } from './rate-limit.ts';
+import { rateLimitByKey } from './rate-limit-by-key.ts';
 import { retry } from './retry.ts';
 import { returnResponse } from './return-response.ts';
 import { rewriteUri } from './rewrite-uri.ts';
@@ -49,6 +53,11 @@ export const POLICIES: ReadonlyMap<string, PolicyDefinition> = new Map(
     setStatus,
     setVariable,
     trace,
+    // Rate limits and quotas.
+    quota,
+    quotaByKey,
+    rateLimit,
+    rateLimitByKey,
   ].map((p) => [p.name, p]),
 );
 

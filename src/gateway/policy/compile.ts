@@ -10,6 +10,7 @@ import { LanyardError } from '../../errors/lanyard-error.ts';
 import { definePipeline, type Pipeline, type Step } from '../../http/pipeline.ts';
 import type { ExpressionContext } from '../expressions/index.ts';
 import type { GatewayContext } from '../runtime/context.ts';
+import { runDeferred } from '../runtime/deferred.ts';
 import { HeaderMap } from '../runtime/headers.ts';
 import { GatewayRefusal } from '../runtime/refusal.ts';
 import type { ValueContext } from './attributes.ts';
@@ -200,6 +201,8 @@ function step(
   };
 }
 
+const DEFERRED: Step<GatewayContext> = { name: 'gateway/deferred', run: runDeferred };
+
 const ACCESS_CHECK: CompiledPolicy = {
   run(ctx) {
     if (ctx.accessRefusal) throw ctx.accessRefusal;
@@ -242,5 +245,8 @@ export function compileEffectivePolicy(
       );
     }
   }
+  // What policies left for the end of outbound (deferred counter increments, remaining-calls headers).
+  spec.outbound.push(DEFERRED);
+  spec.onError.push(DEFERRED);
   return definePipeline(name, spec);
 }

@@ -27,18 +27,36 @@ export interface CounterResult {
   readonly allowed: boolean;
   /** Calls left in the window after this hit. */
   readonly remaining: number;
-  /** Milliseconds until a call would be allowed again (0 when allowed). */
+  /** Milliseconds until a call would be allowed again (0 when allowed; -1 when the window never renews). */
   readonly retryAfterMs: number;
+  /** Set when the counters could not be reached and let the call through uncounted (fail-open): why. */
+  readonly unavailable?: string | undefined;
 }
 
+/**
+ * The counters behind `rate-limit*` and `quota*`, one instance per gateway (its keys live under the gateway's
+ * name): in memory or in Redis (runtime/counters-memory.ts, counters-redis.ts; `countersFromEnv`). An `amount`
+ * of 0 counts nothing and asks whether one more call would fit (a check now, the count later: an
+ * `increment-condition`). A counter that cannot be reached rejects with `ERR_GATEWAY_COUNTERS` (fail-closed)
+ * or answers allowed with `unavailable` set (fail-open).
+ */
 export interface Counters {
   /**
    * Counts `amount` against `key` in a window of `windowMs` ending now (sliding, for `rate-limit*`), refusing
    * the hit when it would pass `limit`.
    */
   slidingHit(key: string, limit: number, windowMs: number, amount: number): Promise<CounterResult>;
-  /** Counts `amount` against `key` in fixed windows of `periodMs` (for `quota*`); `periodMs` 0 = never renews. */
-  fixedHit(key: string, limit: number, periodMs: number, amount: number): Promise<CounterResult>;
+  /**
+   * Counts `amount` against `key` in fixed windows of `periodMs` (for `quota*`), counted from `anchorMs` (epoch
+   * milliseconds; 0001-01-01T00:00:00Z when left out); `periodMs` 0 = never renews.
+   */
+  fixedHit(
+    key: string,
+    limit: number,
+    periodMs: number,
+    amount: number,
+    anchorMs?: number,
+  ): Promise<CounterResult>;
 }
 
 export interface BackendCallOptions {

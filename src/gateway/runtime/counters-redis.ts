@@ -187,7 +187,25 @@ export function createRedisCounters(o: RedisCountersOptions): RedisCounters {
     }
   });
 
+  const commandTimeoutMs = o.commandTimeoutMs ?? 1000;
+  /** Until the first connection is made a hit waits for it (up to the command timeout), so start-up is no outage. */
+  let connected = false;
+  client.once('ready', () => {
+    connected = true;
+  });
+  const firstConnection = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, commandTimeoutMs);
+      function done() {
+        clearTimeout(timer);
+        client.off('ready', done);
+        resolve();
+      }
+      client.once('ready', done);
+    });
+
   const evaluate = async (script: { lua: string; sha: string }, key: string, args: number[]) => {
+    if (!connected && client.status !== 'ready') await firstConnection();
     const argv = args.map((a) => String(a));
     try {
       return (await client.evalsha(script.sha, 1, prefix + key, ...argv)) as number[];

@@ -22,6 +22,7 @@ import { managedIdentityTokens } from './policy/mi-tokens.ts';
 import type { Counters, GatewayServices } from './policy/services.ts';
 import { createTokenServices, entraTo, type TokenServices } from './policy/token-keys.ts';
 import { createBackendClient, type PooledBackendClient } from './runtime/backend-client.ts';
+import { countersFromEnv, type GatewayCounters } from './runtime/counters.ts';
 import { createTraceStore, type TraceStore } from './runtime/traces.ts';
 import { listGateways, type StoredGateway } from './store.ts';
 
@@ -41,24 +42,6 @@ export interface SharedServices {
   readonly tokens: TokenServices;
   readonly backend: PooledBackendClient;
   readonly traces: TraceStore;
-}
-
-export interface GatewayCountersHandle extends Counters {
-  close(): Promise<void>;
-}
-
-/**
- * TODO(gateway counters): the counters behind rate-limit* and quota* (runtime/counters.ts, `countersFromEnv`:
- * memory or Redis) are being written; until they are wired here, a policy that counts fails with this reason.
- */
-export function countersFor(gateway: string): GatewayCountersHandle {
-  const pending = () =>
-    Promise.reject(
-      new Error(
-        `Gateway ${gateway}: rate-limit and quota counters are not wired into the gateway plane yet (TODO: countersFromEnv).`,
-      ),
-    );
-  return { slidingHit: pending, fixedHit: pending, close: async () => {} };
 }
 
 /**
@@ -114,7 +97,7 @@ interface Running {
   stored: StoredGateway;
   front: GatewayFront;
   url: string;
-  counters: GatewayCountersHandle;
+  counters: GatewayCounters;
 }
 
 const keyOf = (s: { tenantId: string; resourceId: string }) => `${s.tenantId}/${s.resourceId}`;
@@ -150,11 +133,12 @@ export async function startGateways(deps: GatewayDeps, ctx: StartContext): Promi
   const fronts = new Map<string, Running>();
   const list = () => listGateways(deps.store.db, deps.envelope);
   // Counters live as long as their gateway's front, across recompiles (a change does not reset the counts).
-  const counters = new Map<string, GatewayCountersHandle>();
+  const counters = new Map<string, GatewayCounters>();
   const countersOf = (stored: StoredGateway) => {
     let c = counters.get(keyOf(stored));
     if (!c) {
-      c = countersFor(stored.name);
+      // Memory by default; Redis, shared by every process serving the gateway, with LANYARD_GATEWAY_REDIS.
+      c = countersFromEnv(process.env, stored.name, { now, logger: ctx.logger });
       counters.set(keyOf(stored), c);
     }
     return c;

@@ -102,6 +102,16 @@ tenants:
             serviceUrl: ${backendUrl}/backend
             operations:
               - { name: any, method: GET, urlTemplate: "/{*rest}" }
+          - name: limited
+            path: limited
+            serviceUrl: ${backendUrl}
+            subscriptionRequired: false
+            policy: >-
+              <policies><inbound><base /><rate-limit-by-key calls="2" renewal-period="60"
+              counter-key="everyone" /></inbound><backend><base /></backend><outbound><base /></outbound>
+              <on-error><base /></on-error></policies>
+            operations:
+              - { name: any, method: GET, urlTemplate: "/{*rest}" }
         subscriptions:
           - { name: alice, primaryKey: ${KEY} }
 `,
@@ -135,6 +145,7 @@ tenants:
 
     it('serves the declared gateway over HTTPS, listed in the lines and server.json', async () => {
       const f = front('contoso-gw');
+      assert.ok(f, logs.filter((l) => l.includes('"level":50') || l.includes('error')).join('\n'));
       assert.match(f!.url, /^https:\/\/contoso-gw\.localhost:\d+$/);
       assert.ok(host.lines().includes(`gateway contoso-gw  ${f!.url}`), host.lines().join('\n'));
       const info = readRunInfo(dataDir);
@@ -147,6 +158,12 @@ tenants:
       assert.equal(ok.headers['x-policy'], 'v1');
       const refused = await call('contoso-gw', '/echo/orders/42', 'wrong-key-0123456789');
       assert.equal(refused.status, 401);
+    });
+
+    it("counts rate limits with the plane's counters", async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await call('contoso-gw', '/limited/x', '')).status);
+      assert.deepEqual(statuses, [200, 200, 429]);
     });
 
     it('a policy changed through the store is served within a second', async () => {

@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { countersFor, type SharedServices, servicesFor } from '../../src/gateway/plane.ts';
+import { type SharedServices, servicesFor } from '../../src/gateway/plane.ts';
+import { countersFromEnv } from '../../src/gateway/runtime/counters.ts';
 import { getGateway, putGateway } from '../../src/gateway/store.ts';
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
 import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
@@ -29,7 +30,7 @@ for (const kind of STORE_KINDS) {
     const servicesOf = async (name: string) => {
       const resource = await runtime.directory.getResource('contoso', name);
       const stored = await getGateway(runtime.store.db, runtime.envelope, resource.id);
-      return servicesFor(runtime, shared, stored!.definition, countersFor(name));
+      return servicesFor(runtime, shared, stored!.definition, countersFromEnv({}, name));
     };
 
     before(async () => {

@@ -197,6 +197,19 @@ type GatewayTenant = ManifestTenant & { gateways: DeclaredGateway[] };
 const gatewaysOf = (t: unknown): DeclaredGateway[] => (t as GatewayTenant).gateways ?? [];
 
 function check(declared: DeclaredManifest, out: ManifestProblem[]): void {
+  // Every gateway's front runs in one `lanyard up`: two cannot share a fixed port.
+  const ports = declared.tenants.flatMap((tenant, t) =>
+    gatewaysOf(tenant).flatMap((g, i) =>
+      g.port ? [{ port: g.port, path: ['tenants', t, 'gateways', i, 'port'] as KeyPath }] : [],
+    ),
+  );
+  duplicates(
+    ports,
+    (p) => String(p.port),
+    (i) => ports[i]!.path,
+    (p) => `port ${p.port} is used by another gateway; use another, or 0 for a free one`,
+    out,
+  );
   declared.tenants.forEach((tenantValue, t) => {
     const tenant = tenantValue as unknown as GatewayTenant;
     const gateways = gatewaysOf(tenant);

@@ -365,6 +365,15 @@ ${extra}`;
           'ERR_MANIFEST_REFERENCE',
           /API nope is not declared.*\n.*product silver/,
         );
+        // Two fronts on one fixed port, and one gateway declared twice.
+        write(
+          `${GATEWAYS(GOOD('X-Op')).replace('resource: gw2', 'resource: gw2\n        port: 8555')}      - resource: gw2\n        port: 8555\n`,
+        );
+        const err = await loadManifest(file).catch((e: unknown) => e as LanyardError);
+        assert.ok(err instanceof LanyardError);
+        assert.equal(err.code, 'ERR_MANIFEST_SCHEMA');
+        assert.match(err.message, /port 8555 is used by another gateway/);
+        assert.match(err.message, /gateway gw2 is declared twice/);
       });
 
       it('an undeclared gateway is not managed until --prune; subscriptions made elsewhere are kept', async () => {

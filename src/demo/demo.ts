@@ -1,11 +1,12 @@
 /**
  * @module demo/demo
- * `npm start`: the seed stories 000 and 001, end to end, on the seed manifest, with nothing to set up. It
+ * `npm start`: the seed stories 000 to 003, end to end, on the seed manifest, with nothing to set up. It
  * applies examples/seeds/lanyard.yaml (idempotent), serves what `lanyard up` serves (issuer and admin API on
- * HTTPS, the managed-identity endpoint), starts the example apps (SomeFunction, ExclusiveFunction) and their
- * Easy Auth fronts, starts AutoTriggerFunction under `lanyard run`, RUNS both stories with real curl and real
- * `@azure/identity`, says in plain words what happened, prints commands to try, and keeps serving until
- * SIGINT or SIGTERM — then stops every child and listener and returns (exit 0).
+ * HTTPS, the managed-identity endpoint, the API Management gateways), starts the example apps (SomeFunction,
+ * ExclusiveFunction, ProtectedApi, ApimBackendFunction) and their Easy Auth fronts, starts AutoTriggerFunction
+ * under `lanyard run`, RUNS the stories with real curl and real `@azure/identity`, says in plain words what
+ * happened, prints commands to try, and keeps serving until SIGINT or SIGTERM — then stops every child and
+ * listener and returns (exit 0).
  *
  * The server log (JSON lines, with every audit event, the `lanyard run` children's too) is appended to
  * <dataDir>/lanyard.log so the terminal shows the story; LANYARD_LOG_LEVEL sets its level.
@@ -14,11 +15,14 @@ import path from 'node:path';
 import { openServerLog } from '../audit/server-log.ts';
 import type { RunningFronts } from '../easyauth/plane.ts';
 import { isLanyardError, LanyardError } from '../errors/lanyard-error.ts';
+import type { RunningGateways } from '../gateway/plane.ts';
 import type { Runtime } from '../host/runtime.ts';
 import { type ExampleApp, portOf, startExampleApp } from './apps.ts';
 import { autoTrigger } from './auto-trigger.ts';
 import { runSeed000 } from './seed-000.ts';
 import { runSeed001 } from './seed-001.ts';
+import { runSeed002 } from './seed-002.ts';
+import { runSeed003 } from './seed-003.ts';
 import type { StoryContext, StoryResult } from './story.ts';
 import { tryItLines } from './try-it.ts';
 import { displayPath } from './words.ts';
@@ -26,6 +30,9 @@ import { displayPath } from './words.ts';
 export const SEED_MANIFEST = path.resolve(import.meta.dirname, '../../examples/seeds/lanyard.yaml');
 const SEED_TENANT = 'contoso';
 const AUTO_TRIGGER_PORT = 7073;
+/** Seed 002's gateway and API (its backend: ProtectedApi), seed 003's (its backend: ApimBackendFunction). */
+const GW_002 = { gateway: 'contoso-apim', api: 'protected-api', subscription: 'apim-client-function' };
+const GW_003 = { gateway: 'functions-apim', api: 'backend-function', subscription: 'caller' };
 
 export interface DemoOptions {
   port: number;
@@ -34,7 +41,7 @@ export interface DemoOptions {
   timerSeconds: number;
   /** Run the stories, then stop instead of serving. */
   once: boolean;
-  /** Start the example apps on free ports instead of the manifest's (7071, 7072) and 7073. */
+  /** Start the example apps on free ports instead of the manifest's (7071, 7072, 7074, 7075) and 7073. */
   freeAppPorts?: boolean | undefined;
   /** `--store` as given (passed on to the `lanyard` children). */
   store?: string | undefined;
@@ -43,7 +50,7 @@ export interface DemoOptions {
   stopSignal: Promise<NodeJS.Signals>;
 }
 
-/** Runs the demo; resolves when it has stopped. Returns true when both stories went as the seeds say. */
+/** Runs the demo; resolves when it has stopped. Returns true when every story went as its seed says. */
 export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean> {
   let stopping = false;
   // stdout may be a pipe that closes early (`npm start | head`): stop printing, keep serving.
@@ -83,6 +90,16 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     const exclusiveApp = await d.getApp(tenant.id, 'exclusive-function');
     const runbook = (await d.getResource(tenant.id, 'runbook-automation')).systemAssignedIdentity!;
     const caller = (await d.getResource(tenant.id, 'auto-trigger-function')).systemAssignedIdentity!;
+    const protectedApp = await d.getApp(tenant.id, 'apim-protected-api');
+    const backendApp = await d.getApp(tenant.id, 'apim-backend-function');
+    const apimCaller = await d.getIdentity(tenant.id, 'apim-caller');
+    const gatewayIdentity = (await d.getResource(tenant.id, GW_003.gateway)).systemAssignedIdentity!;
+    const gw = await import('../gateway/store.ts');
+    const serviceUrlOf = async (g: typeof GW_002) =>
+      (await gw.showGateway(d, tenant.id, g.gateway)).definition.apis.find((a) => a.name === g.api)!
+        .serviceUrl;
+    const keyOf = async (g: typeof GW_002) =>
+      (await gw.showSubscriptionKeys(d, tenant.id, g.gateway, g.subscription)).primaryKey;
     const { listEasyAuthConfigs } = await import('../easyauth/store.ts');
     const configs = await listEasyAuthConfigs(runtime.store.db);
     const configOf = (name: string) => {
@@ -130,10 +147,23 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     };
     const someFunction = await startFunction('SomeFunction', 'somefunction');
     const exclusive = await startFunction('ExclusiveFunction', 'exclusive-function');
+    const backendFunction = await startFunction('ApimBackendFunction', 'apim-backend-function');
+    // Seed 002's API backend: a function app with no Easy Auth (the gateway checks the token).
+    const protectedApi = await startExampleApp({
+      name: 'ProtectedApi',
+      script: 'function.mjs',
+      port: o.freeAppPorts ? 0 : portOf(await serviceUrlOf(GW_002)),
+      env: { ...appEnv, FUNCTION_NAME: 'ProtectedApi' },
+    });
+    apps.push(protectedApi);
     const upstreamOf = new Map([
       ['somefunction', someFunction.url],
       ['exclusive-function', exclusive.url],
+      ['apim-backend-function', backendFunction.url],
     ]);
+    // The gateways' APIs point at the apps as they run: ProtectedApi, and ApimBackendFunction's Easy Auth
+    // front (the manifest says https://apim-backend-function.azurewebsites.net/api), known once it listens.
+    const serviceUrls = new Map([[`${GW_002.gateway}/${GW_002.api}`, `${protectedApi.url}/api`]]);
 
     // ---- what `lanyard up` serves, and the Easy Auth fronts ----
     const { resolveAdminToken } = await import('../host/admin-token.ts');
@@ -148,6 +178,8 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
       settings: {
         identityPort: o.identityPort,
         easyAuthUpstream: (tenantId, name) => (tenantId === tenant.id ? upstreamOf.get(name) : undefined),
+        gatewayServiceUrl: (tenantId, gateway, api) =>
+          tenantId === tenant.id ? serviceUrls.get(`${gateway}/${api}`) : undefined,
       },
     }).catch(inUse);
     cleanups.push(() => host.close());
@@ -159,6 +191,12 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
         .map((f) => [`${f.resource.tenantId}/${f.resource.name}`, f] as const) ?? [],
     );
     const frontOf = (name: string) => fronts.get(`${tenant.id}/${name}`)!;
+    const gateways = host.planes.get('gateway') as RunningGateways | undefined;
+    serviceUrls.set(`${GW_003.gateway}/${GW_003.api}`, `${frontOf('apim-backend-function').loopbackUrl}/api`);
+    // Compiled again with the front's URL (a directory change recompiles every gateway).
+    await gateways?.changed?.('directory');
+    const gatewayUrlOf = (name: string) =>
+      gateways?.fronts().find((f) => f.tenantId === tenant.id && f.name === name)?.url ?? '';
 
     const trigger = autoTrigger({
       env: childEnv,
@@ -173,10 +211,17 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     out(`Serving (the server log, with every audit event: ${displayPath(logFile)}):`);
     out(`  issuer and admin API        ${server.url}`);
     out(`  managed-identity endpoint   ${identity.endpoint}`);
-    for (const app of [someFunction, exclusive]) {
-      const front = frontOf(app === someFunction ? 'somefunction' : 'exclusive-function');
-      out(`  ${app.name.padEnd(27)} ${app.url}, behind Easy Auth at ${front.url}${moved(app)}`);
+    for (const [app, resource] of [
+      [someFunction, 'somefunction'],
+      [exclusive, 'exclusive-function'],
+      [backendFunction, 'apim-backend-function'],
+    ] as const) {
+      out(`  ${app.name.padEnd(27)} ${app.url}, behind Easy Auth at ${frontOf(resource).url}${moved(app)}`);
     }
+    out(
+      `  ${protectedApi.name.padEnd(27)} ${protectedApi.url}, behind the gateway ${GW_002.gateway}${moved(protectedApi)}`,
+    );
+    for (const f of gateways?.fronts() ?? []) out(`  ${`gateway ${f.name}`.padEnd(27)} ${f.url}`);
     for (const f of fronts.values()) {
       if (f.resource.tenantId === tenant.id && upstreamOf.has(f.resource.name)) continue;
       out(`  easy auth ${f.resource.name}: ${f.url} → ${f.upstream}`);
@@ -221,7 +266,24 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
           autoTrigger: trigger,
         }),
       );
-      return ok000 && ok001;
+      const ok002 = await story('Seed 002', async () =>
+        runSeed002(ctx, {
+          apiUrl: `${gatewayUrlOf(GW_002.gateway)}/protected/ProtectedApi`,
+          subscriptionKey: await keyOf(GW_002),
+          appId: protectedApp.appId,
+          identity: { clientId: apimCaller.clientId, principalId: apimCaller.principalId },
+        }),
+      );
+      const ok003 = await story('Seed 003', async () =>
+        runSeed003(ctx, {
+          apiUrl: `${gatewayUrlOf(GW_003.gateway)}/functions/ApimBackendFunction`,
+          subscriptionKey: await keyOf(GW_003),
+          functionUrl: `${frontOf('apim-backend-function').url}/api/ApimBackendFunction`,
+          appId: backendApp.appId,
+          gateway: { principalId: gatewayIdentity.principalId, clientId: gatewayIdentity.clientId },
+        }),
+      );
+      return ok000 && ok001 && ok002 && ok003;
     })();
     // A signal during the stories stops the demo; the stories' children are stopped by the cleanups.
     stories.catch(() => {});
@@ -239,6 +301,14 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
       timerSeconds: o.timerSeconds,
       adminUrl: server.url,
       adminTokenPath: admin.source === 'env' ? undefined : admin.path,
+      gateways: {
+        seed002Url: `${gatewayUrlOf(GW_002.gateway)}/protected/ProtectedApi`,
+        seed002Key: await keyOf(GW_002),
+        seed002AppId: protectedApp.appId,
+        seed002ClientId: apimCaller.clientId,
+        seed003Url: `${gatewayUrlOf(GW_003.gateway)}/functions/ApimBackendFunction`,
+        seed003Key: await keyOf(GW_003),
+      },
     })) {
       out(line);
     }

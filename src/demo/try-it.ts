@@ -24,6 +24,17 @@ export interface TryItInput {
   adminUrl: string;
   /** The admin token's file; undefined when it comes from LANYARD_ADMIN_TOKEN. */
   adminTokenPath: string | undefined;
+  /** Seeds 002 and 003: the gateways' API URLs and subscription keys, and what seed 002's caller asks for. */
+  gateways?:
+    | {
+        seed002Url: string;
+        seed002Key: string;
+        seed002AppId: string;
+        seed002ClientId: string;
+        seed003Url: string;
+        seed003Key: string;
+      }
+    | undefined;
   cwd?: string | undefined;
 }
 
@@ -42,6 +53,15 @@ export function tryItLines(o: TryItInput): string[] {
   const exclusiveUrl = `${o.exclusiveFront}/api/ExclusiveFunction`;
   const fromEndpoint = (resource: string) =>
     `curl -s "$IDENTITY_ENDPOINT?resource=${resource}&api-version=2019-08-01" -H "X-IDENTITY-HEADER: $IDENTITY_HEADER"`;
+  const g = o.gateways;
+  const gatewayLines = g
+    ? [
+        '  # Seed 002: the function’s call through API Management, with its user-assigned identity (one JSON line)',
+        `  APIM_URL=${g.seed002Url} APIM_KEY=${g.seed002Key} TARGET_APP=${g.seed002AppId} MI_CLIENT_ID=${g.seed002ClientId} lanyard run --as apim-client-function -- ${shellQuote(process.execPath)} ${shellQuote(displayPath(path.join(APPS_DIR, 'apim-client.mjs'), cwd))}`,
+        '  # Seed 003: only a subscription key; the gateway calls the function with its own identity',
+        `  curl -s --cacert ${ca} ${g.seed003Url} -H "Ocp-Apim-Subscription-Key: ${g.seed003Key}"`,
+      ]
+    : [];
   return [
     'Try it yourself — in another terminal, in this folder:',
     `  alias lanyard=${shellQuote(alias)}`,
@@ -58,6 +78,7 @@ export function tryItLines(o: TryItInput): string[] {
     `  lanyard role unassign ${ROLE_ARGS.join(' ')}`,
     `  lanyard run --as auto-trigger-function -- sh -c '${fromEndpoint(o.exclusiveAppId)}'`,
     `  lanyard role assign ${ROLE_ARGS.join(' ')}`,
+    ...gatewayLines,
     '  # the admin API: what the CLI does, as JSON over HTTPS (this URL is also in server.json in the data folder)',
     `  curl -s --cacert ${ca} -H "Authorization: Bearer ${o.adminTokenPath === undefined ? '$LANYARD_ADMIN_TOKEN' : `$(cat ${shellQuote(displayPath(o.adminTokenPath, cwd))})`}" ${o.adminUrl}/admin/tenants`,
     '  # why a token is accepted or refused, by every front',

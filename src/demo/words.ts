@@ -43,6 +43,8 @@ export interface EchoedPrincipal {
   id: string | null;
   appid: string | null;
   oid: string | null;
+  /** The token's audience. */
+  aud: string | null;
   roles: string[];
 }
 

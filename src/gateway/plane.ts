@@ -143,8 +143,20 @@ export async function startGateways(deps: GatewayDeps, ctx: StartContext): Promi
     }
     return c;
   };
+  // The host may point an API elsewhere (settings.gatewayServiceUrl: the demo's apps on free ports).
+  const effective = (d: GatewayDefinition): GatewayDefinition => {
+    const hook = ctx.settings.gatewayServiceUrl;
+    if (!hook) return d;
+    return {
+      ...d,
+      apis: d.apis.map((api) => {
+        const url = hook(d.tenantId, d.name, api.name);
+        return url ? { ...api, serviceUrl: url } : api;
+      }),
+    };
+  };
   const compile = (stored: StoredGateway): CompiledGateway =>
-    compileGateway(stored.definition, {
+    compileGateway(effective(stored.definition), {
       services: servicesFor(deps, shared, stored.definition, countersOf(stored)),
     });
 

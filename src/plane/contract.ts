@@ -39,6 +39,13 @@ export interface HostSettings {
   readonly identityRateLimit?: number | undefined;
   /** Replaces an Easy Auth front's upstream (the demo starts its example apps on free ports). */
   readonly easyAuthUpstream?: ((tenantId: string, resourceName: string) => string | undefined) | undefined;
+  /**
+   * Replaces a gateway API's service URL (the demo points an API at an Easy Auth front or an example app on a
+   * free port); read when the gateway is compiled.
+   */
+  readonly gatewayServiceUrl?:
+    | ((tenantId: string, gateway: string, api: string) => string | undefined)
+    | undefined;
 }
 
 /** One listener a running plane serves, as `lanyard status` shows it. */

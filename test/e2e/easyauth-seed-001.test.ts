@@ -273,6 +273,10 @@ describe('seed 001 through Easy Auth: AutoTriggerFunction calls ExclusiveFunctio
     );
     assert.match(text, /^Seed 000 went as in Azure\.$/m);
     assert.match(text, /^Seed 001 went as in Azure\.$/m);
+    // Seeds 002 and 003 (API Management) run after them, on the apps' free ports.
+    assert.match(text, /^Seed 002 went as in Azure\.$/m);
+    assert.match(text, /^Seed 003 went as in Azure\.$/m);
+    assert.doesNotMatch(text, /did NOT go/);
     assert.doesNotMatch(text, /Try it yourself/, '--once does not keep serving');
     const roles = JSON.parse(
       (await lanyard(dataDir, ['role', 'list', '--app', 'exclusive-function', '-o', 'json'])).stdout,

@@ -67,7 +67,9 @@ const server = http.createServer((req, res) => {
     console.log(
       `${name}: ${req.method} ${path} from ${principal ? `principal ${principal.id} (appid ${principal.appid})` : 'an anonymous caller'}`,
     );
-    send(200, { function: name, method: req.method, path, body, principal });
+    // Whether a gateway subscription key reached the function (seed 003: the gateway removes it).
+    const subscriptionKey = req.headers['ocp-apim-subscription-key'] !== undefined;
+    send(200, { function: name, method: req.method, path, body, principal, subscriptionKey });
   });
 });
 

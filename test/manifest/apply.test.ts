@@ -21,13 +21,12 @@ import {
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
 import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
 
-const SEED_TEXT = fs.readFileSync(
-  path.resolve(import.meta.dirname, '../../examples/seeds/lanyard.yaml'),
-  'utf8',
-);
-const SEED = parseManifest(SEED_TEXT, 'lanyard.yaml');
+/** Named by its path: the files it names (a gateway's `policyFile`) are relative to its folder. */
+const SEED_FILE = path.resolve(import.meta.dirname, '../../examples/seeds/lanyard.yaml');
+const SEED_TEXT = fs.readFileSync(SEED_FILE, 'utf8');
+const SEED = parseManifest(SEED_TEXT, SEED_FILE);
 
-/** The seed manifest with an edit made to its YAML, parsed as `lanyard.yaml`. */
+/** The seed manifest with an edit made to its YAML, parsed as the seed file. */
 function seedWith(edit: (doc: Document, at: (list: string, name: string) => number) => void): Manifest {
   const doc = parseDocument(SEED_TEXT);
   const at = (list: string, name: string): number => {
@@ -37,7 +36,7 @@ function seedWith(edit: (doc: Document, at: (list: string, name: string) => numb
     return i;
   };
   edit(doc, at);
-  return parseManifest(doc.toString(), 'lanyard.yaml');
+  return parseManifest(doc.toString(), SEED_FILE);
 }
 
 function removeAssignment(doc: Document, principal: string): void {
@@ -340,7 +339,7 @@ for (const kind of STORE_KINDS) {
           assert.match(
             err.message,
             new RegExp(
-              `^lanyard\\.yaml:${line}:16 tenants\\[0\\]\\.apps\\[0\\]\\.appId: app contoso/somefunction has appId cc334b87-fdbe-4996-aa3f-5bad192a18a6, but the manifest declares 22222222-2222-2222-2222-222222222222\\. appId cannot change\\.$`,
+              `^.*\\blanyard\\.yaml:${line}:16 tenants\\[0\\]\\.apps\\[0\\]\\.appId: app contoso/somefunction has appId cc334b87-fdbe-4996-aa3f-5bad192a18a6, but the manifest declares 22222222-2222-2222-2222-222222222222\\. appId cannot change\\.$`,
             ),
           );
           assert.match(err.hint ?? '', /--prune/);

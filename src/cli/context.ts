@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { masterKeyPath } from '../crypto/master-key.ts';
+import type { ErrorCode } from '../errors/codes.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import type { Runtime } from '../host/runtime.ts';
 import type { CliKit, GlobalOptions, RuntimeNeeds } from '../plane/cli-kit.ts';
@@ -206,6 +207,78 @@ export function withTenant(
   return withRuntime(cmd, async (runtime, opts) => fn(runtime, await resolveTenant(runtime, opts), opts));
 }
 
+/** See CliKit.adminApi: the admin API of the Lanyard that serves this data folder now. */
+export async function adminApi(cmd: Command, method: string, apiPath: string): Promise<unknown> {
+  const dataDir = globalOptions(cmd).dataDir ?? path.resolve(userCwd(), '.lanyard');
+  const { isAlive, readRunInfo } = await import('../host/run-info.ts');
+  const info = readRunInfo(dataDir);
+  if (!info || typeof info.url !== 'string' || typeof info.pid !== 'number' || !isAlive(info.pid)) {
+    throw new LanyardError('ERR_USAGE', `No running Lanyard serves the data folder ${dataDir}.`, {
+      hint: 'Start it with `lanyard up` (what this command asks for lives in its memory); `lanyard status` says what runs.',
+    });
+  }
+  const url = info.url;
+  const { adminTokenPath, resolveAdminToken } = await import('../host/admin-token.ts');
+  const fromEnv = process.env.LANYARD_ADMIN_TOKEN;
+  if ((fromEnv === undefined || fromEnv === '') && !fs.existsSync(adminTokenPath(dataDir))) {
+    throw new LanyardError(
+      'ERR_ADMIN_TOKEN',
+      'The running Lanyard takes its admin token from LANYARD_ADMIN_TOKEN.',
+      {
+        hint: 'Set LANYARD_ADMIN_TOKEN as the server has it.',
+      },
+    );
+  }
+  const { token } = resolveAdminToken({ dataDir });
+  const https = await import('node:https');
+  const ca = typeof info.caCertPath === 'string' ? fs.readFileSync(info.caCertPath) : undefined;
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = https.request(
+      new URL(apiPath, url),
+      {
+        method,
+        ca,
+        timeout: 10_000,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+    req.on('error', (err) =>
+      reject(
+        new LanyardError('ERR_USAGE', `The running Lanyard at ${url} did not answer: ${err.message}.`, {
+          hint: '`lanyard status` says what runs.',
+        }),
+      ),
+    );
+    req.end();
+  });
+  let body: unknown;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    throw new LanyardError(
+      'ERR_INTERNAL',
+      `The running Lanyard answered ${status} with a body that is not JSON.`,
+    );
+  }
+  if (status >= 200 && status < 300) return body;
+  const error = (body as { error?: { code?: string; message?: string; hint?: string } } | undefined)?.error;
+  const { ERROR_CODES } = await import('../errors/codes.ts');
+  const code =
+    error?.code !== undefined && error.code in ERROR_CODES ? (error.code as ErrorCode) : 'ERR_INTERNAL';
+  throw new LanyardError(code, error?.message ?? `The running Lanyard answered ${status}.`, {
+    ...(error?.hint ? { hint: error.hint } : {}),
+  });
+}
+
 /** What every plane's `commands()` gets: the runtime meets each plane's deps (host/start-host.ts checks it). */
 export const kit: CliKit<Runtime> = {
   userCwd: () => userCwd(),
@@ -213,4 +286,5 @@ export const kit: CliKit<Runtime> = {
   globalOptions,
   withRuntime,
   withTenant,
+  adminApi,
 };

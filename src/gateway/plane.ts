@@ -11,6 +11,7 @@
 import { ensureLocalCa, type LocalCa } from '../crypto/local-ca.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Plane, RunningListener, StartContext, Started } from '../plane/contract.ts';
+import { gatewayAdminRoutes } from './admin-routes.ts';
 import { type CompiledGateway, compileGateway } from './compile-gateway.ts';
 import type { GatewayDeps } from './deps.ts';
 import { type GatewayFront, startGatewayFront } from './front.ts';
@@ -23,7 +24,7 @@ import type { Counters, GatewayServices } from './policy/services.ts';
 import { createTokenServices, entraTo, type TokenServices } from './policy/token-keys.ts';
 import { createBackendClient, type PooledBackendClient } from './runtime/backend-client.ts';
 import { countersFromEnv, type GatewayCounters } from './runtime/counters.ts';
-import { createTraceStore, type TraceStore } from './runtime/traces.ts';
+import { createTraceStore, publishTraces, type TraceStore } from './runtime/traces.ts';
 import { listGateways, type StoredGateway } from './store.ts';
 
 export const gatewayPlane: Plane<GatewayDeps, Directory> = {
@@ -34,6 +35,7 @@ export const gatewayPlane: Plane<GatewayDeps, Directory> = {
   watches: ['gateway', 'directory'],
   start: startGateways,
   manifest: gatewayManifest,
+  admin: gatewayAdminRoutes,
 };
 
 /** What the plane's fronts share: one backend client, token services and trace store. */
@@ -282,6 +284,8 @@ export async function startGateways(deps: GatewayDeps, ctx: StartContext): Promi
   };
 
   let reconciling: Promise<void> = Promise.resolve();
+  // The admin API's `…/traces/:id` reads them through the same runtime (runtime/traces.ts).
+  const unpublish = publishTraces(deps, shared.traces);
   return {
     get lines() {
       return [...fronts.values()].map((f) => `gateway ${f.stored.name}  ${f.url}`);
@@ -303,6 +307,7 @@ export async function startGateways(deps: GatewayDeps, ctx: StartContext): Promi
     listeners: (): RunningListener[] =>
       [...fronts.values()].map((f) => ({ kind: 'gateway', name: f.stored.name, url: f.url })),
     close: async () => {
+      unpublish();
       await reconciling.catch(() => {});
       await Promise.all([...fronts.values()].map((f) => f.front.close()));
       await closeShared();

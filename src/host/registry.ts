@@ -9,6 +9,7 @@
  */
 import { directoryCommands } from '../directory/cli/commands.ts';
 import { easyAuthCommands } from '../easyauth/cli/commands.ts';
+import { gatewayCommands } from '../gateway/cli/commands.ts';
 import { identityCommands } from '../identity/cli/commands.ts';
 import { issuerCommands } from '../issuer/cli/commands.ts';
 import type { PlaneEntry } from '../plane/contract.ts';
@@ -40,6 +41,7 @@ export const REGISTRY = [
   }),
   entry({
     name: 'gateway',
+    commands: gatewayCommands,
     load: async () => (await import('../gateway/plane.ts')).gatewayPlane,
   }),
 ] as const;

@@ -54,4 +54,11 @@ export interface CliKit<D> {
     cmd: Command,
     fn: (deps: D, tenant: string, opts: GlobalOptions) => Promise<void>,
   ): Promise<void>;
+  /**
+   * Calls the admin API of the Lanyard running on the data folder (`lanyard up`, found through its
+   * `server.json`, with the admin token and CA it names), for what only the running process knows (a gateway's
+   * traces). Returns the parsed JSON answer; an error answer is thrown as its LanyardError; none running is
+   * ERR_USAGE saying so. Call it inside withRuntime/withTenant, which print the error.
+   */
+  adminApi(cmd: Command, method: string, path: string): Promise<unknown>;
 }

@@ -189,6 +189,54 @@ function prepare(example: Example, dataDir: string, cwd: string): string {
     ) as { thumbprint?: string; customKeyIdentifier?: string };
     line = line.replace(/--thumbprint \S+…/, `--thumbprint ${added.thumbprint ?? added.customKeyIdentifier}`);
   }
+  // The gateway examples work on the seed's contoso-apim resource: its gateway, the API and operation they
+  // name, and the OpenAPI document and policy files they read are made when the workspace lacks them.
+  if (/^lanyard gateway /.test(line) && line.includes('--gateway contoso-apim')) {
+    const gw = ['--gateway', 'contoso-apim'];
+    if (lanyard(dataDir, 'gateway', 'show', ...gw).status !== 0) run('gateway', 'create', ...gw);
+    const api = /\borders\b/.test(line) && !/^lanyard gateway api (create|import)/.test(line);
+    if (api && lanyard(dataDir, 'gateway', 'api', 'show', 'orders', ...gw).status !== 0)
+      run(
+        'gateway',
+        'api',
+        'create',
+        'orders',
+        ...gw,
+        '--path',
+        'orders',
+        '--service-url',
+        'http://127.0.0.1:7071',
+      );
+    if (
+      line.includes('--operation get-order') &&
+      lanyard(dataDir, 'gateway', 'operation', 'show', 'get-order', ...gw, '--api', 'orders').status !== 0
+    )
+      run(
+        'gateway',
+        'operation',
+        'create',
+        'get-order',
+        ...gw,
+        '--api',
+        'orders',
+        '--method',
+        'GET',
+        '--url-template',
+        '/orders/{id}',
+      );
+  }
+  const policyFile = /^lanyard gateway policy set .*--file (\S+\.xml)/.exec(line)?.[1];
+  if (policyFile)
+    fs.writeFileSync(
+      path.join(cwd, policyFile),
+      '<policies>\n  <inbound />\n  <backend>\n    <forward-request />\n  </backend>\n  <outbound />\n  <on-error />\n</policies>\n',
+    );
+  const openApi = /^lanyard gateway api import .*--file (\S+)/.exec(line)?.[1];
+  if (openApi)
+    fs.writeFileSync(
+      path.join(cwd, openApi),
+      "openapi: 3.0.1\ninfo: { title: Orders, version: '1' }\nservers: [{ url: 'http://127.0.0.1:7071' }]\npaths:\n  /orders/{id}:\n    get: { operationId: get-order }\n",
+    );
   if (/--id \S+…/.test(line)) {
     const rows = JSON.parse(run('role', 'list', '-o', 'json')) as { id: string }[];
     line = line.replace(/--id \S+…/, `--id ${rows[0]!.id}`);

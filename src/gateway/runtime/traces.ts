@@ -55,3 +55,21 @@ export function rememberTrace(store: TraceStore, ctx: GatewayContext): string {
   }
   return id;
 }
+
+/**
+ * The trace store of the gateways running on a runtime, by that runtime (the `deps` object the host hands both
+ * the plane's start and its admin routes): the admin API reads a running gateway's traces here. Set when the
+ * plane starts, removed when it stops; nothing when no gateway plane runs on that runtime.
+ */
+const RUNNING = new WeakMap<object, TraceStore>();
+
+export function publishTraces(deps: object, store: TraceStore): () => void {
+  RUNNING.set(deps, store);
+  return () => {
+    if (RUNNING.get(deps) === store) RUNNING.delete(deps);
+  };
+}
+
+export function runningTraces(deps: object): TraceStore | undefined {
+  return RUNNING.get(deps);
+}

@@ -1,0 +1,377 @@
+/**
+ * @module gateway/admin-routes
+ * The gateway's part of the admin API, under `/admin/tenants/:tenant/gateways/:gateway` (the gateway resource's
+ * name or id): its APIs (and OpenAPI import), operations, products (and their APIs), subscriptions (keys only
+ * in the create answer, `…/keys` and `…/regenerate`), named values (a secret one's value never in an answer),
+ * backends, the policy at each scope, and the traces the running gateways kept. Thin mappings over
+ * gateway/service.ts; docs/admin-api.md documents each route.
+ */
+import { LanyardError } from '../errors/lanyard-error.ts';
+import { type AdminRoutes, created, ok } from '../plane/admin-kit.ts';
+import type { GatewayDeps } from './deps.ts';
+import type { PolicyScope } from './service.ts';
+
+const service = () => import('./service.ts');
+
+type Body = Record<string, unknown>;
+
+function policyBody(body: Body): { xml: string; file?: string } {
+  if (typeof body.xml !== 'string' || body.xml === '')
+    throw new LanyardError('ERR_VALIDATION', 'The body needs `xml`: the policy document.');
+  if (body.file !== undefined && typeof body.file !== 'string')
+    throw new LanyardError('ERR_VALIDATION', '`file` must be a string.');
+  return { xml: body.xml, ...(typeof body.file === 'string' ? { file: body.file } : {}) };
+}
+
+export function gatewayAdminRoutes(r: AdminRoutes<GatewayDeps>): void {
+  const T = '/admin/tenants/:tenant/gateways';
+  const G = `${T}/:gateway`;
+  const A = `${G}/apis/:api`;
+  const O = `${A}/operations/:operation`;
+  const P = `${G}/products/:product`;
+  const S = `${G}/subscriptions/:subscription`;
+  const V = `${G}/named-values/:namedValue`;
+  const B = `${G}/backends/:backend`;
+
+  // gateways
+  r.add('GET', T, async ({ deps, params }) =>
+    ok(await (await service()).listGatewaySummaries(deps.directory, params.tenant!)),
+  );
+  r.add('POST', T, async ({ deps, params, body }) => {
+    const b = await body<Body>();
+    if (typeof b.resource !== 'string')
+      throw new LanyardError('ERR_VALIDATION', 'The body needs `resource`: a resource of kind gateway.');
+    return created(
+      await (await service()).createGateway(deps.directory, params.tenant!, b.resource, {
+        port: b.port as number | undefined,
+      }),
+    );
+  });
+  r.add('GET', G, async ({ deps, params }) =>
+    ok(await (await service()).showGatewaySummary(deps.directory, params.tenant!, params.gateway!)),
+  );
+  r.add('DELETE', G, async ({ deps, params }) =>
+    ok(await (await service()).deleteGateway(deps.directory, params.tenant!, params.gateway!)),
+  );
+
+  // APIs
+  r.add('GET', `${G}/apis`, async ({ deps, params }) =>
+    ok(await (await service()).listApis(deps.directory, params.tenant!, params.gateway!)),
+  );
+  r.add('POST', `${G}/apis`, async ({ deps, params, body }) =>
+    created(await (await service()).createApi(deps.directory, params.tenant!, params.gateway!, await body())),
+  );
+  r.add('GET', A, async ({ deps, params }) =>
+    ok(await (await service()).showApi(deps.directory, params.tenant!, params.gateway!, params.api!)),
+  );
+  r.add('PATCH', A, async ({ deps, params, body }) =>
+    ok(
+      await (await service()).updateApi(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params.api!,
+        await body(),
+      ),
+    ),
+  );
+  r.add('DELETE', A, async ({ deps, params }) =>
+    ok(await (await service()).deleteApi(deps.directory, params.tenant!, params.gateway!, params.api!)),
+  );
+  r.add('PUT', `${A}/openapi`, async ({ deps, params, body }) => {
+    const b = await body<Body>();
+    if (typeof b.document !== 'string')
+      throw new LanyardError('ERR_VALIDATION', 'The body needs `document`: the OpenAPI text (JSON or YAML).');
+    if (typeof b.path !== 'string') throw new LanyardError('ERR_VALIDATION', 'The body needs `path`.');
+    return ok(
+      await (await service()).importApi(deps.directory, params.tenant!, params.gateway!, b.document, {
+        name: params.api!,
+        path: b.path,
+        serviceUrl: typeof b.serviceUrl === 'string' ? b.serviceUrl : undefined,
+        displayName: typeof b.displayName === 'string' ? b.displayName : undefined,
+      }),
+    );
+  });
+
+  // operations
+  r.add('GET', `${A}/operations`, async ({ deps, params }) =>
+    ok(await (await service()).listOperations(deps.directory, params.tenant!, params.gateway!, params.api!)),
+  );
+  r.add('POST', `${A}/operations`, async ({ deps, params, body }) =>
+    created(
+      await (await service()).createOperation(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params.api!,
+        await body(),
+      ),
+    ),
+  );
+  r.add('GET', O, async ({ deps, params }) =>
+    ok(
+      await (await service()).showOperation(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params.api!,
+        params.operation!,
+      ),
+    ),
+  );
+  r.add('PATCH', O, async ({ deps, params, body }) =>
+    ok(
+      await (await service()).updateOperation(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params.api!,
+        params.operation!,
+        await body(),
+      ),
+    ),
+  );
+  r.add('DELETE', O, async ({ deps, params }) =>
+    ok(
+      await (await service()).deleteOperation(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params.api!,
+        params.operation!,
+      ),
+    ),
+  );
+
+  // products
+  r.add('GET', `${G}/products`, async ({ deps, params }) =>
+    ok(await (await service()).listProducts(deps.directory, params.tenant!, params.gateway!)),
+  );
+  r.add('POST', `${G}/products`, async ({ deps, params, body }) =>
+    created(
+      await (await service()).createProduct(deps.directory, params.tenant!, params.gateway!, await body()),
+    ),
+  );
+  r.add('GET', P, async ({ deps, params }) =>
+    ok(await (await service()).showProduct(deps.directory, params.tenant!, params.gateway!, params.product!)),
+  );
+  r.add('PATCH', P, async ({ deps, params, body }) =>
+    ok(
+      await (await service()).updateProduct(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params.product!,
+        await body(),
+      ),
+    ),
+  );
+  r.add('DELETE', P, async ({ deps, params }) =>
+    ok(
+      await (await service()).deleteProduct(deps.directory, params.tenant!, params.gateway!, params.product!),
+    ),
+  );
+  for (const [method, action] of [
+    ['PUT', 'add'],
+    ['DELETE', 'remove'],
+  ] as const) {
+    r.add(method, `${P}/apis/:api`, async ({ deps, params }) =>
+      ok(
+        await (await service()).productApi(
+          deps.directory,
+          params.tenant!,
+          params.gateway!,
+          params.product!,
+          params.api!,
+          action,
+        ),
+      ),
+    );
+  }
+
+  // subscriptions
+  r.add('GET', `${G}/subscriptions`, async ({ deps, params }) =>
+    ok(await (await service()).listSubscriptions(deps.directory, params.tenant!, params.gateway!)),
+  );
+  r.add('POST', `${G}/subscriptions`, async ({ deps, params, body }) =>
+    created(
+      await (await service()).createSubscription(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        await body(),
+      ),
+    ),
+  );
+  r.add('GET', S, async ({ deps, params }) =>
+    ok(
+      await (await service()).showSubscription(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params.subscription!,
+      ),
+    ),
+  );
+  r.add('PATCH', S, async ({ deps, params, body }) =>
+    ok(
+      await (await service()).updateSubscription(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params.subscription!,
+        await body(),
+      ),
+    ),
+  );
+  r.add('DELETE', S, async ({ deps, params }) =>
+    ok(
+      await (await service()).deleteSubscription(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params.subscription!,
+      ),
+    ),
+  );
+  r.add('POST', `${S}/keys`, async ({ deps, params }) =>
+    ok(
+      await (await service()).subscriptionKeys(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params.subscription!,
+      ),
+    ),
+  );
+  r.add('POST', `${S}/regenerate`, async ({ deps, params, body }) => {
+    const b = await body<Body>();
+    return ok(
+      await (await service()).regenerateKey(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params.subscription!,
+        String(b.key ?? ''),
+      ),
+    );
+  });
+
+  // named values
+  r.add('GET', `${G}/named-values`, async ({ deps, params }) =>
+    ok(await (await service()).listNamedValues(deps.directory, params.tenant!, params.gateway!)),
+  );
+  r.add('GET', V, async ({ deps, params }) =>
+    ok(
+      await (await service()).showNamedValue(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params.namedValue!,
+      ),
+    ),
+  );
+  r.add('PUT', V, async ({ deps, params, body }) => {
+    const { created: isNew, ...view } = await (await service()).setNamedValue(
+      deps.directory,
+      params.tenant!,
+      params.gateway!,
+      params.namedValue!,
+      await body<Body>(),
+    );
+    return isNew ? created(view) : ok(view);
+  });
+  r.add('DELETE', V, async ({ deps, params }) =>
+    ok(
+      await (await service()).deleteNamedValue(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params.namedValue!,
+      ),
+    ),
+  );
+
+  // backends
+  r.add('GET', `${G}/backends`, async ({ deps, params }) =>
+    ok(await (await service()).listBackends(deps.directory, params.tenant!, params.gateway!)),
+  );
+  r.add('POST', `${G}/backends`, async ({ deps, params, body }) =>
+    created(
+      await (await service()).createBackend(deps.directory, params.tenant!, params.gateway!, await body()),
+    ),
+  );
+  r.add('GET', B, async ({ deps, params }) =>
+    ok(await (await service()).showBackend(deps.directory, params.tenant!, params.gateway!, params.backend!)),
+  );
+  r.add('PATCH', B, async ({ deps, params, body }) =>
+    ok(
+      await (await service()).updateBackend(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params.backend!,
+        await body(),
+      ),
+    ),
+  );
+  r.add('DELETE', B, async ({ deps, params }) =>
+    ok(
+      await (await service()).deleteBackend(deps.directory, params.tenant!, params.gateway!, params.backend!),
+    ),
+  );
+
+  // policies, at each scope
+  const scopes: [string, (p: Record<string, string | undefined>) => PolicyScope][] = [
+    [`${G}/policy`, () => ({ kind: 'global' })],
+    [`${P}/policy`, (p) => ({ kind: 'product', product: p.product! })],
+    [`${A}/policy`, (p) => ({ kind: 'api', api: p.api! })],
+    [`${O}/policy`, (p) => ({ kind: 'operation', api: p.api!, operation: p.operation! })],
+  ];
+  for (const [pattern, scopeOf] of scopes) {
+    r.add('GET', pattern, async ({ deps, params }) =>
+      ok(
+        await (await service()).showPolicy(deps.directory, params.tenant!, params.gateway!, scopeOf(params)),
+      ),
+    );
+    r.add('PUT', pattern, async ({ deps, params, body }) =>
+      ok(
+        await (await service()).setPolicy(
+          deps.directory,
+          params.tenant!,
+          params.gateway!,
+          scopeOf(params),
+          policyBody(await body<Body>()),
+        ),
+      ),
+    );
+    r.add('DELETE', pattern, async ({ deps, params }) =>
+      ok(
+        await (await service()).setPolicy(
+          deps.directory,
+          params.tenant!,
+          params.gateway!,
+          scopeOf(params),
+          undefined,
+        ),
+      ),
+    );
+  }
+
+  // traces the running gateways kept (in this process's memory)
+  r.add('GET', `${G}/traces/:id`, async ({ deps, params }) => {
+    const { showGatewaySummary } = await service();
+    const gateway = await showGatewaySummary(deps.directory, params.tenant!, params.gateway!);
+    const { runningTraces } = await import('./runtime/traces.ts');
+    const traces = runningTraces(deps);
+    const trace = traces?.byId.get(params.id!);
+    if (!trace || trace.gateway.toLowerCase() !== gateway.name.toLowerCase()) {
+      throw new LanyardError('ERR_NOT_FOUND', `Gateway ${gateway.name} kept no trace ${params.id}.`, {
+        hint: traces
+          ? `The running gateways keep the last ${traces.capacity} traces, in memory; a restart forgets them.`
+          : 'No gateway runs in this process.',
+      });
+    }
+    return ok(trace);
+  });
+}

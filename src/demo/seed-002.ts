@@ -5,7 +5,7 @@
  * gets a token with the app's *user-assigned* identity — `@azure/identity` `ManagedIdentityCredential({
  * clientId })`, unmodified — for the API's registration, then calls the API through the gateway with the token
  * and its subscription key. The API's policy is the seed's `validate-jwt` as written
- * (examples/seeds/policies/seed-002-api.xml):
+ * (in examples/seeds/lanyard.yaml):
  *  1. the identity assigned the role API.Call → 200 from the API's backend;
  *  2. a token for another audience (Resource Manager) → 401 with the seed's message;
  *  3. no subscription key → 401, API Management's "missing subscription key";
@@ -97,7 +97,7 @@ export async function runSeed002(ctx: StoryContext, setup: Seed002Setup): Promis
   say(
     '  (examples/seeds/apps/apim-client.mjs under lanyard run --as apim-client-function: ManagedIdentityCredential({ clientId }) of apim-caller;',
   );
-  say('   the API’s policy is the seed’s validate-jwt: examples/seeds/policies/seed-002-api.xml)');
+  say('   the API’s policy is the seed’s validate-jwt, in examples/seeds/lanyard.yaml)');
 
   // 1–3 at once: three processes, each with its own token.
   const [ok, arm, noKey] = await Promise.all([call(setup.appId), call(ARM), call(setup.appId, '')]);

@@ -2,7 +2,7 @@
  * @module demo/seed-003
  * Seed 003, "Securing your Azure Functions App with API Management", as it happens. ApimBackendFunction is
  * behind Easy Auth (its own registration); the gateway functions-apim has a system-assigned identity and the
- * seed's inbound policy (examples/seeds/policies/seed-003-api.xml): `authentication-managed-identity` for the
+ * seed's inbound policy (in examples/seeds/lanyard.yaml): `authentication-managed-identity` for the
  * function's registration, and the caller's subscription key removed.
  *  1. a caller with only a subscription key (curl) → 200; the function is handed the gateway's principal
  *     (Easy Auth's X-MS-CLIENT-PRINCIPAL-ID is the gateway identity's object id) and never sees the key;
@@ -51,7 +51,7 @@ export async function runSeed003(ctx: StoryContext, setup: Seed003Setup): Promis
   const expect = expectations();
   say('Seed 003 — API Management calls a function behind Easy Auth with the gateway’s own identity');
   say(
-    '  (the API’s inbound policy, as the seed writes it: examples/seeds/policies/seed-003-api.xml; the caller is curl with a subscription key)',
+    '  (the API’s inbound policy as the seed writes it, in examples/seeds/lanyard.yaml; the caller is curl with a subscription key)',
   );
 
   // 1. Only a subscription key: the gateway adds its own token and removes the key.

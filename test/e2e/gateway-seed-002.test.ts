@@ -2,7 +2,7 @@
  * @module test/e2e/gateway-seed-002.test
  * Seed 002 end to end through the gateway, with the binaries a user has: `lanyard up` serves the seed
  * manifest's gateway contoso-apim, whose API policy is the seed's `validate-jwt` as written
- * (examples/seeds/policies/seed-002-api.xml: named values tenantID, clientID, roleId; its openid-config names
+ * (in examples/seeds/lanyard.yaml: named values tenantID, clientID, roleId; its openid-config names
  * login.microsoftonline.com, fetched from Lanyard's issuer). The caller, examples/seeds/apps/apim-client.mjs,
  * runs under `lanyard run --as apim-client-function` with `@azure/identity`
  * `ManagedIdentityCredential({ clientId })` of the app's user-assigned identity and calls the gateway with the

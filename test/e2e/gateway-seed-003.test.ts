@@ -3,7 +3,7 @@
  * Seed 003 end to end, with the binaries a user has: `lanyard up` serves the seed manifest's gateway
  * functions-apim (system-assigned identity) and the Easy Auth front of apim-backend-function; the example
  * function app (ApimBackendFunction) runs behind that front. The API's inbound policy is the seed's as written
- * (examples/seeds/policies/seed-003-api.xml: `<base />`, `authentication-managed-identity` for the function's
+ * (examples/seeds/lanyard.yaml: `<base />`, `authentication-managed-identity` for the function's
  * registration with `ignore-error="false"`, the subscription key deleted).
  *  - curl with only a subscription key, through the gateway → 200: the function is handed the gateway's
  *    principal (Easy Auth's X-MS-CLIENT-PRINCIPAL-ID is the gateway identity's object id, the token for the

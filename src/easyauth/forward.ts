@@ -11,18 +11,7 @@ import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:ht
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { type Dispatcher, Pool } from 'undici';
-
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+import { HOP_BY_HOP, namedByConnection } from '../http/hop-by-hop.ts';
 
 export interface Upstream {
   readonly origin: string;
@@ -63,16 +52,7 @@ export function openUpstream(url: string, options: UpstreamOptions = {}): Upstre
 
 /** Response headers minus hop-by-hop ones (and those `Connection` names), as the flat list `writeHead` takes. */
 function responseHeaders(headers: Record<string, string | string[] | undefined>): string[] {
-  const connection = headers.connection;
-  // Most upstreams send `Connection: keep-alive` (or nothing): it names no other header to drop.
-  const named =
-    connection === undefined || connection === 'keep-alive' || connection === 'close'
-      ? undefined
-      : new Set(
-          (Array.isArray(connection) ? connection.join(',') : connection)
-            .split(',')
-            .map((t) => t.trim().toLowerCase()),
-        );
+  const named = namedByConnection(headers.connection);
   const out: string[] = [];
   for (const name in headers) {
     const value = headers[name];

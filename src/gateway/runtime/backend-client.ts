@@ -11,23 +11,14 @@
 import type { Readable } from 'node:stream';
 import tls from 'node:tls';
 import { errors, Pool } from 'undici';
+import { HOP_BY_HOP, namedByConnection } from '../../http/hop-by-hop.ts';
 import type { BackendCallOptions, BackendClient } from '../policy/services.ts';
 import type { Body, GatewayContext, GatewayResponse } from './context.ts';
 import { HeaderMap } from './headers.ts';
 import { GatewayRefusal } from './refusal.ts';
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-]);
+/** Not forwarded to the backend besides the hop-by-hop set: it gets the `Host` of its own URL. */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host']);
 
 export interface BackendClientOptions {
   /** PEM CAs an https backend may chain to besides the system's (the local CA). */
@@ -49,15 +40,9 @@ function requestBody(body: Body): Readable | Buffer | undefined {
 
 function responseHeaders(raw: Record<string, string | string[] | undefined>): HeaderMap {
   const h = new HeaderMap();
-  const connection = raw.connection;
-  const named = new Set(
-    (Array.isArray(connection) ? connection.join(',') : (connection ?? ''))
-      .split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  const named = namedByConnection(raw.connection);
   for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    if (value === undefined || HOP_BY_HOP.has(name) || named?.has(name)) continue;
     h.append(name, Array.isArray(value) ? value : [value]);
   }
   return h;
@@ -107,8 +92,10 @@ export function createBackendClient(o: BackendClientOptions = {}): PooledBackend
         });
       }
       const headers = new HeaderMap();
+      const named = namedByConnection(ctx.request.headers.get('connection'));
       for (const [name, values] of ctx.request.headers) {
-        if (!HOP_BY_HOP.has(name.toLowerCase())) headers.append(name, values);
+        const lower = name.toLowerCase();
+        if (!NOT_FORWARDED.has(lower) && !named?.has(lower)) headers.append(name, values);
       }
       if (ctx.request.body.kind === 'bytes') headers.delete('content-length');
       headers.append('X-Forwarded-For', [ctx.clientIp]);

@@ -300,6 +300,32 @@ describe('gateway front', () => {
     assert.equal((await call('/web/items/1', { headers: { Origin: 'https://app.example' } })).status, 401);
   });
 
+  it('does not forward hop-by-hop headers, nor those the Connection header names', async () => {
+    const seen = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const req = http.request(
+        `${front.url}/free/items/1`,
+        {
+          headers: {
+            Connection: 'keep-alive, X-Drop-Me',
+            'X-Drop-Me': 'secret',
+            'Keep-Alive': 'timeout=5',
+            'X-Keep': 'yes',
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString()).headers));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(seen['x-drop-me'], undefined);
+    assert.equal(seen['keep-alive'], undefined);
+    assert.equal(seen['x-keep'], 'yes');
+  });
+
   it('traces a request that asks with a subscription allowed to trace', async () => {
     const r = await call('/orders/items/3', {
       headers: { [DEFAULT_KEY_HEADER]: KEYS.all, 'Ocp-Apim-Trace': 'true' },

@@ -14,23 +14,20 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ChildHandle, runToEnd, startChild } from '../../src/demo/processes.ts';
 import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
+import {
+  APPS,
+  applySeed,
+  BIN,
+  env,
+  lanyard,
+  ROOT,
+  setFrontUpstream,
+  startFunction,
+  startUp,
+} from './seed-helpers.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/lanyard.js');
-const APPS = path.join(ROOT, 'examples/seeds/apps');
-const MANIFEST = path.join(ROOT, 'examples/seeds/lanyard.yaml');
 const APP_ID = 'cc334b87-fdbe-4996-aa3f-5bad192a18a6';
 const AZURE_DENIED = 'You do not have permission to view this directory or page.';
-
-const env = (dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: process.env.HOME ?? '/tmp',
-  LANYARD_DATA_DIR: dataDir,
-  LANYARD_LOG_LEVEL: 'warn',
-  ...extra,
-});
-const lanyard = (dataDir: string, args: string[], extra: Record<string, string> = {}) =>
-  runToEnd(process.execPath, [BIN, ...args], { env: env(dataDir, extra), timeoutMs: 30_000 });
 
 /** runbook.sh's `<attempt> <field>: <value>` lines. */
 function attempts(stdout: string): Record<string, Record<string, string>> {
@@ -83,30 +80,13 @@ describe('seed 000 through Easy Auth: a runbook calls SomeFunction with its mana
     });
 
   before(async () => {
-    const applied = await lanyard(dataDir, ['apply', '-f', MANIFEST]);
-    assert.equal(applied.code, 0, applied.stderr);
+    const applied = await applySeed(dataDir);
     assert.match(applied.stdout, /create easyAuth contoso\/somefunction/);
-    someFunction = startChild('SomeFunction', process.execPath, [path.join(APPS, 'function.mjs')], {
-      env: env(dataDir, { FUNCTION_NAME: 'SomeFunction', PORT: '0' }),
-    });
-    children.push(someFunction);
-    const port = (await someFunction.waitForLine(/listening on http:\/\/127\.0\.0\.1:(\d+)/))[1];
+    let port: string;
+    ({ fn: someFunction, port } = await startFunction(dataDir, 'SomeFunction', children));
     // The manifest's upstream is 7071 (`npm start` runs the app there); this test's app has a free port.
-    const set = await lanyard(dataDir, [
-      'easyauth',
-      'set',
-      '--resource',
-      'somefunction',
-      '--upstream',
-      `http://127.0.0.1:${port}`,
-      '--client-id',
-      'somefunction',
-    ]);
-    assert.equal(set.code, 0, set.stderr);
-    up = startChild('lanyard up', process.execPath, [BIN, 'up', '--port', '0', '--identity-port', '0'], {
-      env: env(dataDir),
-    });
-    children.push(up);
+    await setFrontUpstream(dataDir, 'somefunction', port);
+    up = startUp(dataDir, children);
     const front = await up.waitForLine(
       /easy auth somefunction: (https:\/\/somefunction\.localhost:\d+) → (\S+)/,
     );

@@ -14,16 +14,24 @@
  * upstream changed by this test goes back to the manifest's), both stories go as the seeds say, exit 0.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ChildHandle, runToEnd, startChild } from '../../src/demo/processes.ts';
 import { tempDir } from '../helpers/stores.ts';
+import {
+  APPS,
+  applySeed,
+  BIN,
+  env,
+  lanyard,
+  ROOT,
+  setFrontUpstream,
+  sleep,
+  startFunction,
+  startUp,
+  stopChildren,
+} from './seed-helpers.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/lanyard.js');
-const APPS = path.join(ROOT, 'examples/seeds/apps');
-const MANIFEST = path.join(ROOT, 'examples/seeds/lanyard.yaml');
 const ROLE = [
   '--principal',
   'resource:auto-trigger-function',
@@ -32,17 +40,6 @@ const ROLE = [
   '--role',
   'Invoke',
 ];
-
-const env = (dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: process.env.HOME ?? '/tmp',
-  LANYARD_DATA_DIR: dataDir,
-  LANYARD_LOG_LEVEL: 'warn',
-  ...extra,
-});
-const lanyard = (dataDir: string, args: string[]) =>
-  runToEnd(process.execPath, [BIN, ...args], { env: env(dataDir), timeoutMs: 30_000 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('seed 001 through Easy Auth: AutoTriggerFunction calls ExclusiveFunction with ManagedIdentityCredential', () => {
   const dataDir = tempDir('lanyard-e2e-ea001-');
@@ -90,28 +87,11 @@ describe('seed 001 through Easy Auth: AutoTriggerFunction calls ExclusiveFunctio
     });
 
   before(async () => {
-    const applied = await lanyard(dataDir, ['apply', '-f', MANIFEST]);
-    assert.equal(applied.code, 0, applied.stderr);
-    exclusive = startChild('ExclusiveFunction', process.execPath, [path.join(APPS, 'function.mjs')], {
-      env: env(dataDir, { FUNCTION_NAME: 'ExclusiveFunction', PORT: '0' }),
-    });
-    children.push(exclusive);
-    const port = (await exclusive.waitForLine(/listening on http:\/\/127\.0\.0\.1:(\d+)/))[1];
-    const set = await lanyard(dataDir, [
-      'easyauth',
-      'set',
-      '--resource',
-      'exclusive-function',
-      '--upstream',
-      `http://127.0.0.1:${port}`,
-      '--client-id',
-      'exclusive-function',
-    ]);
-    assert.equal(set.code, 0, set.stderr);
-    up = startChild('lanyard up', process.execPath, [BIN, 'up', '--port', '0', '--identity-port', '0'], {
-      env: env(dataDir),
-    });
-    children.push(up);
+    await applySeed(dataDir);
+    let port: string;
+    ({ fn: exclusive, port } = await startFunction(dataDir, 'ExclusiveFunction', children));
+    await setFrontUpstream(dataDir, 'exclusive-function', port);
+    up = startUp(dataDir, children);
     frontUrl = (
       await up.waitForLine(/easy auth exclusive-function: (https:\/\/exclusive-function\.localhost:\d+) /)
     )[1]!;
@@ -124,15 +104,7 @@ describe('seed 001 through Easy Auth: AutoTriggerFunction calls ExclusiveFunctio
     ).systemAssignedIdentity;
   });
 
-  after(async () => {
-    const exits = await Promise.all(children.map((c) => c.stop(5_000)));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    assert.deepEqual(
-      exits.map((e, i) => `${children[i]!.name}: ${e.code}`),
-      children.map((c) => `${c.name}: 0`),
-      'every child stopped on SIGTERM with exit code 0',
-    );
-  });
+  after(() => stopChildren(children, dataDir));
 
   it('with role Invoke assigned, the timer’s run gets 200 and ExclusiveFunction sees the caller and its role', async () => {
     const url = await startAutoTrigger();

@@ -14,36 +14,20 @@
  *  - the role removed and a new token (no `roles`) → 401 with the seed's message; restored → 200.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type ChildHandle, runToEnd, startChild } from '../../src/demo/processes.ts';
+import type { ChildHandle } from '../../src/demo/processes.ts';
 import { type ApimClientRun, runApimClient } from '../../src/demo/seed-002.ts';
 import { inputOf, putGateway, showGateway, showSubscriptionKeys } from '../../src/gateway/store.ts';
 import { tempDir } from '../helpers/stores.ts';
 import { withRuntime } from '../identity/cli.ts';
+import { applySeed, env, lanyard, sleep, startFunction, startUp, stopChildren } from './seed-helpers.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/lanyard.js');
-const APPS = path.join(ROOT, 'examples/seeds/apps');
-const MANIFEST = path.join(ROOT, 'examples/seeds/lanyard.yaml');
 /** What the seed manifest pins: the tenant (the policy's tenantID) and the API registration's appId (clientID). */
 const TENANT_ID = '7db9058d-daff-4163-b923-542830604db3';
 const API_APP_ID = '571dea0e-c3ca-46b9-bc3d-23f890ecd0a8';
 const ARM = 'https://management.core.windows.net/';
 const SEED_MESSAGE = 'Unauthorized. Access token is missing or invalid.';
 const ROLE = ['--principal', 'identity:apim-caller', '--app', 'apim-protected-api', '--role', 'API.Call'];
-
-const env = (dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: process.env.HOME ?? '/tmp',
-  LANYARD_DATA_DIR: dataDir,
-  LANYARD_LOG_LEVEL: 'warn',
-  ...extra,
-});
-const lanyard = (dataDir: string, args: string[]) =>
-  runToEnd(process.execPath, [BIN, ...args], { env: env(dataDir), timeoutMs: 30_000 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('seed 002 through API Management: a function calls the API with its user-assigned identity', () => {
   const dataDir = tempDir('lanyard-e2e-gw002-');
@@ -61,13 +45,9 @@ describe('seed 002 through API Management: a function calls the API with its use
     );
 
   before(async () => {
-    const applied = await lanyard(dataDir, ['apply', '-f', MANIFEST]);
-    assert.equal(applied.code, 0, applied.stderr);
-    backend = startChild('ProtectedApi', process.execPath, [path.join(APPS, 'function.mjs')], {
-      env: env(dataDir, { FUNCTION_NAME: 'ProtectedApi', PORT: '0' }),
-    });
-    children.push(backend);
-    const port = (await backend.waitForLine(/listening on http:\/\/127\.0\.0\.1:(\d+)/))[1];
+    await applySeed(dataDir);
+    const { fn, port } = await startFunction(dataDir, 'ProtectedApi', children);
+    backend = fn;
     // The API's backend on this test's free port (the manifest says 7074, as `func start` would).
     ({ key, identity } = await withRuntime(dataDir, async (r) => {
       const input = inputOf(await showGateway(r.directory, 'contoso', 'contoso-apim'));
@@ -79,15 +59,7 @@ describe('seed 002 through API Management: a function calls the API with its use
       const mi = await r.directory.getIdentity('contoso', 'apim-caller');
       return { key: keys.primaryKey, identity: { clientId: mi.clientId, principalId: mi.principalId } };
     }));
-    const up = startChild(
-      'lanyard up',
-      process.execPath,
-      [BIN, 'up', '--port', '0', '--identity-port', '0'],
-      {
-        env: env(dataDir),
-      },
-    );
-    children.push(up);
+    const up = startUp(dataDir, children);
     const gateway = (
       await up.waitForLine(/gateway contoso-apim {2}(https:\/\/contoso-apim\.localhost:\d+)$/)
     )[1]!;
@@ -95,15 +67,7 @@ describe('seed 002 through API Management: a function calls the API with its use
     apiUrl = `${gateway}/protected/ProtectedApi`;
   });
 
-  after(async () => {
-    const exits = await Promise.all(children.map((c) => c.stop(5_000)));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    assert.deepEqual(
-      exits.map((e, i) => `${children[i]!.name}: ${e.code}`),
-      children.map((c) => `${c.name}: 0`),
-      'every child stopped on SIGTERM with exit code 0',
-    );
-  });
+  after(() => stopChildren(children, dataDir));
 
   it('with role API.Call assigned, the seed’s validate-jwt accepts the v1 token and the backend answers 200', async () => {
     const run = await call(API_APP_ID);

@@ -13,31 +13,23 @@
  *  - a wrong key → API Management's 401 invalid-key answer.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type ChildHandle, runToEnd, startChild } from '../../src/demo/processes.ts';
+import { type ChildHandle, runToEnd } from '../../src/demo/processes.ts';
 import { inputOf, putGateway, showGateway, showSubscriptionKeys } from '../../src/gateway/store.ts';
 import { tempDir } from '../helpers/stores.ts';
 import { withRuntime } from '../identity/cli.ts';
+import {
+  applySeed,
+  env,
+  setFrontUpstream,
+  sleep,
+  startFunction,
+  startUp,
+  stopChildren,
+} from './seed-helpers.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/lanyard.js');
-const APPS = path.join(ROOT, 'examples/seeds/apps');
-const MANIFEST = path.join(ROOT, 'examples/seeds/lanyard.yaml');
 /** The function's registration, pinned by the seed manifest: the policy's resource. */
 const FUNCTION_APP_ID = '081f37ac-fcb0-4002-b7c3-71eb055daf76';
-
-const env = (dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: process.env.HOME ?? '/tmp',
-  LANYARD_DATA_DIR: dataDir,
-  LANYARD_LOG_LEVEL: 'warn',
-  ...extra,
-});
-const lanyard = (dataDir: string, args: string[]) =>
-  runToEnd(process.execPath, [BIN, ...args], { env: env(dataDir), timeoutMs: 30_000 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Echo {
   function: string;
@@ -73,33 +65,11 @@ describe('seed 003 through API Management: the gateway’s own identity calls a 
   };
 
   before(async () => {
-    const applied = await lanyard(dataDir, ['apply', '-f', MANIFEST]);
-    assert.equal(applied.code, 0, applied.stderr);
-    fn = startChild('ApimBackendFunction', process.execPath, [path.join(APPS, 'function.mjs')], {
-      env: env(dataDir, { FUNCTION_NAME: 'ApimBackendFunction', PORT: '0' }),
-    });
-    children.push(fn);
-    const port = (await fn.waitForLine(/listening on http:\/\/127\.0\.0\.1:(\d+)/))[1];
-    const set = await lanyard(dataDir, [
-      'easyauth',
-      'set',
-      '--resource',
-      'apim-backend-function',
-      '--upstream',
-      `http://127.0.0.1:${port}`,
-      '--client-id',
-      'apim-backend-function',
-    ]);
-    assert.equal(set.code, 0, set.stderr);
-    const up = startChild(
-      'lanyard up',
-      process.execPath,
-      [BIN, 'up', '--port', '0', '--identity-port', '0'],
-      {
-        env: env(dataDir),
-      },
-    );
-    children.push(up);
+    await applySeed(dataDir);
+    let port: string;
+    ({ fn, port } = await startFunction(dataDir, 'ApimBackendFunction', children));
+    await setFrontUpstream(dataDir, 'apim-backend-function', port);
+    const up = startUp(dataDir, children);
     frontUrl = (
       await up.waitForLine(
         /easy auth apim-backend-function: (https:\/\/apim-backend-function\.localhost:\d+) /,
@@ -138,15 +108,7 @@ describe('seed 003 through API Management: the gateway’s own identity calls a 
     }
   });
 
-  after(async () => {
-    const exits = await Promise.all(children.map((c) => c.stop(5_000)));
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    assert.deepEqual(
-      exits.map((e, i) => `${children[i]!.name}: ${e.code}`),
-      children.map((c) => `${c.name}: 0`),
-      'every child stopped on SIGTERM with exit code 0',
-    );
-  });
+  after(() => stopChildren(children, dataDir));
 
   it('a caller with only a subscription key reaches the function, which sees the gateway’s principal and no key', async () => {
     const res = await curl(`${gatewayUrl}/functions/ApimBackendFunction`, [

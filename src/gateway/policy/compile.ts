@@ -9,7 +9,7 @@
 import { LanyardError } from '../../errors/lanyard-error.ts';
 import { definePipeline, type Pipeline, type Step } from '../../http/pipeline.ts';
 import type { ExpressionContext } from '../expressions/index.ts';
-import type { GatewayContext } from '../runtime/context.ts';
+import { type GatewayContext, traceStep } from '../runtime/context.ts';
 import { runDeferred } from '../runtime/deferred.ts';
 import { HeaderMap } from '../runtime/headers.ts';
 import { GatewayRefusal } from '../runtime/refusal.ts';
@@ -172,10 +172,15 @@ function step(
   return {
     name,
     async run(ctx) {
+      const traced = ctx.trace !== undefined;
+      const started = traced ? performance.now() : 0;
+      const before = traced ? new Set(ctx.variables.keys()) : undefined;
       try {
         const pending = policy.run(ctx);
         if (pending !== undefined) await pending;
+        if (traced) traceOutcome(ctx, name, started, before!, undefined);
       } catch (err) {
+        if (traced) traceOutcome(ctx, name, started, before!, err);
         // The first failure is the one APIM reports; a failure inside on-error keeps it.
         if (ctx.lastError === undefined) {
           const f = failureResponse(err);
@@ -199,6 +204,34 @@ function step(
       }
     },
   };
+}
+
+/**
+ * One trace entry per step: what ran, how long it took, what it decided (done, or the failure's reason and
+ * message) and which variables it set — by name only: a value may be a token or a secret.
+ */
+function traceOutcome(
+  ctx: GatewayContext,
+  name: string,
+  started: number,
+  before: Set<string>,
+  err: unknown,
+): void {
+  const set = [...ctx.variables.keys()].filter((k) => !before.has(k));
+  const ms = Math.round((performance.now() - started) * 1000) / 1000;
+  const failure =
+    err === undefined
+      ? undefined
+      : err instanceof GatewayRefusal
+        ? `${err.reason}: ${err.message}`
+        : err instanceof LanyardError
+          ? `${err.code}: ${err.message}`
+          : 'internal error';
+  traceStep(ctx, name, failure ? `failed (${failure})` : 'done', {
+    durationMs: ms,
+    ...(set.length ? { variablesSet: set } : {}),
+    ...(ctx.response ? { status: ctx.response.status } : {}),
+  });
 }
 
 const DEFERRED: Step<GatewayContext> = { name: 'gateway/deferred', run: runDeferred };

@@ -335,5 +335,19 @@ describe('gateway front', () => {
     const trace = traces.byId.get(id);
     assert.ok(trace?.steps.some((s) => s.startsWith('backend/global/forward-request')));
     assert.equal(trace?.status, 200);
+    const forward = trace?.entries.find((e) => e.source === 'global/forward-request[1]');
+    assert.equal(forward?.message, 'done');
+    assert.equal(typeof forward?.data?.durationMs, 'number');
+    assert.equal(forward?.section, 'backend');
+    // A failing step is traced with its reason, and the trace keeps no key or token.
+    const slow = await call('/free/slow', {
+      headers: { [DEFAULT_KEY_HEADER]: KEYS.all, 'Ocp-Apim-Trace': 'true' },
+    });
+    const failed = traces.byId.get(slow.headers.get('apim-trace-id') ?? '');
+    assert.match(
+      failed?.entries.find((e) => e.message.startsWith('failed'))?.message ?? '',
+      /^failed \(Timeout: Gateway Timeout\)$/,
+    );
+    assert.equal(JSON.stringify(failed).includes(KEYS.all), false);
   });
 });

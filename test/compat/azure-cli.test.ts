@@ -15,7 +15,7 @@
  * When `az` is not installed the tests fail under CI (`.ci/run` installs it) and are skipped elsewhere.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import { certificateThumbprints } from '../../src/crypto/local-ca.ts';
@@ -26,18 +26,13 @@ import { assertToken } from './assert-token.ts';
 import { writeCertificateFile } from './client-certificate-file.ts';
 import { type CompatServer, startCompatServer } from './compat-server.ts';
 import { startRecordingProxy } from './recording-proxy.ts';
+import { minimalEnv, type ProcessRun, runProcess } from './run-client.ts';
 
 const AZ = spawnSync('sh', ['-c', 'command -v az'], { encoding: 'utf8' }).stdout.trim();
 const missing = AZ === '' ? 'the Azure CLI (`az`) is not installed: apt-get install azure-cli' : undefined;
 if (missing && process.env.CI) {
   // CI installs it (.ci/run): its absence there is a failure, not a reason to skip.
   it('the Azure CLI is installed', () => assert.fail(missing));
-}
-
-interface AzRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
 }
 
 /** Environment every az process gets: its own config folder, no telemetry or survey prompts. */
@@ -51,27 +46,8 @@ function azEnv(configDir: string, extra: Record<string, string> = {}): Record<st
   };
 }
 
-function az(args: string[], env: Record<string, string>): Promise<AzRun> {
-  const child = spawn('az', args, {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => {
-    stdout += s;
-  });
-  child.stderr.setEncoding('utf8').on('data', (s: string) => {
-    stderr += s;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function az(args: string[], env: Record<string, string>): Promise<ProcessRun> {
+  return runProcess('az', args, { env: minimalEnv(env), timeoutMs: 90_000 });
 }
 
 function ok(run: { code: number | null; stdout: string; stderr: string }, what: string): unknown {
@@ -105,6 +81,40 @@ describe('Azure CLI (Debian azure-cli 2.45)', { skip: missing && !process.env.CI
       assert.equal(run.code, 0, `az ${args.slice(0, 2).join(' ')}: ${run.stderr}`);
     }
     return dir;
+  }
+
+  /** `az login --service-principal -u <user> -p <password>` in the seed tenant, then a token for `resource`. */
+  async function servicePrincipalToken(
+    env: Record<string, string>,
+    login: { user: string; password: string; what: string },
+    resource: string,
+  ): Promise<string> {
+    ok(
+      await az(
+        [
+          'login',
+          '--service-principal',
+          '-u',
+          login.user,
+          '-p',
+          login.password,
+          '--tenant',
+          s.seed.tenantId,
+          '--allow-no-subscriptions',
+          '-o',
+          'json',
+        ],
+        env,
+      ),
+      `az login --service-principal (${login.what})`,
+    );
+    const got = ok(
+      await az(['account', 'get-access-token', '--resource', resource, '-o', 'json'], env),
+      'token',
+    ) as {
+      accessToken: string;
+    };
+    return got.accessToken;
   }
 
   before(async () => {
@@ -254,32 +264,12 @@ describe('Azure CLI (Debian azure-cli 2.45)', { skip: missing && !process.env.CI
     const dir = await configDir();
     const env = azEnv(dir, { REQUESTS_CA_BUNDLE: s.caPath });
     const { appId, secret, servicePrincipalId } = s.seed.caller;
-    ok(
-      await az(
-        [
-          'login',
-          '--service-principal',
-          '-u',
-          appId,
-          '-p',
-          secret,
-          '--tenant',
-          s.seed.tenantId,
-          '--allow-no-subscriptions',
-          '-o',
-          'json',
-        ],
-        env,
-      ),
-      'az login --service-principal (secret)',
+    const accessToken = await servicePrincipalToken(
+      env,
+      { user: appId, password: secret, what: 'secret' },
+      'api://x',
     );
-    const got = ok(
-      await az(['account', 'get-access-token', '--resource', 'api://x', '-o', 'json'], env),
-      'token',
-    ) as {
-      accessToken: string;
-    };
-    await assertToken(s, got.accessToken, {
+    await assertToken(s, accessToken, {
       version: 2,
       audience: s.seed.apiX.appId,
       clientId: appId,
@@ -303,32 +293,12 @@ describe('Azure CLI (Debian azure-cli 2.45)', { skip: missing && !process.env.CI
     const app = await s.runtime.directory.createApp('contoso', { name: 'az-cert' });
     const cert = await writeCertificateFile(dir, 'az-cert');
     await s.runtime.directory.addCertificate('contoso', 'az-cert', { certificate: cert.certPem });
-    ok(
-      await az(
-        [
-          'login',
-          '--service-principal',
-          '-u',
-          app.appId,
-          '-p',
-          cert.path,
-          '--tenant',
-          s.seed.tenantId,
-          '--allow-no-subscriptions',
-          '-o',
-          'json',
-        ],
-        env,
-      ),
-      'az login --service-principal (certificate)',
+    const accessToken = await servicePrincipalToken(
+      env,
+      { user: app.appId, password: cert.path, what: 'certificate' },
+      'api://legacy',
     );
-    const got = ok(
-      await az(['account', 'get-access-token', '--resource', 'api://legacy', '-o', 'json'], env),
-      'token',
-    ) as {
-      accessToken: string;
-    };
-    await assertToken(s, got.accessToken, {
+    await assertToken(s, accessToken, {
       version: 1,
       audience: 'api://legacy',
       clientId: app.appId,

@@ -10,13 +10,13 @@
  * A program with no identity environment gets CredentialUnavailableError.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { tempDir } from '../helpers/stores.ts';
 import { cleanEnv, ROOT, runLanyard, withRuntime } from '../identity/cli.ts';
+import { runProcess } from './run-client.ts';
 
 const CLIENT = path.join(ROOT, 'test/compat/clients/mi-credentials.mjs');
 const SCOPE = 'api://orders/.default';
@@ -205,26 +205,11 @@ describe('@azure/identity under lanyard run (App Service and IMDS sources)', () 
   });
 
   it('a program with no identity environment gets CredentialUnavailableError', async () => {
-    const child = spawn(
+    const { code, stdout, stderr } = await runProcess(
       process.execPath,
       [CLIENT, JSON.stringify([{ label: 'none', credential: 'mi' }]), SCOPE],
-      {
-        cwd: ROOT,
-        env: cleanEnv(dataDir),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      { cwd: ROOT, env: cleanEnv(dataDir), timeoutMs: 20_000 },
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      stdout += s;
-    });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-    clearTimeout(timer);
     assert.equal(code, 0, `ended on its own (stderr: ${stderr.slice(0, 1000)})`);
     const [r] = parse(stdout, stderr);
     assert.equal(r?.ok, false);

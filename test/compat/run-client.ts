@@ -41,15 +41,26 @@ export interface ClientRun {
   stderr: string;
 }
 
-export async function runClient(
-  script: string,
-  env: Record<string, string>,
-  options: { args?: string[]; timeoutMs?: number } = {},
-): Promise<ClientRun> {
-  const started = Date.now();
-  const child = spawn(process.execPath, [path.join(CLIENTS, script), ...(options.args ?? [])], {
-    cwd: path.resolve(import.meta.dirname, '../..'),
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+export interface ProcessRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** True when the time limit killed the process (it did not exit on its own). */
+  killed: boolean;
+}
+
+/**
+ * Runs `command` with exactly `env` (nothing inherited), stdin closed, and collects its output; SIGKILL after
+ * `timeoutMs`. Resolves when the process has closed its output.
+ */
+export async function runProcess(
+  command: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number },
+): Promise<ProcessRun> {
+  const child = spawn(command, args, {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -64,11 +75,37 @@ export async function runClient(
   const timer = setTimeout(() => {
     killed = true;
     child.kill('SIGKILL');
-  }, options.timeoutMs ?? 20_000);
-  const exitCode = await new Promise<number | null>((resolve, reject) => {
+  }, options.timeoutMs);
+  const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) => resolve(code));
+    child.once('close', (c) => resolve(c));
   }).finally(() => clearTimeout(timer));
+  return { code, stdout, stderr, killed };
+}
+
+/** PATH and HOME from the test runner, then `env`: what a user's program would minimally have. */
+export const minimalEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: process.env.HOME ?? '/tmp',
+  ...env,
+});
+
+export async function runClient(
+  script: string,
+  env: Record<string, string>,
+  options: { args?: string[]; timeoutMs?: number } = {},
+): Promise<ClientRun> {
+  const started = Date.now();
+  const {
+    code: exitCode,
+    stdout,
+    stderr,
+    killed,
+  } = await runProcess(process.execPath, [path.join(CLIENTS, script), ...(options.args ?? [])], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    env: minimalEnv(env),
+    timeoutMs: options.timeoutMs ?? 20_000,
+  });
   const line = stdout.split('\n').find((l) => l.startsWith(MARKER));
   const result: ClientResult = line
     ? (JSON.parse(line.slice(MARKER.length)) as ClientResult)

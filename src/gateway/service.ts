@@ -16,6 +16,7 @@ import { LanyardError } from '../errors/lanyard-error.ts';
 import type { PolicySource, SubscriptionDefinition, SubscriptionScope } from './model.ts';
 import { importOpenApi } from './openapi-import.ts';
 import {
+  getGateway,
   inputOf,
   listGateways,
   type ParsedGatewayInput,
@@ -175,9 +176,7 @@ export async function createGateway(
   options: { port?: number | undefined } = {},
 ): Promise<GatewaySummary> {
   const resource = await directory.getResource(tenant, gateway);
-  const existing = (
-    await listGateways(directory.db, directory.deps.envelope, { tenantId: resource.tenantId })
-  ).some((g) => g.resourceId === resource.id);
+  const existing = (await getGateway(directory.db, directory.deps.envelope, resource.id)) !== undefined;
   if (existing) throw new LanyardError('ERR_CONFLICT', `Resource "${resource.name}" already has a gateway.`);
   const result = await putGateway(
     directory,

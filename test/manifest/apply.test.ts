@@ -18,8 +18,9 @@ import {
   parseManifest,
   planManifest,
 } from '../../src/host/manifest.ts';
-import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
-import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
+import type { Runtime } from '../../src/host/runtime.ts';
+import { openTestRuntime } from '../helpers/runtime.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
 
 /** Named by its path: the files it names (a gateway's `policyFile`) are relative to its folder. */
 const SEED_FILE = path.resolve(import.meta.dirname, '../../examples/seeds/lanyard.yaml');
@@ -71,15 +72,8 @@ for (const kind of STORE_KINDS) {
     let cleanup: () => Promise<void>;
 
     beforeEach(async () => {
-      const dataDir = tempDir();
-      const { location, drop } = testLocation(kind, dataDir);
-      runtime = await openRuntime({ dataDir, store: location, env: {} });
+      ({ runtime, cleanup } = await openTestRuntime(kind));
       dir = runtime.directory;
-      cleanup = async () => {
-        await runtime.close();
-        await drop();
-        fs.rmSync(dataDir, { recursive: true, force: true });
-      };
     });
     afterEach(() => cleanup());
 

@@ -5,13 +5,13 @@
  * and a claim Lanyard cannot emit is refused at load, at its line, with the names it can.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Directory } from '../../src/directory/directory.ts';
 import { isLanyardError, type LanyardError } from '../../src/errors/lanyard-error.ts';
 import { applyManifest, formatPlan, parseManifest, planManifest } from '../../src/host/manifest.ts';
-import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
-import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
+import type { Runtime } from '../../src/host/runtime.ts';
+import { openTestRuntime } from '../helpers/runtime.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
 
 const lines = (...l: string[]) => `${l.join('\n')}\n`;
 
@@ -100,15 +100,8 @@ for (const kind of STORE_KINDS) {
     let cleanup: () => Promise<void>;
 
     beforeEach(async () => {
-      const dataDir = tempDir();
-      const { location, drop } = testLocation(kind, dataDir);
-      runtime = await openRuntime({ dataDir, store: location, env: {} });
+      ({ runtime, cleanup } = await openTestRuntime(kind));
       dir = runtime.directory;
-      cleanup = async () => {
-        await runtime.close();
-        await drop();
-        fs.rmSync(dataDir, { recursive: true, force: true });
-      };
     });
     afterEach(() => cleanup());
 

@@ -7,7 +7,6 @@
  * with the directory's objects, and a refusal in one of its steps rolls the whole apply back.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { z } from 'zod';
@@ -16,11 +15,12 @@ import { DIRECTORY_PHASE } from '../../src/directory/manifest/plan.ts';
 import { isLanyardError, LanyardError } from '../../src/errors/lanyard-error.ts';
 import { formatPlan, manifestOf, parseManifest } from '../../src/host/manifest.ts';
 import { PLANES } from '../../src/host/planes.ts';
-import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
+import type { Runtime } from '../../src/host/runtime.ts';
 import { duplicates } from '../../src/manifest/problems.ts';
 import type { TenantSection } from '../../src/manifest/section.ts';
 import type { Plane } from '../../src/plane/contract.ts';
-import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
+import { openTestRuntime } from '../helpers/runtime.ts';
+import { STORE_KINDS } from '../helpers/stores.ts';
 
 interface Widget {
   name: string;
@@ -202,19 +202,12 @@ for (const kind of STORE_KINDS) {
     let cleanup: () => Promise<void>;
 
     beforeEach(async () => {
-      const dataDir = tempDir();
-      const { location, drop } = testLocation(kind, dataDir);
-      runtime = await openRuntime({ dataDir, store: location, env: {} });
+      ({ runtime, cleanup } = await openTestRuntime(kind));
       dir = runtime.directory;
       await sql`create table test_widgets (
         tenant_id text not null, name text not null, color text not null, primary key (tenant_id, name))`.execute(
         dir.db,
       );
-      cleanup = async () => {
-        await runtime.close();
-        await drop();
-        fs.rmSync(dataDir, { recursive: true, force: true });
-      };
     });
     afterEach(() => cleanup());
 

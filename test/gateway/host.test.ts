@@ -20,12 +20,12 @@ import type { GatewayTables } from '../../src/gateway/tables.ts';
 import { applyManifest, loadManifest } from '../../src/host/manifest.ts';
 import { readRunInfo } from '../../src/host/run-info.ts';
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
-import { type RunningHost, startHost } from '../../src/host/start-host.ts';
+import type { RunningHost } from '../../src/host/start-host.ts';
 import { createLogger } from '../../src/http/logger.ts';
 import { markChanged } from '../../src/store/change-feed.ts';
 import { tablesOf } from '../../src/store/handle.ts';
 import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
-import { ADMIN_TOKEN } from '../host/harness.ts';
+import { ADMIN_TOKEN, startLocalHost, within } from '../host/harness.ts';
 
 const KEY = 'a'.repeat(32);
 const GLOBAL = (version: string) =>
@@ -35,15 +35,6 @@ const GLOBAL = (version: string) =>
   <outbound><set-header name="X-Policy" exists-action="override"><value>${version}</value></set-header></outbound>
   <on-error />
 </policies>`;
-
-async function within(ms: number, f: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await f()) return Date.now() - started;
-    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 for (const kind of STORE_KINDS) {
   describe(`gateway fronts in a running host (${kind})`, () => {
@@ -124,14 +115,7 @@ tenants:
         auditSink: logger,
       });
       await applyManifest(runtime.directory, await loadManifest(file));
-      host = await startHost({
-        runtime,
-        host: '127.0.0.1',
-        port: 0,
-        adminToken: ADMIN_TOKEN,
-        logger,
-        settings: { identityPort: 0 },
-      });
+      host = await startLocalHost(runtime, logger);
       agent = new Agent({ connect: { ca: fs.readFileSync(host.server.caCertPath, 'utf8') } });
     });
     after(async () => {

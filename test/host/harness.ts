@@ -19,6 +19,33 @@ import { tempDir, testLocation } from '../helpers/stores.ts';
 
 export const ADMIN_TOKEN = `test_${'x'.repeat(40)}`;
 
+/** Polls `f` every 20 ms until it returns true; resolves with the milliseconds it took. */
+export async function within(ms: number, f: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await f()) return Date.now() - started;
+    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** startHost as the tests run it: 127.0.0.1, port 0, the test admin token, the identity endpoint on port 0. */
+export function startLocalHost(
+  runtime: Runtime,
+  logger: Parameters<typeof startHost>[0]['logger'],
+  extra: Partial<Parameters<typeof startHost>[0]> = {},
+): Promise<RunningHost> {
+  return startHost({
+    runtime,
+    host: '127.0.0.1',
+    port: 0,
+    adminToken: ADMIN_TOKEN,
+    logger,
+    settings: { identityPort: 0 },
+    ...extra,
+  });
+}
+
 export interface Reply {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -115,15 +142,7 @@ async function start(
   }
   let host: RunningHost;
   try {
-    host = await startHost({
-      runtime,
-      host: '127.0.0.1',
-      port: 0,
-      adminToken: ADMIN_TOKEN,
-      logger,
-      adfsTenant: options.adfsTenant,
-      settings: { identityPort: 0 },
-    });
+    host = await startLocalHost(runtime, logger, { adfsTenant: options.adfsTenant });
   } catch (err) {
     await runtime.close();
     await removeOwned();

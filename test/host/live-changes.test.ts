@@ -14,20 +14,10 @@ import type { RunningFronts } from '../../src/easyauth/plane.ts';
 import type { EasyAuthFront } from '../../src/easyauth/proxy.ts';
 import { removeEasyAuth, setEasyAuth } from '../../src/easyauth/store.ts';
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
-import { type RunningHost, startHost } from '../../src/host/start-host.ts';
+import type { RunningHost } from '../../src/host/start-host.ts';
 import { createLogger } from '../../src/http/logger.ts';
 import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
-import { ADMIN_TOKEN } from './harness.ts';
-
-/** Polls `f` every 20 ms until it returns true; resolves with the milliseconds it took. */
-async function within(ms: number, f: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await f()) return Date.now() - started;
-    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { startLocalHost, within } from './harness.ts';
 
 for (const kind of STORE_KINDS) {
   describe(`a running host applies changes committed elsewhere (${kind})`, () => {
@@ -77,15 +67,7 @@ for (const kind of STORE_KINDS) {
         kind: 'app',
         systemAssignedIdentity: true,
       });
-      host = await startHost({
-        runtime: served,
-        logger: createLogger({ level: 'silent' }),
-        adminToken: ADMIN_TOKEN,
-        host: '127.0.0.1',
-        port: 0,
-        settings: { identityPort: 0 },
-        serverInfo: false,
-      });
+      host = await startLocalHost(served, createLogger({ level: 'silent' }), { serverInfo: false });
       agent = new Agent({
         connect: { ca: fs.readFileSync(host.server.caCertPath, 'utf8') },
         keepAliveTimeout: 100,

@@ -207,6 +207,9 @@ export function withTenant(
   return withRuntime(cmd, async (runtime, opts) => fn(runtime, await resolveTenant(runtime, opts), opts));
 }
 
+/** The most the CLI reads of one admin API answer. */
+const ADMIN_ANSWER_LIMIT = 16 * 1024 * 1024;
+
 /** See CliKit.adminApi: the admin API of the Lanyard that serves this data folder now. */
 export async function adminApi(cmd: Command, method: string, apiPath: string): Promise<unknown> {
   const dataDir = globalOptions(cmd).dataDir ?? path.resolve(userCwd(), '.lanyard');
@@ -243,7 +246,16 @@ export async function adminApi(cmd: Command, method: string, apiPath: string): P
       },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          // The admin API answers in kilobytes; a server that streams more is not the one we expect.
+          if (size > ADMIN_ANSWER_LIMIT) {
+            req.destroy(new Error(`an answer larger than ${ADMIN_ANSWER_LIMIT / 1024 / 1024} MiB`));
+            return;
+          }
+          chunks.push(c);
+        });
         res.on('end', () =>
           resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
         );

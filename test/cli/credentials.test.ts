@@ -15,7 +15,7 @@ import type {
   ClientSecretInfo,
   FederatedCredential,
 } from '../../src/directory/types.ts';
-import { type Cli, openCli } from './lanyard.ts';
+import { type Cli, CREATE_ORDERS_APP, openCli } from './lanyard.ts';
 
 async function selfSignedPem(): Promise<string> {
   const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
@@ -41,17 +41,7 @@ describe('lanyard app credentials (sqlite)', () => {
   before(() => {
     cli = openCli();
     assert.equal(cli.run('tenant', 'create', '--name', 'contoso').status, 0);
-    app = cli.json<Application>(
-      'app',
-      'create',
-      '--name',
-      'orders',
-      '--identifier-uri',
-      'api://orders',
-      '--role',
-      'Reader:Both',
-      '--assignment-required',
-    );
+    app = cli.json<Application>(...CREATE_ORDERS_APP, '--role', 'Reader:Both', '--assignment-required');
   });
   after(() => cli.cleanup());
 

@@ -13,7 +13,7 @@ import type {
   Tenant,
 } from '../../src/directory/types.ts';
 import { STORE_KINDS, tempDir, testLocation } from '../helpers/stores.ts';
-import { type Cli, openCli } from './lanyard.ts';
+import { type Cli, CREATE_ORDERS_APP, openCli } from './lanyard.ts';
 
 for (const kind of STORE_KINDS) {
   describe(`lanyard directory commands, full flow (${kind})`, () => {
@@ -35,12 +35,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(tenant.domains, ['contoso.com']);
 
       const app = cli.json<Application>(
-        'app',
-        'create',
-        '--name',
-        'orders',
-        '--identifier-uri',
-        'api://orders',
+        ...CREATE_ORDERS_APP,
         '--identifier-uri',
         'https://orders.contoso.com',
         '--role',

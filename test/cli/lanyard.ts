@@ -34,6 +34,16 @@ export interface Cli {
   cleanup(): void;
 }
 
+/** `app create` of the app the CLI tests share: named orders, identifier URI api://orders (more args after). */
+export const CREATE_ORDERS_APP = [
+  'app',
+  'create',
+  '--name',
+  'orders',
+  '--identifier-uri',
+  'api://orders',
+] as const;
+
 export function openCli(
   options: { dataDir?: string; store?: string; env?: Record<string, string> } = {},
 ): Cli {

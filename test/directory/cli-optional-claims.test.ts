@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Application } from '../../src/directory/types.ts';
-import { type Cli, openCli } from '../cli/lanyard.ts';
+import { type Cli, CREATE_ORDERS_APP, openCli } from '../cli/lanyard.ts';
 
 describe('lanyard app --optional-claim', () => {
   let cli: Cli;
@@ -21,16 +21,7 @@ describe('lanyard app --optional-claim', () => {
     app.optionalClaims.accessToken.map((c) => [c.name, c.additionalProperties]);
 
   test('create, update, show and clear', () => {
-    const app = cli.json<Application>(
-      'app',
-      'create',
-      '--name',
-      'orders',
-      '--identifier-uri',
-      'api://orders',
-      '--optional-claim',
-      'idtyp',
-    );
+    const app = cli.json<Application>(...CREATE_ORDERS_APP, '--optional-claim', 'idtyp');
     assert.deepEqual(app.optionalClaims.accessToken, [
       { name: 'idtyp', source: null, essential: false, additionalProperties: [] },
     ]);

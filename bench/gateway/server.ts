@@ -1,0 +1,220 @@
+/**
+ * @module bench/gateway/server
+ * The Node processes of the gateway benchmark (run.ts starts them, on loopback only, plain HTTP):
+ *
+ *   server.ts proxy <upstream>              the baseline: a hand-written reverse proxy — node:http + an undici
+ *                                           Pool with `pool.dispatch` and a streaming handler (as bench/easyauth's
+ *                                           plain proxy, without TLS), hop-by-hop headers dropped both ways,
+ *                                           X-Forwarded-* added; no authentication, no policy;
+ *   server.ts gateway <upstream> <fixture>  Lanyard's gateway front (src/gateway/front.ts) for one API `api`
+ *                                           (operation `GET /data`), compiled from a GatewayDefinition without a
+ *                                           store, whose API policy is `validate-jwt` (the RSA key as n/e, the
+ *                                           audience and issuer checked) + `set-header` + `rate-limit-by-key`
+ *                                           (counter key: the Authorization header; a limit never reached).
+ *                                           Counters from the environment as the host picks them: in memory,
+ *                                           or Redis with LANYARD_GATEWAY_REDIS. <fixture> is a JSON file with
+ *                                           { n, e, kid, issuer, audience } (run.ts writes it).
+ *
+ * Each prints `BENCH_READY <json>`, serves until SIGTERM, then exits.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Dispatcher, Pool } from 'undici';
+
+const ready = (info: object) => process.stdout.write(`BENCH_READY ${JSON.stringify(info)}\n`);
+const onStop = (stop: () => Promise<void> | void) =>
+  process.once('SIGTERM', () => {
+    void (async () => {
+      await stop();
+      process.exit(0);
+    })();
+  });
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+export interface GatewayFixture {
+  n: string;
+  e: string;
+  kid: string;
+  issuer: string;
+  audience: string;
+}
+
+/** The API policy every authenticating phase applies (the HAProxy config in run.ts mirrors it). */
+export function benchPolicy(f: GatewayFixture): string {
+  return `<policies>
+  <inbound>
+    <base />
+    <validate-jwt header-name="Authorization" require-scheme="Bearer" failed-validation-httpcode="401">
+      <issuer-signing-keys><key id="${f.kid}" n="${f.n}" e="${f.e}" /></issuer-signing-keys>
+      <audiences><audience>${f.audience}</audience></audiences>
+      <issuers><issuer>${f.issuer}</issuer></issuers>
+    </validate-jwt>
+    <set-header name="X-Bench-Gateway" exists-action="override"><value>lanyard</value></set-header>
+    <rate-limit-by-key calls="100000000" renewal-period="60" counter-key="@(context.Request.Headers.GetValueOrDefault(&quot;Authorization&quot;, &quot;&quot;))" />
+  </inbound>
+  <backend><base /></backend>
+  <outbound><base /></outbound>
+  <on-error><base /></on-error>
+</policies>`;
+}
+
+const mode = process.argv[2];
+
+if (mode === 'proxy') {
+  const upstream = new URL(process.argv[3]!);
+  // The same pool settings as bench/easyauth's proxy (and Easy Auth's forwarder).
+  const pool = new Pool(upstream.origin, {
+    connections: 128,
+    pipelining: 1,
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 600_000,
+  });
+  const server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
+    const raw = req.rawHeaders;
+    const headers: string[] = [];
+    for (let i = 0; i < raw.length; i += 2) {
+      if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) headers.push(raw[i]!, raw[i + 1]!);
+    }
+    headers.push(
+      'x-forwarded-for',
+      req.socket.remoteAddress ?? '',
+      'x-forwarded-proto',
+      'http',
+      'x-forwarded-host',
+      req.headers.host ?? '',
+    );
+    let controller: Dispatcher.DispatchController | undefined;
+    const onDrain = () => controller?.resume();
+    res.on('drain', onDrain);
+    res.once('close', () => {
+      res.off('drain', onDrain);
+      if (!res.writableFinished) controller?.abort(new Error('the client closed the connection'));
+    });
+    const hasBody =
+      req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+    pool.dispatch(
+      {
+        origin: upstream.origin,
+        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+        path: req.url ?? '/',
+        headers,
+        body: hasBody ? req : null,
+      },
+      {
+        onRequestStart(c) {
+          controller = c;
+        },
+        onResponseStart(_c, status, resHeaders, message) {
+          if (status < 200) return;
+          const out: string[] = [];
+          for (const [name, value] of Object.entries(resHeaders)) {
+            if (value === undefined || HOP_BY_HOP.has(name)) continue;
+            if (Array.isArray(value)) for (const v of value) out.push(name, v);
+            else out.push(name, value);
+          }
+          res.writeHead(status, message || http.STATUS_CODES[status], out);
+        },
+        onResponseData(c, chunk) {
+          if (!res.write(chunk)) c.pause();
+        },
+        onResponseEnd() {
+          res.end();
+        },
+        onResponseError(_c, err) {
+          if (res.headersSent) res.destroy(err);
+          else res.writeHead(502).end();
+        },
+      },
+    );
+  });
+  server.listen(0, '127.0.0.1', () => ready({ port: (server.address() as AddressInfo).port }));
+  onStop(async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    await pool.destroy();
+  });
+} else if (mode === 'gateway') {
+  const upstream = process.argv[3]!;
+  const fixture = JSON.parse(fs.readFileSync(process.argv[4]!, 'utf8')) as GatewayFixture;
+  const { compileGateway } = await import('../../src/gateway/compile-gateway.ts');
+  const { startGatewayFront } = await import('../../src/gateway/front.ts');
+  const { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY } = await import('../../src/gateway/model.ts');
+  const { createBackendClient } = await import('../../src/gateway/runtime/backend-client.ts');
+  const { countersFromEnv } = await import('../../src/gateway/runtime/counters.ts');
+  const { createTokenServices } = await import('../../src/gateway/policy/token-keys.ts');
+  const { createTraceStore } = await import('../../src/gateway/runtime/traces.ts');
+  const { createLogger } = await import('../../src/http/logger.ts');
+
+  const name = `bench-gw-${process.pid}`;
+  const logger = createLogger({ level: 'info' });
+  const now = () => Date.now();
+  const backend = createBackendClient();
+  // Memory by default; Redis with LANYARD_GATEWAY_REDIS: as the host's gateway plane picks them (plane.ts).
+  const counters = countersFromEnv(process.env, name, { now, logger });
+  const services = {
+    now,
+    tokens: createTokenServices({ now }),
+    managedIdentityToken: () => Promise.reject(new Error('no managed identity in this bench')),
+    counters,
+    backend,
+  };
+  const definition = {
+    resourceId: 'bench',
+    tenantId: 'bench',
+    name,
+    policy: {
+      xml: '<policies><inbound /><backend><forward-request /></backend><outbound /><on-error /></policies>',
+    },
+    apis: [
+      {
+        name: 'api',
+        displayName: 'Bench API',
+        path: 'api',
+        serviceUrl: `${upstream}/api`,
+        protocols: ['http', 'https'] as const,
+        subscriptionRequired: false,
+        subscriptionKeyHeader: DEFAULT_KEY_HEADER,
+        subscriptionKeyQuery: DEFAULT_KEY_QUERY,
+        policy: { xml: benchPolicy(fixture) },
+        operations: [{ name: 'data', displayName: 'Data', method: 'GET', urlTemplate: '/data' }],
+      },
+    ],
+    products: [],
+    subscriptions: [],
+    namedValues: [],
+    backends: [],
+  };
+  const front = await startGatewayFront({
+    compiled: compileGateway(definition, { services }),
+    services,
+    hashKey: (k) => k,
+    host: '127.0.0.1',
+    port: 0,
+    logger,
+    traces: createTraceStore(10),
+  });
+  ready({ port: Number(new URL(front.url).port), counters: counters.store });
+  onStop(async () => {
+    await front.close();
+    await backend.close();
+    await counters.close?.();
+  });
+} else {
+  process.stderr.write('usage: server.ts proxy <upstream> | gateway <upstream> <fixture.json>\n');
+  process.exit(2);
+}

@@ -358,6 +358,32 @@ export function gatewayAdminRoutes(r: AdminRoutes<GatewayDeps>): void {
     );
   }
 
+  // tracing every request of a running gateway for a while (`lanyard gateway trace --on`)
+  r.add('PUT', `${G}/tracing/:minutes`, async ({ deps, params }) => {
+    const { showGatewaySummary } = await service();
+    const gateway = await showGatewaySummary(deps.directory, params.tenant!, params.gateway!);
+    const { runningTraces, startTracing, MAX_TRACING_MINUTES } = await import('./runtime/traces.ts');
+    const traces = runningTraces(deps);
+    const minutes = Number(params.minutes);
+    if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_TRACING_MINUTES) {
+      throw new LanyardError(
+        'ERR_VALIDATION',
+        `Trace for 1 to ${MAX_TRACING_MINUTES} minutes, not ${params.minutes}.`,
+      );
+    }
+    if (!traces) throw new LanyardError('ERR_NOT_FOUND', 'No gateway runs in this process.');
+    const until = startTracing(traces, gateway.name, minutes);
+    return ok({ gateway: gateway.name, tracingUntil: new Date(until).toISOString() });
+  });
+  r.add('DELETE', `${G}/tracing`, async ({ deps, params }) => {
+    const { showGatewaySummary } = await service();
+    const gateway = await showGatewaySummary(deps.directory, params.tenant!, params.gateway!);
+    const { runningTraces, stopTracing } = await import('./runtime/traces.ts');
+    const traces = runningTraces(deps);
+    if (traces) stopTracing(traces, gateway.name);
+    return ok({ gateway: gateway.name, tracingUntil: null });
+  });
+
   // traces the running gateways kept (in this process's memory)
   r.add('GET', `${G}/traces/:id`, async ({ deps, params }) => {
     const { showGatewaySummary } = await service();

@@ -22,7 +22,7 @@ import { checkAccess, subscriptionKeyOf } from './runtime/access.ts';
 import type { GatewayContext } from './runtime/context.ts';
 import { HeaderMap } from './runtime/headers.ts';
 import { GatewayRefusal } from './runtime/refusal.ts';
-import { rememberTrace, type TraceStore } from './runtime/traces.ts';
+import { rememberTrace, type TraceStore, tracingOn } from './runtime/traces.ts';
 
 export interface GatewayFrontOptions {
   readonly compiled: CompiledGateway;
@@ -140,7 +140,9 @@ export async function startGatewayFront(o: GatewayFrontOptions): Promise<Gateway
     backendUrl.pathname = `${service.pathname.replace(/\/+$/, '')}/${rest.map(encodeURIComponent).join('/')}`;
     backendUrl.search = originalUrl.search;
     const s = access?.subscription;
-    const traced = s?.allowTracing === true && headers.joined('ocp-apim-trace')?.toLowerCase() === 'true';
+    const traced =
+      (s?.allowTracing === true && headers.joined('ocp-apim-trace')?.toLowerCase() === 'true') ||
+      (o.traces !== undefined && tracingOn(o.traces, gateway.definition.name));
     const length = Number(req.headers['content-length']);
     const ctx: GatewayContext = {
       pipeline: newPipelineState(traced),

@@ -204,6 +204,39 @@ describe('gateway admin API', () => {
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /ERR_NOT_FOUND/);
 
+    // trace --on: every request is traced, with no Ocp-Apim-Trace header; --off stops it.
+    const on = await lanyard(
+      server.dataDir,
+      'gateway',
+      'trace',
+      '--on',
+      '--minutes',
+      '5',
+      '--gateway',
+      'apim',
+      '-o',
+      'json',
+    );
+    assert.equal(on.status, 0, on.stderr);
+    assert.ok(Date.parse((JSON.parse(on.stdout) as { tracingUntil: string }).tracingUntil) > Date.now());
+    const plain = async () => {
+      const r = await request(`https://127.0.0.1:${new URL(front!.url).port}/orders/orders/8`, {
+        dispatcher: agent,
+        headers: { 'ocp-apim-subscription-key': keys.primaryKey },
+      });
+      await r.body.text();
+      return r.headers['apim-trace-id'];
+    };
+    const tracedId = await plain();
+    assert.ok(tracedId, 'traced while tracing is on');
+    assert.equal((await server.call('GET', `${G}/traces/${tracedId}`)).json.path, '/orders/orders/8');
+    assert.equal((await lanyard(server.dataDir, 'gateway', 'trace', '--off', '--gateway', 'apim')).status, 0);
+    assert.equal(await plain(), undefined, 'not traced once it is off');
+    assert.equal((await server.call('PUT', `${G}/tracing/0`)).status, 400);
+    const usage = await lanyard(server.dataDir, 'gateway', 'trace', '--gateway', 'apim');
+    assert.equal(usage.status, 1);
+    assert.match(usage.stderr, /Give a trace id, or --on, or --off/);
+
     await server.host.close();
     const stopped = await lanyard(server.dataDir, 'gateway', 'trace', id, '--gateway', 'apim');
     assert.equal(stopped.status, 1);

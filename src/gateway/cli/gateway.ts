@@ -6,6 +6,7 @@
  * `lanyard up`, so `trace` asks its admin API (found through server.json).
  */
 import type { Command } from 'commander';
+import { LanyardError } from '../../errors/lanyard-error.ts';
 import type { CliKit } from '../../plane/cli-kit.ts';
 import { type Column, print, printDone, printRecord } from '../../plane/cli-output.ts';
 import type { GatewayDeps } from '../deps.ts';
@@ -20,6 +21,11 @@ const COLUMNS: readonly Column<GatewaySummary>[] = [
   { header: 'PRODUCTS', value: (g) => g.products },
   { header: 'SUBSCRIPTIONS', value: (g) => g.subscriptions },
   { header: 'UPDATED', value: (g) => g.updatedAt },
+];
+
+const TRACING_FIELDS: readonly Column<Record<string, unknown>>[] = [
+  { header: 'gateway', value: (t) => t.gateway },
+  { header: 'tracingUntil', value: (t) => t.tracingUntil ?? 'off' },
 ];
 
 const TRACE_FIELDS: readonly Column<RequestTrace>[] = [
@@ -84,14 +90,37 @@ export function registerGatewayCommands(gateway: Command, kit: CliKit<GatewayDep
     gateway
       .command('trace')
       .description(
-        'Show a trace the running gateway kept (the Apim-Trace-Id of a request sent with Ocp-Apim-Trace: true).',
+        'Show a trace the running gateway kept (the Apim-Trace-Id of a request sent with Ocp-Apim-Trace: true), or trace every request for a while (--on).',
       )
-      .argument('<id>', 'the trace id'),
-  ).action((id: string, o: GatewayOption, cmd: Command) =>
-    kit.withTenant(cmd, async (_deps, tenant, opts) => {
-      const path = `/admin/tenants/${encodeURIComponent(tenant)}/gateways/${encodeURIComponent(gatewayOf(o))}/traces/${encodeURIComponent(id)}`;
-      const trace = (await kit.adminApi(cmd, 'GET', path)) as RequestTrace;
-      printRecord(trace, opts.output, TRACE_FIELDS);
-    }),
+      .argument('[id]', 'the trace id')
+      .option('--on', 'trace every request of the running gateway (each answer carries Apim-Trace-Id)')
+      .option('--minutes <n>', 'with --on: for how long (default 60, at most 1440)', '60')
+      .option('--off', 'stop tracing every request'),
+  ).action(
+    (
+      id: string | undefined,
+      o: GatewayOption & { on?: boolean; off?: boolean; minutes: string },
+      cmd: Command,
+    ) =>
+      kit.withTenant(cmd, async (_deps, tenant, opts) => {
+        const base = `/admin/tenants/${encodeURIComponent(tenant)}/gateways/${encodeURIComponent(gatewayOf(o))}`;
+        if (o.on || o.off) {
+          if (id !== undefined || (o.on && o.off)) {
+            throw new LanyardError('ERR_USAGE', 'Give a trace id, or --on, or --off.');
+          }
+          const answer = o.on
+            ? await kit.adminApi(cmd, 'PUT', `${base}/tracing/${encodeURIComponent(o.minutes)}`)
+            : await kit.adminApi(cmd, 'DELETE', `${base}/tracing`);
+          printRecord(answer as Record<string, unknown>, opts.output, TRACING_FIELDS);
+          return;
+        }
+        if (id === undefined) throw new LanyardError('ERR_USAGE', 'Give a trace id, or --on, or --off.');
+        const trace = (await kit.adminApi(
+          cmd,
+          'GET',
+          `${base}/traces/${encodeURIComponent(id)}`,
+        )) as RequestTrace;
+        printRecord(trace, opts.output, TRACE_FIELDS);
+      }),
   );
 }

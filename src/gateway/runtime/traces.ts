@@ -27,10 +27,35 @@ export interface RequestTrace {
 export interface TraceStore {
   readonly capacity: number;
   readonly byId: Map<string, RequestTrace>;
+  /** Gateways (lower-case names) whose every request is traced until the time given (epoch ms). */
+  readonly tracingUntil: Map<string, number>;
 }
 
 export function createTraceStore(capacity = 200): TraceStore {
-  return { capacity, byId: new Map() };
+  return { capacity, byId: new Map(), tracingUntil: new Map() };
+}
+
+/** The longest `lanyard gateway trace --on` lasts: tracing every request is for debugging, not for good. */
+export const MAX_TRACING_MINUTES = 24 * 60;
+
+/** Traces every request of `gateway` for `minutes` (`lanyard gateway trace --on`); returns when it ends. */
+export function startTracing(store: TraceStore, gateway: string, minutes: number, now = Date.now()): number {
+  const until = now + Math.min(Math.max(minutes, 1), MAX_TRACING_MINUTES) * 60_000;
+  store.tracingUntil.set(gateway.toLowerCase(), until);
+  return until;
+}
+
+export function stopTracing(store: TraceStore, gateway: string): void {
+  store.tracingUntil.delete(gateway.toLowerCase());
+}
+
+/** Whether every request of `gateway` is traced now. */
+export function tracingOn(store: TraceStore, gateway: string, now = Date.now()): boolean {
+  const until = store.tracingUntil.get(gateway.toLowerCase());
+  if (until === undefined) return false;
+  if (until > now) return true;
+  store.tracingUntil.delete(gateway.toLowerCase());
+  return false;
 }
 
 /** Records the finished request's trace; returns its id. */

@@ -9,7 +9,7 @@ import { compileGateway } from '../../../src/gateway/compile-gateway.ts';
 import { type GatewayFront, startGatewayFront } from '../../../src/gateway/front.ts';
 import { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY, type GatewayDefinition } from '../../../src/gateway/model.ts';
 import { createBackendClient } from '../../../src/gateway/runtime/backend-client.ts';
-import { createTraceStore } from '../../../src/gateway/runtime/traces.ts';
+import { createTraceStore, startTracing, stopTracing } from '../../../src/gateway/runtime/traces.ts';
 import { harnessServices } from '../policy-harness.ts';
 
 const hasher = createSecretHasher(masterKeyFromBytes(randomBytes(32)));
@@ -324,6 +324,20 @@ describe('gateway front', () => {
     assert.equal(seen['x-drop-me'], undefined);
     assert.equal(seen['keep-alive'], undefined);
     assert.equal(seen['x-keep'], 'yes');
+  });
+
+  it('traces every request while tracing is on for the gateway, and stops when it is off or expires', async () => {
+    assert.equal((await call('/free/items/1')).headers.get('apim-trace-id'), null);
+    startTracing(traces, 'Contoso', 5);
+    const on = await call('/free/items/1');
+    assert.ok(
+      traces.byId.get(on.headers.get('apim-trace-id') ?? ''),
+      'a request with no subscription is traced',
+    );
+    stopTracing(traces, 'contoso');
+    assert.equal((await call('/free/items/1')).headers.get('apim-trace-id'), null);
+    startTracing(traces, 'contoso', 5, Date.now() - 10 * 60_000);
+    assert.equal((await call('/free/items/1')).headers.get('apim-trace-id'), null, 'expired');
   });
 
   it('traces a request that asks with a subscription allowed to trace', async () => {

@@ -83,6 +83,13 @@ describe('Azure CLI (Debian azure-cli 2.45)', { skip: missing && !process.env.CI
     return dir;
   }
 
+  /** Runs az with the config folder `dir` under `lanyard run --as <as>`. */
+  const azUnderRun = (dir: string, as: string) => (args: string[]) =>
+    runLanyard(s.dataDir, ['run', '--as', as, '--', 'az', ...args], {
+      env: azEnv(dir),
+      timeoutMs: 90_000,
+    });
+
   /** `az login --service-principal -u <user> -p <password>` in the seed tenant, then a token for `resource`. */
   async function servicePrincipalToken(
     env: Record<string, string>,
@@ -143,12 +150,7 @@ describe('Azure CLI (Debian azure-cli 2.45)', { skip: missing && !process.env.CI
   });
 
   it('az login --identity under `lanyard run --as <app>`, then az account get-access-token', async () => {
-    const dir = await configDir();
-    const underRun = (args: string[]) =>
-      runLanyard(s.dataDir, ['run', '--as', 'web', '--', 'az', ...args], {
-        env: azEnv(dir),
-        timeoutMs: 90_000,
-      });
+    const underRun = azUnderRun(await configDir(), 'web');
 
     const login = ok(
       await underRun(['login', '--identity', '--allow-no-subscriptions', '-o', 'json']),
@@ -206,12 +208,7 @@ describe('Azure CLI (Debian azure-cli 2.45)', { skip: missing && !process.env.CI
   });
 
   it('az login --identity --username <client id> uses the attached user-assigned identity', async () => {
-    const dir = await configDir();
-    const underRun = (args: string[]) =>
-      runLanyard(s.dataDir, ['run', '--as', 'web', '--', 'az', ...args], {
-        env: azEnv(dir),
-        timeoutMs: 90_000,
-      });
+    const underRun = azUnderRun(await configDir(), 'web');
     const login = ok(
       await underRun([
         'login',

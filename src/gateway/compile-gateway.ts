@@ -40,6 +40,8 @@ export interface CompiledOperation {
   readonly pipelines: ReadonlyMap<string, Pipeline<GatewayContext>>;
   /** What a CORS preflight runs (the `cors` policies alone), when the operation's policy has one. */
   readonly preflight: Pipeline<GatewayContext> | undefined;
+  /** Whether a policy expression of its scopes reads `context.Request.Body`: the front buffers the body then. */
+  readonly readsRequestBody: boolean;
 }
 
 export interface CompiledApi {
@@ -78,6 +80,9 @@ export interface CompileGatewayOptions {
 function parse(source: PolicySource | undefined, label: string) {
   return source ? parsePolicyXml(source.xml, source.file ?? label).sections : undefined;
 }
+
+/** An expression that reads the request body (a false positive only costs buffering). */
+const REQUEST_BODY = /Request\s*\.\s*Body\b/;
 
 export function compileGateway(definition: GatewayDefinition, o: CompileGatewayOptions): CompiledGateway {
   const namedValues = new Map<string, NamedValue>(
@@ -137,7 +142,10 @@ export function compileGateway(definition: GatewayDefinition, o: CompileGatewayO
       } catch (err) {
         throw new TypeError(`${label}: ${(err as Error).message}`);
       }
-      return { definition: op, template, pipelines, preflight };
+      const readsRequestBody = [definition.policy, api.policy, op.policy, ...products.map((p) => p.policy)]
+        .concat(definition.namedValues.map((v) => ({ xml: v.value })))
+        .some((source) => source !== undefined && REQUEST_BODY.test(source.xml));
+      return { definition: op, template, pipelines, preflight, readsRequestBody };
     });
     // More literal segments first: `/orders/latest` before `/orders/{id}`.
     operations.sort((a, b) => b.template.literals - a.template.literals);

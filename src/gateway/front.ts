@@ -12,6 +12,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline as pipeStreams } from 'node:stream/promises';
 import type tls from 'node:tls';
+import { LanyardError } from '../errors/lanyard-error.ts';
+import { readBoundedBody } from '../http/http.ts';
 import { type Listener, type ListenerLimits, logField, startListener } from '../http/listener.ts';
 import type { Logger } from '../http/logger.ts';
 import { newPipelineState } from '../http/pipeline.ts';
@@ -45,6 +47,9 @@ export interface GatewayFront {
   reconfigure(compiled: CompiledGateway): void;
   close(): Promise<void>;
 }
+
+/** The most of a request body the gateway holds in memory for an expression that reads it. */
+export const EXPRESSION_BODY_LIMIT = 4 * 1024 * 1024;
 
 const NOT_FOUND = Buffer.from(JSON.stringify({ statusCode: 404, message: 'Resource not found' }));
 
@@ -189,6 +194,20 @@ export async function startGatewayFront(o: GatewayFrontOptions): Promise<Gateway
       accessRefusal,
       trace: traced ? [] : undefined,
     };
+    if (operation.readsRequestBody && ctx.request.body.kind === 'stream') {
+      try {
+        ctx.request.body = { kind: 'bytes', bytes: await readBoundedBody(req, EXPRESSION_BODY_LIMIT) };
+      } catch (err) {
+        if (!(err instanceof LanyardError) || err.code !== 'ERR_REQUEST_TOO_LARGE') throw err;
+        sendJson(
+          res,
+          413,
+          Buffer.from(JSON.stringify({ statusCode: 413, message: 'Request entity too large' })),
+          `A policy expression of this operation reads context.Request.Body; bodies up to ${EXPRESSION_BODY_LIMIT / 1024 / 1024} MiB are read for it.`,
+        );
+        return;
+      }
+    }
     logField(res, 'api', api.definition.name);
     logField(res, 'operation', operation.definition.name);
     try {

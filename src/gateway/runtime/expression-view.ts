@@ -55,6 +55,15 @@ function requestModel(ctx: GatewayContext): RequestModel {
     },
     IpAddress: ctx.clientIp,
     MatchedParameters: ctx.matchedParameters,
+    // The front buffers the body before the pipeline when an expression reads it (compile-gateway.ts).
+    get Body() {
+      const b = ctx.request.body;
+      return b.kind === 'bytes'
+        ? { text: b.bytes.toString('utf8') }
+        : b.kind === 'none'
+          ? { text: '' }
+          : null;
+    },
   };
 }
 

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { masterKeyFromBytes } from '../../../src/crypto/master-key.ts';
 import { createSecretHasher } from '../../../src/crypto/secret-hash.ts';
 import { compileGateway } from '../../../src/gateway/compile-gateway.ts';
-import { type GatewayFront, startGatewayFront } from '../../../src/gateway/front.ts';
+import { EXPRESSION_BODY_LIMIT, type GatewayFront, startGatewayFront } from '../../../src/gateway/front.ts';
 import { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY, type GatewayDefinition } from '../../../src/gateway/model.ts';
 import { createBackendClient } from '../../../src/gateway/runtime/backend-client.ts';
 import { createTraceStore, startTracing, stopTracing } from '../../../src/gateway/runtime/traces.ts';
@@ -83,6 +83,15 @@ function definition(backend: string): GatewayDefinition {
       },
       { name: 'latest', displayName: 'Latest', method: 'GET', urlTemplate: '/items/latest' },
       { name: 'post', displayName: 'Post', method: 'POST', urlTemplate: '/items' },
+      {
+        name: 'inspect',
+        displayName: 'Inspect',
+        method: 'POST',
+        urlTemplate: '/inspect',
+        policy: {
+          xml: '<policies><inbound><base/><set-header name="X-Body-Kind"><value>@(context.Request.Body.As<string>(true).StartsWith("{") ? "json" : "other")</value></set-header></inbound></policies>',
+        },
+      },
       {
         name: 'slow',
         displayName: 'Slow',
@@ -324,6 +333,27 @@ describe('gateway front', () => {
     assert.equal(seen['x-drop-me'], undefined);
     assert.equal(seen['keep-alive'], undefined);
     assert.equal(seen['x-keep'], 'yes');
+  });
+
+  it('buffers the body for an expression that reads it, still sends it on, and refuses one past the bound', async () => {
+    const r = await call('/free/inspect', {
+      method: 'POST',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
+    const seen = r.json();
+    assert.equal(seen.headers['x-body-kind'], 'json');
+    assert.equal(seen.body, '{"a":1}');
+    assert.equal(seen.headers['content-length'], '7');
+    const big = await call('/free/inspect', { method: 'POST', body: 'x'.repeat(EXPRESSION_BODY_LIMIT + 1) });
+    assert.equal(big.status, 413);
+    assert.deepEqual(big.json(), { statusCode: 413, message: 'Request entity too large' });
+    // An operation whose policies do not read the body streams it (no bound).
+    const streamed = await call('/free/items', {
+      method: 'POST',
+      body: 'y'.repeat(EXPRESSION_BODY_LIMIT + 1),
+    });
+    assert.equal(streamed.status, 200);
   });
 
   it('traces every request while tracing is on for the gateway, and stops when it is off or expires', async () => {

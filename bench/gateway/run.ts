@@ -12,6 +12,8 @@
  *                      config: `jwt_verify` of the token against the RSA public key (PEM), `alg`/`iss`/`aud`/`exp`
  *                      checked with `jwt_header_query`/`jwt_payload_query`, `http-request set-header`, a
  *                      stick-table rate limit tracking the token; one thread;
+ *   gateway-bare     — (only with --only) the same front with no API policy, no authentication: what the front
+ *                      and forward-request cost before any policy runs;
  *   5. nginx         — nginx (skipped with a message when not installed) as a plain proxy, 1 worker: the ceiling.
  * One RS256 token, minted once with jose, is sent on every request of every phase (`GET /api/data`,
  * `Authorization: Bearer …`). Before any load each authenticating phase must answer 401 without a token and
@@ -23,7 +25,7 @@
  * nginx: every process), the figure that holds on a shared machine. Each phase ≤ 10 s + warm-up.
  *
  *   node_modules/.bin/node bench/gateway/run.ts [--seconds 6] [--rounds 3] [--warmup 2] [--connections 50]
- *     [--only proxy,gateway,gateway-redis,haproxy,nginx] [--redis redis://127.0.0.1:6379]
+ *     [--only proxy,gateway,gateway-redis,haproxy,nginx,gateway-bare] [--redis redis://127.0.0.1:6379]
  *     [--haproxy PATH] [--nginx PATH] [--cpu-prof-dir DIR] [--json]
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -136,6 +138,7 @@ function spawnPinned(cores: string | undefined, argv: string[], opts: Parameters
   return child;
 }
 
+let started = 0;
 /** Starts a Node bench server (`script mode …`) and resolves with its `BENCH_READY` line. */
 async function startNode(
   script: string,
@@ -144,7 +147,7 @@ async function startNode(
   o: { cores?: string | undefined; env?: Record<string, string>; profile?: boolean } = {},
 ): Promise<Server & { info: Record<string, unknown> }> {
   const prof = o.profile && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const logFile = path.join(workDir, `${mode}-${Object.keys(o.env ?? {}).length}.log`);
+  const logFile = path.join(workDir, `${mode}-${++started}.log`);
   const logFd = fs.openSync(logFile, 'w');
   const child = spawnPinned(o.cores, [process.execPath, ...prof, script, mode, ...modeArgs], {
     stdio: ['ignore', 'pipe', logFd],
@@ -457,6 +460,21 @@ try {
       authenticates: true,
     });
   }
+  if (only.has('gateway-bare')) {
+    const s = await startNode(serverScript, 'gateway', [upstreamUrl, fixtureFile], {
+      cores: measuredCore,
+      profile: true,
+      env: { LANYARD_GATEWAY_REDIS: '', BENCH_GATEWAY_BARE: '1' },
+    });
+    servers.push(s);
+    targets.push({
+      key: 'gateway-bare',
+      name: 'Lanyard gateway, no API policy (forward only)',
+      port: s.port,
+      cpu: s.cpu,
+      authenticates: false,
+    });
+  }
   if (only.has('gateway-redis')) {
     const u = new URL(args.redis);
     if (!(await connects(Number(u.port || 6379), u.hostname))) {
@@ -598,6 +616,8 @@ try {
   const ratios = [
     ratio('gateway', 'proxy'),
     ratio('gateway-redis', 'proxy'),
+    ratio('gateway-bare', 'proxy'),
+    ratio('gateway', 'gateway-bare'),
     ratio('gateway', 'haproxy'),
     ratio('gateway-redis', 'haproxy'),
     ratio('haproxy', 'proxy'),

@@ -13,7 +13,9 @@
  *                                           (counter key: the Authorization header; a limit never reached).
  *                                           Counters from the environment as the host picks them: in memory,
  *                                           or Redis with LANYARD_GATEWAY_REDIS. <fixture> is a JSON file with
- *                                           { n, e, kid, issuer, audience } (run.ts writes it).
+ *                                           { n, e, kid, issuer, audience } (run.ts writes it). With
+ *                                           BENCH_GATEWAY_BARE=1 the API has no policy (no authentication):
+ *                                           the front and forward-request alone.
  *
  * Each prints `BENCH_READY <json>`, serves until SIGTERM, then exits.
  */
@@ -190,7 +192,9 @@ if (mode === 'proxy') {
         subscriptionRequired: false,
         subscriptionKeyHeader: DEFAULT_KEY_HEADER,
         subscriptionKeyQuery: DEFAULT_KEY_QUERY,
-        policy: { xml: benchPolicy(fixture) },
+        // BENCH_GATEWAY_BARE=1: no policy of the API's own (the global forward-request only): what the front
+        // and its forwarding cost before any policy runs.
+        ...(process.env.BENCH_GATEWAY_BARE === '1' ? {} : { policy: { xml: benchPolicy(fixture) } }),
         operations: [{ name: 'data', displayName: 'Data', method: 'GET', urlTemplate: '/data' }],
       },
     ],

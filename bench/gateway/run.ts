@@ -26,6 +26,7 @@
  *
  *   node_modules/.bin/node bench/gateway/run.ts [--seconds 6] [--rounds 3] [--warmup 2] [--connections 50]
  *     [--only proxy,gateway,gateway-redis,haproxy,nginx,gateway-bare] [--redis redis://127.0.0.1:6379]
+ *     [--policies validate-jwt,set-header,rate-limit-by-key]   the gateway phases' API policies (a subset)
  *     [--haproxy PATH] [--nginx PATH] [--cpu-prof-dir DIR] [--json]
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -47,6 +48,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     only: { type: 'string', default: 'proxy,gateway,gateway-redis,haproxy,nginx' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
+    policies: { type: 'string', default: 'validate-jwt,set-header,rate-limit-by-key' },
     haproxy: { type: 'string' },
     nginx: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -60,6 +62,12 @@ const connections = Math.min(Math.max(Math.round(Number(args.connections)), 1), 
 const only = new Set(args.only.split(',').map((s) => s.trim()));
 const profileDir = args['cpu-prof-dir'] ? path.resolve(args['cpu-prof-dir']) : undefined;
 const here = import.meta.dirname;
+/** The gateway phases' API policies (a subset, to measure one policy's cost against gateway-bare). */
+const policies = args.policies
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const jwt = policies.includes('validate-jwt');
 const PATH = '/api/data';
 const ISSUER = 'https://issuer.bench.invalid/';
 const AUDIENCE = 'api://bench-gateway';
@@ -449,15 +457,15 @@ try {
     const s = await startNode(serverScript, 'gateway', [upstreamUrl, fixtureFile], {
       cores: measuredCore,
       profile: true,
-      env: { LANYARD_GATEWAY_REDIS: '' },
+      env: { LANYARD_GATEWAY_REDIS: '', BENCH_GATEWAY_POLICIES: policies.join(',') },
     });
     servers.push(s);
     targets.push({
       key: 'gateway',
-      name: 'Lanyard gateway, counters in memory',
+      name: `Lanyard gateway, counters in memory${policies.length < 3 ? ` (${policies.join(' + ')})` : ''}`,
       port: s.port,
       cpu: s.cpu,
-      authenticates: true,
+      authenticates: jwt,
     });
   }
   if (only.has('gateway-bare')) {
@@ -485,15 +493,15 @@ try {
       const s = await startNode(serverScript, 'gateway', [upstreamUrl, fixtureFile], {
         cores: measuredCore,
         profile: true,
-        env: { LANYARD_GATEWAY_REDIS: args.redis },
+        env: { LANYARD_GATEWAY_REDIS: args.redis, BENCH_GATEWAY_POLICIES: policies.join(',') },
       });
       servers.push(s);
       targets.push({
         key: 'gateway-redis',
-        name: `Lanyard gateway, counters in Redis`,
+        name: `Lanyard gateway, counters in Redis${policies.length < 3 ? ` (${policies.join(' + ')})` : ''}`,
         port: s.port,
         cpu: s.cpu,
-        authenticates: true,
+        authenticates: jwt,
       });
       if (!redisPid) note('redis-server process not found: its CPU per request is not reported');
     }

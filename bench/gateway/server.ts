@@ -15,7 +15,8 @@
  *                                           or Redis with LANYARD_GATEWAY_REDIS. <fixture> is a JSON file with
  *                                           { n, e, kid, issuer, audience } (run.ts writes it). With
  *                                           BENCH_GATEWAY_BARE=1 the API has no policy (no authentication):
- *                                           the front and forward-request alone.
+ *                                           the front and forward-request alone. BENCH_GATEWAY_POLICIES
+ *                                           (comma-separated) keeps only some of the three policies.
  *
  * Each prints `BENCH_READY <json>`, serves until SIGTERM, then exits.
  */
@@ -54,18 +55,23 @@ export interface GatewayFixture {
   audience: string;
 }
 
+export const ALL_POLICIES: readonly string[] = ['validate-jwt', 'set-header', 'rate-limit-by-key'];
+
 /** The API policy every authenticating phase applies (the HAProxy config in run.ts mirrors it). */
-export function benchPolicy(f: GatewayFixture): string {
-  return `<policies>
-  <inbound>
-    <base />
-    <validate-jwt header-name="Authorization" require-scheme="Bearer" failed-validation-httpcode="401">
+export function benchPolicy(f: GatewayFixture, only = ALL_POLICIES): string {
+  const parts: Record<string, string> = {
+    'validate-jwt': `<validate-jwt header-name="Authorization" require-scheme="Bearer" failed-validation-httpcode="401">
       <issuer-signing-keys><key id="${f.kid}" n="${f.n}" e="${f.e}" /></issuer-signing-keys>
       <audiences><audience>${f.audience}</audience></audiences>
       <issuers><issuer>${f.issuer}</issuer></issuers>
-    </validate-jwt>
-    <set-header name="X-Bench-Gateway" exists-action="override"><value>lanyard</value></set-header>
-    <rate-limit-by-key calls="100000000" renewal-period="60" counter-key="@(context.Request.Headers.GetValueOrDefault(&quot;Authorization&quot;, &quot;&quot;))" />
+    </validate-jwt>`,
+    'set-header': `<set-header name="X-Bench-Gateway" exists-action="override"><value>lanyard</value></set-header>`,
+    'rate-limit-by-key': `<rate-limit-by-key calls="100000000" renewal-period="60" counter-key="@(context.Request.Headers.GetValueOrDefault(&quot;Authorization&quot;, &quot;&quot;))" />`,
+  };
+  return `<policies>
+  <inbound>
+    <base />
+    ${only.map((p) => parts[p] ?? '').join('\n    ')}
   </inbound>
   <backend><base /></backend>
   <outbound><base /></outbound>
@@ -163,6 +169,8 @@ if (mode === 'proxy') {
   const { createLogger } = await import('../../src/http/logger.ts');
 
   const name = `bench-gw-${process.pid}`;
+  // BENCH_GATEWAY_POLICIES: a subset of the three (run.ts --policies), to measure each one's cost.
+  const policies = process.env.BENCH_GATEWAY_POLICIES?.split(',').filter(Boolean) ?? ALL_POLICIES;
   const logger = createLogger({ level: 'info' });
   const now = () => Date.now();
   const backend = createBackendClient();
@@ -194,7 +202,9 @@ if (mode === 'proxy') {
         subscriptionKeyQuery: DEFAULT_KEY_QUERY,
         // BENCH_GATEWAY_BARE=1: no policy of the API's own (the global forward-request only): what the front
         // and its forwarding cost before any policy runs.
-        ...(process.env.BENCH_GATEWAY_BARE === '1' ? {} : { policy: { xml: benchPolicy(fixture) } }),
+        ...(process.env.BENCH_GATEWAY_BARE === '1'
+          ? {}
+          : { policy: { xml: benchPolicy(fixture, policies) } }),
         operations: [{ name: 'data', displayName: 'Data', method: 'GET', urlTemplate: '/data' }],
       },
     ],

@@ -26,6 +26,12 @@ function echoServer(): Promise<http.Server> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (req.url?.startsWith('/api/broken')) {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('partial');
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
       if (req.url?.startsWith('/api/slow')) {
         setTimeout(() => res.end('late'), 1500);
         return;
@@ -83,6 +89,7 @@ function definition(backend: string): GatewayDefinition {
       },
       { name: 'latest', displayName: 'Latest', method: 'GET', urlTemplate: '/items/latest' },
       { name: 'post', displayName: 'Post', method: 'POST', urlTemplate: '/items' },
+      { name: 'broken', displayName: 'Broken', method: 'GET', urlTemplate: '/broken' },
       {
         name: 'inspect',
         displayName: 'Inspect',
@@ -333,6 +340,14 @@ describe('gateway front', () => {
     assert.equal(seen['x-drop-me'], undefined);
     assert.equal(seen['keep-alive'], undefined);
     assert.equal(seen['x-keep'], 'yes');
+  });
+
+  it('ends the caller’s connection when the backend’s body breaks off, and keeps serving', async () => {
+    await assert.rejects(async () => {
+      const r = await fetch(`${front.url}/free/broken`);
+      await r.text();
+    });
+    assert.equal((await call('/free/items/1')).status, 200);
   });
 
   it('buffers the body for an expression that reads it, still sends it on, and refuses one past the bound', async () => {

@@ -140,9 +140,19 @@ export function prepareDataFolder(
     }
     return true;
   }
+  const store = options.store ?? env.LANYARD_STORE;
+  // A SQLite store named outright must be there too: opening a mistyped path would create an empty store.
+  if (store && !/^postgres(ql)?:\/\//i.test(store)) {
+    const file = store.startsWith('sqlite:') ? store.slice('sqlite:'.length) : store;
+    if (file !== '' && file !== ':memory:' && !fs.existsSync(path.resolve(file))) {
+      if (options.missingOk) return false;
+      throw new LanyardError('ERR_USAGE', `There is no Lanyard store at ${path.resolve(file)}.`, {
+        hint: 'Fix --store (or LANYARD_STORE); `lanyard up`, `lanyard apply` or `lanyard tenant create` create one.',
+      });
+    }
+  }
   const holds = (file: string) => fs.existsSync(path.join(dataDir, file));
   if (stat && (fs.existsSync(masterKeyPath(dataDir)) || holds('lanyard.db'))) return true;
-  const store = options.store ?? env.LANYARD_STORE;
   if (env.LANYARD_MASTER_KEY !== undefined && store) return true;
   if (options.missingOk) return false;
   throw new LanyardError('ERR_USAGE', `There is no Lanyard data folder at ${dataDir}.`, {

@@ -73,6 +73,28 @@ describe('lanyard --data-dir', () => {
     assert.equal(cli.run('--data-dir', trusted, 'ca', 'show').status, 0);
   });
 
+  test('a read-only command refuses a SQLite store named outright that is not there, and creates nothing', () => {
+    const folder = at('with-store');
+    assert.equal(cli.run('--data-dir', folder, 'tenant', 'create', '--name', 'contoso').status, 0);
+    const missing = at('with-store/typo.db');
+    for (const store of [`sqlite:${missing}`, missing]) {
+      const r = cli.run('--data-dir', folder, '--store', store, 'tenant', 'list');
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr.split('\n')[0], `error ERR_USAGE: There is no Lanyard store at ${missing}.`);
+      assert.ok(!fs.existsSync(missing), `${store} was created`);
+    }
+    // The store that is there still reads, named outright.
+    const real = cli.run(
+      '--data-dir',
+      folder,
+      '--store',
+      `sqlite:${path.join(folder, 'lanyard.db')}`,
+      'tenant',
+      'list',
+    );
+    assert.equal(real.status, 0, real.stderr);
+  });
+
   test('a folder that is a file, or lies under one, fails at once with the reason', () => {
     const file = at('a-file');
     fs.writeFileSync(file, 'not a folder');

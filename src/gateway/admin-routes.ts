@@ -6,6 +6,8 @@
  * backends, the policy at each scope, and the traces the running gateways kept. Thin mappings over
  * gateway/service.ts; docs/admin-api.md documents each route.
  */
+
+import type { Directory } from '../directory/directory.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import { type AdminRoutes, created, ok } from '../plane/admin-kit.ts';
 import type { GatewayDeps } from './deps.ts';
@@ -23,6 +25,53 @@ function policyBody(body: Body): { xml: string; file?: string } {
   return { xml: body.xml, ...(typeof body.file === 'string' ? { file: body.file } : {}) };
 }
 
+type Service = Awaited<ReturnType<typeof service>>;
+
+/** The five calls of a gateway's collection of named objects (products, backends). */
+interface Collection {
+  list(d: Directory, tenant: string, gateway: string): Promise<unknown>;
+  create(d: Directory, tenant: string, gateway: string, fields: Body): Promise<unknown>;
+  show(d: Directory, tenant: string, gateway: string, name: string): Promise<unknown>;
+  update(d: Directory, tenant: string, gateway: string, name: string, patch: Body): Promise<unknown>;
+  remove(d: Directory, tenant: string, gateway: string, name: string): Promise<unknown>;
+}
+
+/** GET/POST `<gateway>/<plural>`, GET/PATCH/DELETE `<gateway>/<plural>/:<param>`, each one call on the service. */
+function objectRoutes(
+  r: AdminRoutes<GatewayDeps>,
+  gatewayPath: string,
+  plural: string,
+  param: string,
+  calls: (sv: Service) => Collection,
+): void {
+  const all = `${gatewayPath}/${plural}`;
+  const one = `${all}/:${param}`;
+  const use = async () => calls(await service());
+  r.add('GET', all, async ({ deps, params }) =>
+    ok(await (await use()).list(deps.directory, params.tenant!, params.gateway!)),
+  );
+  r.add('POST', all, async ({ deps, params, body }) =>
+    created(await (await use()).create(deps.directory, params.tenant!, params.gateway!, await body<Body>())),
+  );
+  r.add('GET', one, async ({ deps, params }) =>
+    ok(await (await use()).show(deps.directory, params.tenant!, params.gateway!, params[param]!)),
+  );
+  r.add('PATCH', one, async ({ deps, params, body }) =>
+    ok(
+      await (await use()).update(
+        deps.directory,
+        params.tenant!,
+        params.gateway!,
+        params[param]!,
+        await body<Body>(),
+      ),
+    ),
+  );
+  r.add('DELETE', one, async ({ deps, params }) =>
+    ok(await (await use()).remove(deps.directory, params.tenant!, params.gateway!, params[param]!)),
+  );
+}
+
 export function gatewayAdminRoutes(r: AdminRoutes<GatewayDeps>): void {
   const T = '/admin/tenants/:tenant/gateways';
   const G = `${T}/:gateway`;
@@ -31,7 +80,6 @@ export function gatewayAdminRoutes(r: AdminRoutes<GatewayDeps>): void {
   const P = `${G}/products/:product`;
   const S = `${G}/subscriptions/:subscription`;
   const V = `${G}/named-values/:namedValue`;
-  const B = `${G}/backends/:backend`;
 
   // gateways
   r.add('GET', T, async ({ deps, params }) =>
@@ -144,33 +192,13 @@ export function gatewayAdminRoutes(r: AdminRoutes<GatewayDeps>): void {
   );
 
   // products
-  r.add('GET', `${G}/products`, async ({ deps, params }) =>
-    ok(await (await service()).listProducts(deps.directory, params.tenant!, params.gateway!)),
-  );
-  r.add('POST', `${G}/products`, async ({ deps, params, body }) =>
-    created(
-      await (await service()).createProduct(deps.directory, params.tenant!, params.gateway!, await body()),
-    ),
-  );
-  r.add('GET', P, async ({ deps, params }) =>
-    ok(await (await service()).showProduct(deps.directory, params.tenant!, params.gateway!, params.product!)),
-  );
-  r.add('PATCH', P, async ({ deps, params, body }) =>
-    ok(
-      await (await service()).updateProduct(
-        deps.directory,
-        params.tenant!,
-        params.gateway!,
-        params.product!,
-        await body(),
-      ),
-    ),
-  );
-  r.add('DELETE', P, async ({ deps, params }) =>
-    ok(
-      await (await service()).deleteProduct(deps.directory, params.tenant!, params.gateway!, params.product!),
-    ),
-  );
+  objectRoutes(r, G, 'products', 'product', (sv) => ({
+    list: sv.listProducts,
+    create: sv.createProduct,
+    show: sv.showProduct,
+    update: sv.updateProduct,
+    remove: sv.deleteProduct,
+  }));
   for (const [method, action] of [
     ['PUT', 'add'],
     ['DELETE', 'remove'],
@@ -293,33 +321,13 @@ export function gatewayAdminRoutes(r: AdminRoutes<GatewayDeps>): void {
   );
 
   // backends
-  r.add('GET', `${G}/backends`, async ({ deps, params }) =>
-    ok(await (await service()).listBackends(deps.directory, params.tenant!, params.gateway!)),
-  );
-  r.add('POST', `${G}/backends`, async ({ deps, params, body }) =>
-    created(
-      await (await service()).createBackend(deps.directory, params.tenant!, params.gateway!, await body()),
-    ),
-  );
-  r.add('GET', B, async ({ deps, params }) =>
-    ok(await (await service()).showBackend(deps.directory, params.tenant!, params.gateway!, params.backend!)),
-  );
-  r.add('PATCH', B, async ({ deps, params, body }) =>
-    ok(
-      await (await service()).updateBackend(
-        deps.directory,
-        params.tenant!,
-        params.gateway!,
-        params.backend!,
-        await body(),
-      ),
-    ),
-  );
-  r.add('DELETE', B, async ({ deps, params }) =>
-    ok(
-      await (await service()).deleteBackend(deps.directory, params.tenant!, params.gateway!, params.backend!),
-    ),
-  );
+  objectRoutes(r, G, 'backends', 'backend', (sv) => ({
+    list: sv.listBackends,
+    create: sv.createBackend,
+    show: sv.showBackend,
+    update: sv.updateBackend,
+    remove: sv.deleteBackend,
+  }));
 
   // policies, at each scope
   const scopes: [string, (p: Record<string, string | undefined>) => PolicyScope][] = [

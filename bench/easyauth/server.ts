@@ -28,6 +28,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { type Dispatcher, Pool } from 'undici';
+import { HOP_BY_HOP as CONNECTION_HEADERS } from '../../src/http/hop-by-hop.ts';
 
 /** What the upstream answers: small and fixed, so the proxy hop is what is measured. */
 export const UPSTREAM_BODY = '{"ok":true,"service":"bench-upstream"}';
@@ -41,18 +42,8 @@ const onStop = (stop: () => Promise<void> | void) =>
     })();
   });
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-]);
+/** Not forwarded by the plain proxy: the hop-by-hop set, and `host` (undici sets the upstream's). */
+const HOP_BY_HOP = new Set([...CONNECTION_HEADERS, 'host']);
 
 const mode = process.argv[2];
 /**

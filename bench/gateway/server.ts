@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Dispatcher, Pool } from 'undici';
+import { HOP_BY_HOP as CONNECTION_HEADERS } from '../../src/http/hop-by-hop.ts';
 
 const ready = (info: object) => process.stdout.write(`BENCH_READY ${JSON.stringify(info)}\n`);
 const onStop = (stop: () => Promise<void> | void) =>
@@ -34,18 +35,8 @@ const onStop = (stop: () => Promise<void> | void) =>
     })();
   });
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-]);
+/** Not forwarded by the plain proxy: the hop-by-hop set, and `host` (undici sets the upstream's). */
+const HOP_BY_HOP = new Set([...CONNECTION_HEADERS, 'host']);
 
 export interface GatewayFixture {
   n: string;

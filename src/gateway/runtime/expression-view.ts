@@ -36,7 +36,8 @@ export function urlModel(url: URL): UrlModel {
 function requestModel(ctx: GatewayContext): RequestModel {
   let cachedUrl: URL | undefined;
   let cachedModel: UrlModel | undefined;
-  const original = urlModel(ctx.originalUrl);
+  // Built on first read: most expressions never look at the original URL (its query is walked into a Map).
+  let original: UrlModel | undefined;
   return {
     get Method() {
       return ctx.request.method;
@@ -49,7 +50,10 @@ function requestModel(ctx: GatewayContext): RequestModel {
       }
       return cachedModel!;
     },
-    OriginalUrl: original,
+    get OriginalUrl() {
+      original ??= urlModel(ctx.originalUrl);
+      return original;
+    },
     get Headers() {
       return ctx.request.headers;
     },

@@ -27,7 +27,7 @@ function policyBody(body: Body): { xml: string; file?: string } {
 
 type Service = Awaited<ReturnType<typeof service>>;
 
-/** The five calls of a gateway's collection of named objects (products, backends). */
+/** The five calls of a gateway's collection of named objects (APIs, products, subscriptions, backends). */
 interface Collection {
   list(d: Directory, tenant: string, gateway: string): Promise<unknown>;
   create(d: Directory, tenant: string, gateway: string, fields: Body): Promise<unknown>;
@@ -103,29 +103,13 @@ export function gatewayAdminRoutes(r: AdminRoutes<GatewayDeps>): void {
   );
 
   // APIs
-  r.add('GET', `${G}/apis`, async ({ deps, params }) =>
-    ok(await (await service()).listApis(deps.directory, params.tenant!, params.gateway!)),
-  );
-  r.add('POST', `${G}/apis`, async ({ deps, params, body }) =>
-    created(await (await service()).createApi(deps.directory, params.tenant!, params.gateway!, await body())),
-  );
-  r.add('GET', A, async ({ deps, params }) =>
-    ok(await (await service()).showApi(deps.directory, params.tenant!, params.gateway!, params.api!)),
-  );
-  r.add('PATCH', A, async ({ deps, params, body }) =>
-    ok(
-      await (await service()).updateApi(
-        deps.directory,
-        params.tenant!,
-        params.gateway!,
-        params.api!,
-        await body(),
-      ),
-    ),
-  );
-  r.add('DELETE', A, async ({ deps, params }) =>
-    ok(await (await service()).deleteApi(deps.directory, params.tenant!, params.gateway!, params.api!)),
-  );
+  objectRoutes(r, G, 'apis', 'api', (sv) => ({
+    list: sv.listApis,
+    create: sv.createApi,
+    show: sv.showApi,
+    update: sv.updateApi,
+    remove: sv.deleteApi,
+  }));
   r.add('PUT', `${A}/openapi`, async ({ deps, params, body }) => {
     const b = await body<Body>();
     if (typeof b.document !== 'string')
@@ -218,50 +202,13 @@ export function gatewayAdminRoutes(r: AdminRoutes<GatewayDeps>): void {
   }
 
   // subscriptions
-  r.add('GET', `${G}/subscriptions`, async ({ deps, params }) =>
-    ok(await (await service()).listSubscriptions(deps.directory, params.tenant!, params.gateway!)),
-  );
-  r.add('POST', `${G}/subscriptions`, async ({ deps, params, body }) =>
-    created(
-      await (await service()).createSubscription(
-        deps.directory,
-        params.tenant!,
-        params.gateway!,
-        await body(),
-      ),
-    ),
-  );
-  r.add('GET', S, async ({ deps, params }) =>
-    ok(
-      await (await service()).showSubscription(
-        deps.directory,
-        params.tenant!,
-        params.gateway!,
-        params.subscription!,
-      ),
-    ),
-  );
-  r.add('PATCH', S, async ({ deps, params, body }) =>
-    ok(
-      await (await service()).updateSubscription(
-        deps.directory,
-        params.tenant!,
-        params.gateway!,
-        params.subscription!,
-        await body(),
-      ),
-    ),
-  );
-  r.add('DELETE', S, async ({ deps, params }) =>
-    ok(
-      await (await service()).deleteSubscription(
-        deps.directory,
-        params.tenant!,
-        params.gateway!,
-        params.subscription!,
-      ),
-    ),
-  );
+  objectRoutes(r, G, 'subscriptions', 'subscription', (sv) => ({
+    list: sv.listSubscriptions,
+    create: sv.createSubscription,
+    show: sv.showSubscription,
+    update: sv.updateSubscription,
+    remove: sv.deleteSubscription,
+  }));
   r.add('POST', `${S}/keys`, async ({ deps, params }) =>
     ok(
       await (await service()).subscriptionKeys(

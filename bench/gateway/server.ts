@@ -23,8 +23,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Dispatcher, Pool } from 'undici';
-import { HOP_BY_HOP as CONNECTION_HEADERS } from '../../src/http/hop-by-hop.ts';
+import { forwardPlain, openPlainPool } from '../lib/plain-proxy.ts';
 
 const ready = (info: object) => process.stdout.write(`BENCH_READY ${JSON.stringify(info)}\n`);
 const onStop = (stop: () => Promise<void> | void) =>
@@ -34,9 +33,6 @@ const onStop = (stop: () => Promise<void> | void) =>
       process.exit(0);
     })();
   });
-
-/** Not forwarded by the plain proxy: the hop-by-hop set, and `host` (undici sets the upstream's). */
-const HOP_BY_HOP = new Set([...CONNECTION_HEADERS, 'host']);
 
 export interface GatewayFixture {
   n: string;
@@ -74,71 +70,10 @@ const mode = process.argv[2];
 
 if (mode === 'proxy') {
   const upstream = new URL(process.argv[3]!);
-  // The same pool settings as bench/easyauth's proxy (and Easy Auth's forwarder).
-  const pool = new Pool(upstream.origin, {
-    connections: 128,
-    pipelining: 1,
-    keepAliveTimeout: 4_000,
-    keepAliveMaxTimeout: 600_000,
-  });
-  const server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
-    const raw = req.rawHeaders;
-    const headers: string[] = [];
-    for (let i = 0; i < raw.length; i += 2) {
-      if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) headers.push(raw[i]!, raw[i + 1]!);
-    }
-    headers.push(
-      'x-forwarded-for',
-      req.socket.remoteAddress ?? '',
-      'x-forwarded-proto',
-      'http',
-      'x-forwarded-host',
-      req.headers.host ?? '',
-    );
-    let controller: Dispatcher.DispatchController | undefined;
-    const onDrain = () => controller?.resume();
-    res.on('drain', onDrain);
-    res.once('close', () => {
-      res.off('drain', onDrain);
-      if (!res.writableFinished) controller?.abort(new Error('the client closed the connection'));
-    });
-    const hasBody =
-      req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-    pool.dispatch(
-      {
-        origin: upstream.origin,
-        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-        path: req.url ?? '/',
-        headers,
-        body: hasBody ? req : null,
-      },
-      {
-        onRequestStart(c) {
-          controller = c;
-        },
-        onResponseStart(_c, status, resHeaders, message) {
-          if (status < 200) return;
-          const out: string[] = [];
-          for (const [name, value] of Object.entries(resHeaders)) {
-            if (value === undefined || HOP_BY_HOP.has(name)) continue;
-            if (Array.isArray(value)) for (const v of value) out.push(name, v);
-            else out.push(name, value);
-          }
-          res.writeHead(status, message || http.STATUS_CODES[status], out);
-        },
-        onResponseData(c, chunk) {
-          if (!res.write(chunk)) c.pause();
-        },
-        onResponseEnd() {
-          res.end();
-        },
-        onResponseError(_c, err) {
-          if (res.headersSent) res.destroy(err);
-          else res.writeHead(502).end();
-        },
-      },
-    );
-  });
+  const pool = openPlainPool(upstream.origin);
+  const server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) =>
+    forwardPlain(pool, upstream.origin, req, res, { proto: 'http' }),
+  );
   server.listen(0, '127.0.0.1', () => ready({ port: (server.address() as AddressInfo).port }));
   onStop(async () => {
     await new Promise<void>((resolve) => {

@@ -34,7 +34,7 @@ export function urlModel(url: URL): UrlModel {
 }
 
 function requestModel(ctx: GatewayContext): RequestModel {
-  let cachedUrl: URL | undefined;
+  let cachedHref: string | undefined;
   let cachedModel: UrlModel | undefined;
   // Built on first read: most expressions never look at the original URL (its query is walked into a Map).
   let original: UrlModel | undefined;
@@ -44,8 +44,9 @@ function requestModel(ctx: GatewayContext): RequestModel {
     },
     get Url() {
       // Rebuilt only when a policy replaced or changed the URL since the last read.
-      if (cachedUrl !== ctx.request.url || cachedModel?.Path !== ctx.request.url.pathname) {
-        cachedUrl = ctx.request.url;
+      const href = ctx.request.url.href;
+      if (cachedHref !== href) {
+        cachedHref = href;
         cachedModel = urlModel(ctx.request.url);
       }
       return cachedModel!;

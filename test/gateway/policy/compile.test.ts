@@ -111,6 +111,18 @@ describe('compiled policies', () => {
     refused({ api: doc({ inbound: '<set-header name="a"><val>1</val></set-header>' }) }, /cannot hold <val>/);
   });
 
+  it('expressions read the backend URL as the policies before them left it', async () => {
+    const ctx = await runPolicies({
+      api: doc({
+        inbound: `<set-header name="X-Before"><value>@(context.Request.Url.Query.GetValueOrDefault("v", "none"))</value></set-header>
+          <set-query-parameter name="v" exists-action="override"><value>2</value></set-query-parameter>
+          <set-header name="X-After"><value>@(context.Request.Url.Query.GetValueOrDefault("v", "none"))</value></set-header>`,
+      }),
+    });
+    assert.deepEqual(ctx.request.headers.get('x-before'), ['none']);
+    assert.deepEqual(ctx.request.headers.get('x-after'), ['2']);
+  });
+
   it('substitutes named values before compiling, expressions included', async () => {
     const ctx = await runPolicies(
       { api: doc({ inbound: '<set-header name="X-{{suffix}}"><value>{{greeting}}</value></set-header>' }) },

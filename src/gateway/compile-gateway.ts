@@ -49,6 +49,11 @@ export interface CompiledApi {
   readonly operations: readonly CompiledOperation[];
   /** Published products that hold this API. */
   readonly products: readonly ProductDefinition[];
+  /**
+   * The service URL without its query, fragment or trailing slashes, parsed once: a request's backend URL is
+   * this, `/`, the rest of its path, and the caller's query.
+   */
+  readonly serviceBase: string;
 }
 
 export interface RouteMatch {
@@ -149,7 +154,11 @@ export function compileGateway(definition: GatewayDefinition, o: CompileGatewayO
     });
     // More literal segments first: `/orders/latest` before `/orders/{id}`.
     operations.sort((a, b) => b.template.literals - a.template.literals);
-    return { definition: api, operations, products };
+    const service = new URL(api.serviceUrl);
+    service.search = '';
+    service.hash = '';
+    service.pathname = service.pathname.replace(/\/+$/, '');
+    return { definition: api, operations, products, serviceBase: service.href.replace(/\/$/, '') };
   });
   // Products' documents are compiled even when no API uses the product yet: their errors show now.
   for (const [name, doc] of productDocs) {

@@ -154,10 +154,9 @@ export async function startGatewayFront(o: GatewayFrontOptions): Promise<Gateway
       preflight && operation.preflight
         ? operation.preflight
         : (operation.pipelines.get(product?.name ?? '') ?? operation.pipelines.get('')!);
-    const service = new URL(api.definition.serviceUrl);
-    const backendUrl = new URL(service.href);
-    backendUrl.pathname = `${service.pathname.replace(/\/+$/, '')}/${rest.map(encodeURIComponent).join('/')}`;
-    backendUrl.search = originalUrl.search;
+    const backendUrl = new URL(
+      `${api.serviceBase}/${rest.map(encodeURIComponent).join('/')}${originalUrl.search}`,
+    );
     const s = access?.subscription;
     const traced =
       (s?.allowTracing === true && headers.joined('ocp-apim-trace')?.toLowerCase() === 'true') ||

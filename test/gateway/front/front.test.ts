@@ -188,6 +188,19 @@ describe('gateway front', () => {
     return { status: r.status, headers: r.headers, text, json: () => JSON.parse(text) };
   };
 
+  it('builds backend URLs on the service URL without its query, fragment or trailing slashes', () => {
+    const services = harnessServices({ backend: client });
+    const base = (serviceUrl: string) => {
+      const d = definition('http://unused');
+      const api = { ...d.apis[0]!, serviceUrl };
+      return compileGateway({ ...d, apis: [api] }, { services }).apis[0]!.serviceBase;
+    };
+    assert.equal(base('http://h.test/base/?code=x#f'), 'http://h.test/base');
+    assert.equal(base('https://h.test'), 'https://h.test');
+    assert.equal(base('https://h.test//'), 'https://h.test');
+    assert.equal(base('http://u:p@h.test:8080/a/b'), 'http://u:p@h.test:8080/a/b');
+  });
+
   it('answers an unmatched path or operation with APIM 404 and a hint', async () => {
     for (const path of ['/nothing/here', '/orders/unknown']) {
       const r = await call(path, { headers: { [DEFAULT_KEY_HEADER]: KEYS.all } });

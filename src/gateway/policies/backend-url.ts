@@ -14,6 +14,7 @@
  */
 import { LanyardError } from '../../errors/lanyard-error.ts';
 import type { GatewayContext } from '../runtime/context.ts';
+import { RequestLocal } from '../runtime/request-local.ts';
 
 /** The longest backend URL a policy may build (16 KiB, within what common servers accept). */
 export const MAX_BACKEND_URL = 16 * 1024;
@@ -25,7 +26,7 @@ interface Split {
   readonly path: string;
 }
 
-const splits = new WeakMap<GatewayContext, Split & { readonly seen: string }>();
+const splits = new RequestLocal<Split & { readonly seen: string }>();
 
 /** The caller's operation path as segments: their path after the API's path suffix, empty segments dropped. */
 function callerOperationSegments(ctx: GatewayContext): string[] {

@@ -43,6 +43,7 @@ import { PolicyLoadError } from '../policy/errors.ts';
 import type { ParsedElement } from '../policy/parse-xml.ts';
 import type { GatewayContext, GatewayResponse } from '../runtime/context.ts';
 import { HeaderMap } from '../runtime/headers.ts';
+import { RequestLocal } from '../runtime/request-local.ts';
 import { emptyResponse, replaceResponse, textOf } from './message.ts';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,256}$/;
@@ -56,7 +57,7 @@ interface RequestState {
   pending: [string, string][] | undefined;
 }
 
-const states = new WeakMap<GatewayContext, RequestState>();
+const states = new RequestLocal<RequestState>();
 
 /** Whether the caller's request is a CORS preflight. */
 export function isPreflight(method: string, headers: HeaderMap): boolean {

@@ -13,7 +13,7 @@
  *   counter per key value across every scope, as APIM has it (two policies with the same key and window share it).
  * Ids and key values are percent-encoded; a key value longer than 200 characters is replaced by its SHA-256.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LanyardError } from '../../errors/lanyard-error.ts';
 import { type Dynamic, readAttributes, str } from '../policy/attributes.ts';
 import type { ScopeKind } from '../policy/compose.ts';
@@ -25,6 +25,7 @@ import type { GatewayContext } from '../runtime/context.ts';
 import { atEndOfOutbound } from '../runtime/deferred.ts';
 import { HeaderMap } from '../runtime/headers.ts';
 import { GatewayRefusal } from '../runtime/refusal.ts';
+import { RequestLocal } from '../runtime/request-local.ts';
 
 /** A limit a deferred increment must not refuse: the call has been served. */
 export const NO_LIMIT = Number.MAX_SAFE_INTEGER;
@@ -77,7 +78,7 @@ export function headerSettings(
 
 /** One part of a counter key: percent-encoded, long values hashed. */
 export function keyPart(value: string): string {
-  if (value.length > 200) return `sha256=${createHash('sha256').update(value).digest('hex')}`;
+  if (value.length > 200) return `sha256=${hash('sha256', value, 'hex')}`;
   return encodeURIComponent(value);
 }
 
@@ -150,7 +151,7 @@ export function failedOpenHeaders(results: readonly CounterResult[]): [string, s
 }
 
 /** Counter keys a `quota-by-key` has incremented for this request (APIM counts one key once per request). */
-const counted = new WeakMap<GatewayContext, Set<string>>();
+const counted = new RequestLocal<Set<string>>();
 
 /** True the first time `key` is seen for this request. */
 export function firstTimeThisRequest(ctx: GatewayContext, key: string): boolean {

@@ -16,11 +16,12 @@ import type { Dynamic } from '../policy/attributes.ts';
 import type { CompileContext, CompiledPolicy } from '../policy/contract.ts';
 import type { Body, GatewayContext, GatewayResponse } from '../runtime/context.ts';
 import { HeaderMap } from '../runtime/headers.ts';
+import { RequestLocal } from '../runtime/request-local.ts';
 
 /** The largest body a policy may set (literal or computed): 1 MiB. */
 export const MAX_POLICY_BODY = 1024 * 1024;
 
-const building = new WeakMap<GatewayContext, GatewayResponse>();
+const building = new RequestLocal<GatewayResponse>();
 
 /** The answer `return-response` is building for this request, if it is running now. */
 export function responseUnderConstruction(ctx: GatewayContext): GatewayResponse | undefined {

@@ -8,9 +8,9 @@
  * address appended to `X-Forwarded-For`, as API Management sends them. A backend that cannot be reached is a
  * `BackendConnectionFailure` (500), one that does not answer in time a `Timeout` (504): both run `on-error`.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import tls from 'node:tls';
-import { errors, Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import { HOP_BY_HOP, namedByConnection } from '../../http/hop-by-hop.ts';
 import type { BackendCallOptions, BackendClient } from '../policy/services.ts';
 import type { Body, GatewayContext, GatewayResponse } from './context.ts';
@@ -33,19 +33,109 @@ export interface PooledBackendClient extends BackendClient {
   close(): Promise<void>;
 }
 
-function requestBody(body: Body): Readable | Buffer | undefined {
-  if (body.kind === 'none') return undefined;
+function requestBody(body: Body): Readable | Buffer | null {
+  if (body.kind === 'none') return null;
   return body.kind === 'bytes' ? body.bytes : body.stream;
 }
 
-function responseHeaders(raw: Record<string, string | string[] | undefined>): HeaderMap {
-  const h = new HeaderMap();
-  const named = namedByConnection(raw.connection);
-  for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named?.has(name)) continue;
-    h.append(name, Array.isArray(value) ? value : [value]);
+/** The backend's status and headers; its body streams on in `body`. */
+interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Readable;
+}
+
+/** Raised by the forward-request timer: the backend gave no status and headers in time. */
+class BackendTimeout extends Error {}
+
+/**
+ * One backend call through `Pool.dispatch` (not `request`, whose signal, abort controller and body class cost
+ * about a fifth of a forwarded request: docs/performance.md, "Gateway"). The promise settles at the status
+ * line and headers; the body follows in a Readable whose reads resume the socket and whose destruction (the
+ * caller went away) aborts the call. The timer of forward-request's `timeout` settles the promise with a
+ * timeout even while the connection is still being made, and aborts the call when it starts.
+ */
+class BackendCall implements Dispatcher.DispatchHandler {
+  controller: Dispatcher.DispatchController | undefined = undefined;
+  body: Readable | undefined = undefined;
+  settled = false;
+  timer: NodeJS.Timeout | undefined = undefined;
+  readonly resolve: (a: Answer) => void;
+  readonly reject: (err: Error) => void;
+
+  constructor(resolve: (a: Answer) => void, reject: (err: Error) => void, timeoutMs: number) {
+    this.resolve = resolve;
+    this.reject = reject;
+    this.timer = setTimeout(() => this.#timeout(), timeoutMs);
   }
-  return h;
+
+  #timeout(): void {
+    this.timer = undefined;
+    if (this.settled) return;
+    const err = new BackendTimeout('the backend did not answer in time');
+    this.controller?.abort(err);
+    this.#fail(err);
+  }
+
+  #fail(err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.reject(err);
+  }
+
+  onRequestStart(c: Dispatcher.DispatchController): void {
+    this.controller = c;
+    if (this.settled) c.abort(new BackendTimeout('the backend did not answer in time'));
+  }
+
+  onResponseStart(
+    c: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    // 1xx informational answers are not relayed.
+    if (status < 200 || this.settled) return;
+    this.settled = true;
+    if (this.timer) clearTimeout(this.timer);
+    const body = new Readable({
+      read: () => c.resume(),
+      destroy: (err, done) => {
+        if (!body.readableEnded) c.abort(err ?? new Error('the caller closed the connection'));
+        done(err);
+      },
+    });
+    this.body = body;
+    this.resolve({ status, headers, body });
+  }
+
+  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.body && !this.body.push(chunk)) c.pause();
+  }
+
+  onResponseEnd(): void {
+    this.body?.push(null);
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    if (this.body) this.body.destroy(err);
+    else this.#fail(err);
+  }
+}
+
+/** A flat header list (name, value, …) without Content-Length: a redirect that drops the body. */
+function withoutContentLength(flat: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    if (flat[i]!.toLowerCase() !== 'content-length') out.push(flat[i]!, flat[i + 1]!);
+  }
+  return out;
+}
+
+/** The answer's headers as policies see them: without hop-by-hop ones and those its `Connection` names. */
+function responseHeaders(raw: Record<string, string | string[] | undefined>): HeaderMap {
+  const named = namedByConnection(raw.connection);
+  return HeaderMap.fromParsed(raw, (name) => HOP_BY_HOP.has(name) || named?.has(name) === true);
 }
 
 export function createBackendClient(o: BackendClientOptions = {}): PooledBackendClient {
@@ -79,6 +169,27 @@ export function createBackendClient(o: BackendClientOptions = {}): PooledBackend
     return pool;
   };
 
+  const call = (
+    target: URL,
+    method: string,
+    headers: string[],
+    body: Readable | Buffer | null,
+    timeoutMs: number,
+  ): Promise<Answer> =>
+    new Promise<Answer>((resolve, reject) => {
+      const handler = new BackendCall(resolve, reject, timeoutMs);
+      poolFor(target).dispatch(
+        {
+          origin: target.origin,
+          path: `${target.pathname}${target.search}`,
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body,
+        },
+        handler,
+      );
+    });
+
   return {
     async send(ctx: GatewayContext, options: BackendCallOptions): Promise<GatewayResponse> {
       const url = ctx.request.url;
@@ -91,53 +202,42 @@ export function createBackendClient(o: BackendClientOptions = {}): PooledBackend
           hint: `The backend URL ${url.protocol}//${url.host} is not http or https: check the API's service URL.`,
         });
       }
-      const headers = new HeaderMap();
       const named = namedByConnection(ctx.request.headers.get('connection'));
-      for (const [name, values] of ctx.request.headers) {
-        const lower = name.toLowerCase();
-        if (!NOT_FORWARDED.has(lower) && !named?.has(lower)) headers.append(name, values);
-      }
-      if (ctx.request.body.kind === 'bytes') headers.delete('content-length');
-      headers.append('X-Forwarded-For', [ctx.clientIp]);
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), options.timeoutMs);
+      // A body a policy set gets its own Content-Length from undici.
+      const dropLength = ctx.request.body.kind === 'bytes';
+      const forwarded = ctx.request.headers.flatWithout(
+        (name) =>
+          NOT_FORWARDED.has(name) || named?.has(name) === true || (dropLength && name === 'content-length'),
+      );
+      forwarded.push('X-Forwarded-For', ctx.clientIp);
       try {
         let target = url;
         let method = ctx.request.method;
         let body = requestBody(ctx.request.body);
+        let headers = forwarded;
         for (let hop = 0; ; hop++) {
-          const r = await poolFor(target).request({
-            path: `${target.pathname}${target.search}`,
-            method,
-            headers: [...headers.flat(), 'host', target.host],
-            body: body ?? null,
-            signal: abort.signal,
-            headersTimeout: options.timeoutMs,
-          });
+          const r = await call(target, method, [...headers, 'host', target.host], body, options.timeoutMs);
           const location = r.headers.location;
           if (
             options.followRedirects &&
             hop < 5 &&
-            [301, 302, 303, 307, 308].includes(r.statusCode) &&
+            [301, 302, 303, 307, 308].includes(r.status) &&
             typeof location === 'string'
           ) {
             r.body.resume();
             target = new URL(location, target);
-            if (
-              r.statusCode === 303 ||
-              ((r.statusCode === 301 || r.statusCode === 302) && method === 'POST')
-            ) {
+            if (r.status === 303 || ((r.status === 301 || r.status === 302) && method === 'POST')) {
               method = 'GET';
-              body = undefined;
-              headers.delete('content-length');
+              body = null;
+              headers = withoutContentLength(headers);
             }
             continue;
           }
           const length = Number(r.headers['content-length']);
-          const empty = method === 'HEAD' || r.statusCode === 204 || r.statusCode === 304;
+          const empty = method === 'HEAD' || r.status === 204 || r.status === 304;
           if (empty) r.body.resume();
           return {
-            status: r.statusCode,
+            status: r.status,
             reason: '',
             headers: responseHeaders(r.headers),
             body: empty
@@ -146,10 +246,11 @@ export function createBackendClient(o: BackendClientOptions = {}): PooledBackend
           };
         }
       } catch (err) {
+        const code = (err as { code?: string }).code ?? '';
         const timedOut =
-          abort.signal.aborted ||
-          err instanceof errors.HeadersTimeoutError ||
-          err instanceof errors.ConnectTimeoutError;
+          err instanceof BackendTimeout ||
+          code === 'UND_ERR_HEADERS_TIMEOUT' ||
+          code === 'UND_ERR_CONNECT_TIMEOUT';
         throw new GatewayRefusal(
           timedOut
             ? {
@@ -164,11 +265,9 @@ export function createBackendClient(o: BackendClientOptions = {}): PooledBackend
                 source: 'forward-request',
                 reason: 'BackendConnectionFailure',
                 message: 'Internal server error',
-                hint: `The backend ${url.origin} could not be reached (${(err as { code?: string }).code ?? (err as Error).message}): is it running, and is the API's service URL right?`,
+                hint: `The backend ${url.origin} could not be reached (${code || (err as Error).message}): is it running, and is the API's service URL right?`,
               },
         );
-      } finally {
-        clearTimeout(timer);
       }
     },
     async close() {

@@ -108,6 +108,8 @@ export interface GatewayContext extends PipelineContext {
   readonly accessRefusal?: GatewayRefusal | undefined;
   /** Entries of the trace, when this request is traced. */
   readonly trace: TraceEntry[] | undefined;
+  /** Per-request state of the modules that keep some (runtime/request-local.ts); made on first use. */
+  locals?: Map<object, unknown> | undefined;
 }
 
 export function traceStep(

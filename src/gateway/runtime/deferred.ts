@@ -7,10 +7,11 @@
  * (policy/compile.ts); each action runs once. An action must not throw: it reports its own failures.
  */
 import type { GatewayContext } from './context.ts';
+import { RequestLocal } from './request-local.ts';
 
 export type DeferredAction = (ctx: GatewayContext) => void | Promise<void>;
 
-const pending = new WeakMap<GatewayContext, DeferredAction[]>();
+const pending = new RequestLocal<DeferredAction[]>();
 
 /** Runs `action` at the end of this request's outbound (or on-error). */
 export function atEndOfOutbound(ctx: GatewayContext, action: DeferredAction): void {

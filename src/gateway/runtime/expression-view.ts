@@ -5,14 +5,21 @@
  * (a header set by an earlier policy, a variable, the backend's answer in `outbound`).
  */
 import type {
+  ApiModel,
+  DeploymentModel,
   ExpressionContext,
   LastErrorModel,
+  OperationModel,
   PolicyContext,
+  ProductModel,
   RequestModel,
   ResponseModel,
+  SubscriptionModel,
   UrlModel,
 } from '../expressions/context.ts';
 import type { GatewayContext } from './context.ts';
+import type { HeaderMap } from './headers.ts';
+import { RequestLocal } from './request-local.ts';
 
 const DEFAULT_PORT: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 443 };
 
@@ -33,43 +40,58 @@ export function urlModel(url: URL): UrlModel {
   };
 }
 
-function requestModel(ctx: GatewayContext): RequestModel {
-  let cachedHref: string | undefined;
-  let cachedModel: UrlModel | undefined;
+/**
+ * `context.Request`. Classes with getters on the prototype rather than object literals with getters: a literal's
+ * accessors are defined one by one at run time for every request, which cost more than the expression itself
+ * (docs/performance.md, "Gateway").
+ */
+class RequestView implements RequestModel {
+  readonly #ctx: GatewayContext;
+  #href: string | undefined = undefined;
+  #url: UrlModel | undefined = undefined;
   // Built on first read: most expressions never look at the original URL (its query is walked into a Map).
-  let original: UrlModel | undefined;
-  return {
-    get Method() {
-      return ctx.request.method;
-    },
-    get Url() {
-      // Rebuilt only when a policy replaced or changed the URL since the last read.
-      const href = ctx.request.url.href;
-      if (cachedHref !== href) {
-        cachedHref = href;
-        cachedModel = urlModel(ctx.request.url);
-      }
-      return cachedModel!;
-    },
-    get OriginalUrl() {
-      original ??= urlModel(ctx.originalUrl);
-      return original;
-    },
-    get Headers() {
-      return ctx.request.headers;
-    },
-    IpAddress: ctx.clientIp,
-    MatchedParameters: ctx.matchedParameters,
-    // The front buffers the body before the pipeline when an expression reads it (compile-gateway.ts).
-    get Body() {
-      const b = ctx.request.body;
-      return b.kind === 'bytes'
-        ? { text: b.bytes.toString('utf8') }
-        : b.kind === 'none'
-          ? { text: '' }
-          : null;
-    },
-  };
+  #original: UrlModel | undefined = undefined;
+
+  constructor(ctx: GatewayContext) {
+    this.#ctx = ctx;
+  }
+
+  get Method(): string {
+    return this.#ctx.request.method;
+  }
+
+  get Url(): UrlModel {
+    // Rebuilt only when a policy replaced or changed the URL since the last read.
+    const href = this.#ctx.request.url.href;
+    if (this.#href !== href) {
+      this.#href = href;
+      this.#url = urlModel(this.#ctx.request.url);
+    }
+    return this.#url!;
+  }
+
+  get OriginalUrl(): UrlModel {
+    this.#original ??= urlModel(this.#ctx.originalUrl);
+    return this.#original;
+  }
+
+  get Headers(): HeaderMap {
+    return this.#ctx.request.headers;
+  }
+
+  get IpAddress(): string {
+    return this.#ctx.clientIp;
+  }
+
+  get MatchedParameters(): ReadonlyMap<string, string> {
+    return this.#ctx.matchedParameters;
+  }
+
+  // The front buffers the body before the pipeline when an expression reads it (compile-gateway.ts).
+  get Body(): { text: string } | null {
+    const b = this.#ctx.request.body;
+    return b.kind === 'bytes' ? { text: b.bytes.toString('utf8') } : b.kind === 'none' ? { text: '' } : null;
+  }
 }
 
 function responseModel(ctx: GatewayContext): ResponseModel | null {
@@ -96,40 +118,78 @@ export interface ViewOptions {
   readonly now: () => number;
 }
 
-const views = new WeakMap<GatewayContext, ExpressionContext>();
+/** `context`: each member made when first read, most never are. */
+class PolicyView implements PolicyContext {
+  readonly #ctx: GatewayContext;
+  #request: RequestView | undefined = undefined;
+
+  constructor(ctx: GatewayContext) {
+    this.#ctx = ctx;
+  }
+
+  get Request(): RequestView {
+    this.#request ??= new RequestView(this.#ctx);
+    return this.#request;
+  }
+
+  get Response(): ResponseModel | null {
+    return responseModel(this.#ctx);
+  }
+
+  get Variables(): ReadonlyMap<string, unknown> {
+    return this.#ctx.variables;
+  }
+
+  get Subscription(): SubscriptionModel | null {
+    const s = this.#ctx.subscription;
+    return s
+      ? { Id: s.id, Key: s.key, Name: s.name, PrimaryKey: s.primaryKey, SecondaryKey: s.secondaryKey }
+      : null;
+  }
+
+  get Product(): ProductModel | null {
+    const p = this.#ctx.product;
+    return p ? { Id: p.id, Name: p.name } : null;
+  }
+
+  get Api(): ApiModel {
+    const a = this.#ctx.api;
+    return { Id: a.id, Name: a.name, Path: a.path };
+  }
+
+  get Operation(): OperationModel {
+    const o = this.#ctx.operation;
+    return { Id: o.id, Name: o.name, Method: o.method, UrlTemplate: o.urlTemplate };
+  }
+
+  get User(): null {
+    return null;
+  }
+
+  get LastError(): LastErrorModel | null {
+    return lastErrorModel(this.#ctx);
+  }
+
+  get Deployment(): DeploymentModel {
+    return { Region: this.#ctx.gateway.region, ServiceName: this.#ctx.gateway.name };
+  }
+
+  get RequestId(): string {
+    return this.#ctx.requestId;
+  }
+
+  get Timestamp(): number {
+    return this.#ctx.timestamp.getTime();
+  }
+}
+
+const views = new RequestLocal<ExpressionContext>();
 
 /** The expression context of this request (made on first use). */
 export function expressionView(ctx: GatewayContext, o: ViewOptions): ExpressionContext {
   let view = views.get(ctx);
   if (view) return view;
-  const request = requestModel(ctx);
-  const s = ctx.subscription;
-  const context: PolicyContext = {
-    Request: request,
-    get Response() {
-      return responseModel(ctx);
-    },
-    Variables: ctx.variables,
-    Subscription: s
-      ? { Id: s.id, Key: s.key, Name: s.name, PrimaryKey: s.primaryKey, SecondaryKey: s.secondaryKey }
-      : null,
-    Product: ctx.product ? { Id: ctx.product.id, Name: ctx.product.name } : null,
-    Api: { Id: ctx.api.id, Name: ctx.api.name, Path: ctx.api.path },
-    Operation: {
-      Id: ctx.operation.id,
-      Name: ctx.operation.name,
-      Method: ctx.operation.method,
-      UrlTemplate: ctx.operation.urlTemplate,
-    },
-    User: null,
-    get LastError() {
-      return lastErrorModel(ctx);
-    },
-    Deployment: { Region: ctx.gateway.region, ServiceName: ctx.gateway.name },
-    RequestId: ctx.requestId,
-    Timestamp: ctx.timestamp.getTime(),
-  };
-  view = { context, now: o.now };
+  view = { context: new PolicyView(ctx), now: o.now };
   views.set(ctx, view);
   return view;
 }

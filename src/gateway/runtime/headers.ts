@@ -30,6 +30,24 @@ export class HeaderMap implements ReadonlyMap<string, readonly string[]> {
     return h;
   }
 
+  /**
+   * From a parsed response's headers (undici's lower-case name → value or values), leaving out the names
+   * `skip` says to. Not checked again: the HTTP parser accepted them, so they hold no line break or NUL.
+   */
+  static fromParsed(
+    headers: Record<string, string | string[] | undefined>,
+    skip: (lowerName: string) => boolean,
+  ): HeaderMap {
+    const h = new HeaderMap();
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined || skip(name)) continue;
+      if (typeof value === 'string') h.#add(name, value);
+      else for (const v of value) h.#add(name, v);
+    }
+    return h;
+  }
+
   #add(name: string, value: string): void {
     const key = name.toLowerCase();
     const e = this.#entries.get(key);
@@ -125,6 +143,16 @@ export class HeaderMap implements ReadonlyMap<string, readonly string[]> {
   flat(): string[] {
     const out: string[] = [];
     for (const e of this.#entries.values()) for (const v of e.values) out.push(e.name, v);
+    return out;
+  }
+
+  /** Like `flat`, leaving out the headers whose lower-case name `skip` says to. */
+  flatWithout(skip: (lowerName: string) => boolean): string[] {
+    const out: string[] = [];
+    for (const [key, e] of this.#entries) {
+      if (skip(key)) continue;
+      for (const v of e.values) out.push(e.name, v);
+    }
     return out;
   }
 

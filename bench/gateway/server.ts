@@ -24,6 +24,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { forwardPlain, openPlainPool } from '../lib/plain-proxy.ts';
+import { ALL_POLICIES, benchDefinition, benchPolicy, type GatewayFixture } from './definition.ts';
 
 const ready = (info: object) => process.stdout.write(`BENCH_READY ${JSON.stringify(info)}\n`);
 const onStop = (stop: () => Promise<void> | void) =>
@@ -33,38 +34,6 @@ const onStop = (stop: () => Promise<void> | void) =>
       process.exit(0);
     })();
   });
-
-export interface GatewayFixture {
-  n: string;
-  e: string;
-  kid: string;
-  issuer: string;
-  audience: string;
-}
-
-export const ALL_POLICIES: readonly string[] = ['validate-jwt', 'set-header', 'rate-limit-by-key'];
-
-/** The API policy every authenticating phase applies (the HAProxy config in run.ts mirrors it). */
-export function benchPolicy(f: GatewayFixture, only = ALL_POLICIES): string {
-  const parts: Record<string, string> = {
-    'validate-jwt': `<validate-jwt header-name="Authorization" require-scheme="Bearer" failed-validation-httpcode="401">
-      <issuer-signing-keys><key id="${f.kid}" n="${f.n}" e="${f.e}" /></issuer-signing-keys>
-      <audiences><audience>${f.audience}</audience></audiences>
-      <issuers><issuer>${f.issuer}</issuer></issuers>
-    </validate-jwt>`,
-    'set-header': `<set-header name="X-Bench-Gateway" exists-action="override"><value>lanyard</value></set-header>`,
-    'rate-limit-by-key': `<rate-limit-by-key calls="100000000" renewal-period="60" counter-key="@(context.Request.Headers.GetValueOrDefault(&quot;Authorization&quot;, &quot;&quot;))" />`,
-  };
-  return `<policies>
-  <inbound>
-    <base />
-    ${only.map((p) => parts[p] ?? '').join('\n    ')}
-  </inbound>
-  <backend><base /></backend>
-  <outbound><base /></outbound>
-  <on-error><base /></on-error>
-</policies>`;
-}
 
 const mode = process.argv[2];
 
@@ -87,7 +56,6 @@ if (mode === 'proxy') {
   const fixture = JSON.parse(fs.readFileSync(process.argv[4]!, 'utf8')) as GatewayFixture;
   const { compileGateway } = await import('../../src/gateway/compile-gateway.ts');
   const { startGatewayFront } = await import('../../src/gateway/front.ts');
-  const { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY } = await import('../../src/gateway/model.ts');
   const { createBackendClient } = await import('../../src/gateway/runtime/backend-client.ts');
   const { countersFromEnv } = await import('../../src/gateway/runtime/counters.ts');
   const { createTokenServices } = await import('../../src/gateway/policy/token-keys.ts');
@@ -109,36 +77,13 @@ if (mode === 'proxy') {
     counters,
     backend,
   };
-  const definition = {
-    resourceId: 'bench',
-    tenantId: 'bench',
+  // BENCH_GATEWAY_BARE=1: no policy of the API's own (the global forward-request only): what the front and its
+  // forwarding cost before any policy runs.
+  const definition = benchDefinition(
     name,
-    policy: {
-      xml: '<policies><inbound /><backend><forward-request /></backend><outbound /><on-error /></policies>',
-    },
-    apis: [
-      {
-        name: 'api',
-        displayName: 'Bench API',
-        path: 'api',
-        serviceUrl: `${upstream}/api`,
-        protocols: ['http', 'https'] as const,
-        subscriptionRequired: false,
-        subscriptionKeyHeader: DEFAULT_KEY_HEADER,
-        subscriptionKeyQuery: DEFAULT_KEY_QUERY,
-        // BENCH_GATEWAY_BARE=1: no policy of the API's own (the global forward-request only): what the front
-        // and its forwarding cost before any policy runs.
-        ...(process.env.BENCH_GATEWAY_BARE === '1'
-          ? {}
-          : { policy: { xml: benchPolicy(fixture, policies) } }),
-        operations: [{ name: 'data', displayName: 'Data', method: 'GET', urlTemplate: '/data' }],
-      },
-    ],
-    products: [],
-    subscriptions: [],
-    namedValues: [],
-    backends: [],
-  };
+    upstream,
+    process.env.BENCH_GATEWAY_BARE === '1' ? undefined : benchPolicy(fixture, policies),
+  );
   const front = await startGatewayFront({
     compiled: compileGateway(definition, { services }),
     services,

@@ -19,7 +19,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['audit', 'directory'],
   ['issuer'],
   ['identity', 'validator'],
-  ['easyauth', 'gateway'],
+  ['easyauth', 'gateway', 'management'],
   ['host'],
   ['demo'],
   ['cli'],

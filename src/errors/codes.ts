@@ -75,6 +75,28 @@ export const ERROR_CODES = {
     status: 500,
     summary: 'The rate-limit and quota counters (Redis) are unreachable or their settings are not valid.',
   },
+
+  // Azure RBAC (management plane)
+  ERR_RBAC_SCOPE: {
+    status: 400,
+    summary: 'An ARM scope id is malformed or of a kind Lanyard does not support.',
+  },
+  ERR_RBAC_ACTION: {
+    status: 400,
+    summary: 'An operation string or a role permission pattern is malformed.',
+  },
+  ERR_RBAC_ROLE_DEFINITION: {
+    status: 400,
+    summary: 'A role definition is malformed (GUID, name, assignable scopes, permissions or a condition).',
+  },
+  ERR_RBAC_ASSIGNMENT: {
+    status: 400,
+    summary: 'A role assignment cannot be made: unknown role, scope not assignable, or a condition.',
+  },
+  ERR_RBAC_ASSIGNMENT_EXISTS: {
+    status: 409,
+    summary: 'The principal already holds that role at that scope under another assignment.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

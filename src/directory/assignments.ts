@@ -116,6 +116,15 @@ export async function resolvePrincipal(db: Tx, tenantId: string, ref: string): P
   return row;
 }
 
+/**
+ * The service principal a reference names (app:<name>, identity:<name>, resource:<name> or an object id), for
+ * planes that grant to principals (Azure RBAC).
+ */
+export async function findPrincipal(db: Tx, tenantRef: string, ref: string): Promise<ServicePrincipal> {
+  const tenant = await requireTenantRow(db, tenantRef);
+  return toServicePrincipal(db, await resolvePrincipal(db, tenant.id, ref));
+}
+
 function spQuery(db: Tx, tenantId: string) {
   return db.selectFrom('service_principals').selectAll().where('tenant_id', '=', tenantId);
 }

@@ -149,6 +149,8 @@ export class Directory {
   listServicePrincipals = (tenant: string) => assignments.listServicePrincipals(this.#reader, tenant);
   getServicePrincipal = (tenant: string, ref: string) =>
     assignments.getServicePrincipal(this.#reader, tenant, ref);
+  /** The service principal `ref` names: app:<name>, identity:<name>, resource:<name> or an object id. */
+  findPrincipal = (tenant: string, ref: string) => assignments.findPrincipal(this.#reader, tenant, ref);
   listRoleAssignments = (tenant: string, filter?: assignments.AssignmentFilter) =>
     assignments.listRoleAssignments(this.#reader, tenant, filter);
   assignRole = (tenant: string, input: RoleAssignmentInput) =>

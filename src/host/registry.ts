@@ -12,6 +12,7 @@ import { easyAuthCommands } from '../easyauth/cli/commands.ts';
 import { gatewayCommands } from '../gateway/cli/commands.ts';
 import { identityCommands } from '../identity/cli/commands.ts';
 import { issuerCommands } from '../issuer/cli/commands.ts';
+import { managementCommands } from '../management/cli/commands.ts';
 import type { PlaneEntry } from '../plane/contract.ts';
 
 /** Keeps each line's own `D` and `M` (the host checks them against its runtime when it loads the planes). */
@@ -33,6 +34,11 @@ export const REGISTRY = [
     name: 'identity',
     commands: identityCommands,
     load: async () => (await import('../identity/plane.ts')).identityPlane,
+  }),
+  entry({
+    name: 'management',
+    commands: managementCommands,
+    load: async () => (await import('../management/plane.ts')).managementPlane,
   }),
   entry({
     name: 'easyauth',

@@ -21,6 +21,7 @@ import type { CompiledGateway } from './compile-gateway.ts';
 import { finishPreflight, isPreflight } from './policies/cors.ts';
 import type { GatewayServices } from './policy/services.ts';
 import { checkAccess, subscriptionKeyOf } from './runtime/access.ts';
+import { BackendBody } from './runtime/backend-client.ts';
 import type { GatewayContext } from './runtime/context.ts';
 import { HeaderMap } from './runtime/headers.ts';
 import { GatewayRefusal } from './runtime/refusal.ts';
@@ -64,12 +65,16 @@ function sendJson(res: ServerResponse, status: number, body: Buffer, hint?: stri
 }
 
 /**
- * Streams the backend's body to the caller. `pipe` with two listeners, not `stream.pipeline`, which makes and
- * aborts an AbortController (and a DOMException) per response — measured at 14–19 µs a request
- * (docs/performance.md, "Gateway"). A failed backend read ends the caller's connection; a caller that goes away
- * stops the backend read.
+ * Streams a body to the caller: the backend's straight from its socket handler (`BackendBody.relayTo`), any
+ * other stream by `pipe` with two listeners, not `stream.pipeline`, which makes and aborts an AbortController
+ * (and a DOMException) per response (docs/performance.md, "Gateway"). A failed read ends the caller's
+ * connection; a caller that goes away stops the read.
  */
 function relay(body: Readable, res: ServerResponse): void {
+  if (body instanceof BackendBody) {
+    body.relayTo(res);
+    return;
+  }
   body.once('error', () => res.destroy());
   res.once('close', () => {
     if (!body.readableEnded) body.destroy();
@@ -78,7 +83,7 @@ function relay(body: Readable, res: ServerResponse): void {
 }
 
 /** The answer the policies left (200 and no body when nothing answered), its body streamed or written. */
-async function writeResponse(ctx: GatewayContext, res: ServerResponse): Promise<void> {
+function writeResponse(ctx: GatewayContext, res: ServerResponse): void {
   const r = ctx.response;
   if (!r) {
     res.writeHead(200, { 'content-length': 0 });
@@ -249,7 +254,7 @@ export async function startGatewayFront(o: GatewayFrontOptions): Promise<Gateway
       ctx.response?.headers.set('Apim-Trace-Id', [id]);
     }
     if (ctx.request.body.kind === 'stream' && !ctx.request.body.stream.readableEnded) req.resume();
-    await writeResponse(ctx, res);
+    writeResponse(ctx, res);
   };
 
   const listener = await startListener({

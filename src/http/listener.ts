@@ -127,9 +127,10 @@ type Annotated = ServerResponse & { [LOG_FIELDS]?: Record<string, unknown>; [LOG
 
 /** Adds a field to this request's log line (e.g. which route group answered). */
 export function logField(res: ServerResponse, name: string, value: unknown): void {
-  const r = res as Annotated;
-  r[LOG_FIELDS] ??= {};
-  r[LOG_FIELDS][name] = value;
+  // Only where the listener logs requests (it gives the response its fields object first): a property added
+  // to some responses and not others gives Node's own code on every response two shapes to handle.
+  const fields = (res as Annotated)[LOG_FIELDS];
+  if (fields) fields[name] = value;
 }
 
 /** Logs this request at debug instead of the listener's level; call it before the handler returns. */
@@ -309,6 +310,7 @@ function wrapHandler(o: ListenerOptions, limits: ListenerLimits): RequestHandler
     const started = performance.now();
     const method = req.method;
     const url = req.url ?? '';
+    (res as Annotated)[LOG_FIELDS] = {};
     inner(req, res);
     // Decided after the handler ran: a handler may lower its line to debug (logQuietly), and then, with debug
     // off, the request costs no listener at all (the managed-identity endpoint's cached answers).

@@ -8,6 +8,7 @@
  * address appended to `X-Forwarded-For`, as API Management sends them. A backend that cannot be reached is a
  * `BackendConnectionFailure` (500), one that does not answer in time a `Timeout` (504): both run `on-error`.
  */
+import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import tls from 'node:tls';
 import { type Dispatcher, Pool } from 'undici';
@@ -42,22 +43,100 @@ function requestBody(body: Body): Readable | Buffer | null {
 interface Answer {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: Readable;
+  readonly body: BackendBody;
 }
 
 /** Raised by the forward-request timer: the backend gave no status and headers in time. */
 class BackendTimeout extends Error {}
 
+const CALLER_GONE = () => new Error('the caller closed the connection');
+
+/**
+ * The backend's body. A Readable for whatever reads it (a policy, a discarded answer), which costs nothing
+ * until read: chunks wait in its buffer. When the gateway writes the answer as it came, `relayTo` sends the
+ * waiting chunks and from then on writes each one straight into the caller's response from the socket handler
+ * — no pipe, no 'data' events, no end on a later tick — pausing the backend while the caller's socket is full.
+ */
+export class BackendBody extends Readable {
+  #controller: Dispatcher.DispatchController;
+  #sink: ServerResponse | undefined = undefined;
+  #done = false;
+
+  constructor(controller: Dispatcher.DispatchController) {
+    super();
+    this.#controller = controller;
+  }
+
+  override _read(): void {
+    this.#controller.resume();
+  }
+
+  override _destroy(err: Error | null, done: (error?: Error | null) => void): void {
+    if (!this.#done) this.#controller.abort(err ?? CALLER_GONE());
+    done(err);
+  }
+
+  /** A chunk from the backend. */
+  chunk(chunk: Buffer): void {
+    const sink = this.#sink;
+    if (sink) {
+      if (!sink.write(chunk)) {
+        this.#controller.pause();
+        sink.once('drain', () => {
+          if (!this.#done) this.#controller.resume();
+        });
+      }
+    } else if (!this.push(chunk)) this.#controller.pause();
+  }
+
+  /** The backend's body ended. */
+  finish(): void {
+    this.#done = true;
+    if (this.#sink) this.#sink.end();
+    else this.push(null);
+  }
+
+  /** The backend failed mid-body. */
+  fail(err: Error): void {
+    this.#done = true;
+    if (this.#sink) this.#sink.destroy(err);
+    else this.destroy(err);
+  }
+
+  /**
+   * Writes the rest of the body into `res` and ends it. Falls back to `pipe` when something already started
+   * reading the body as a stream.
+   */
+  relayTo(res: ServerResponse): void {
+    const state = this.readableFlowing;
+    if (state === true || this.destroyed || this.listenerCount('data') > 0) {
+      this.once('error', () => res.destroy());
+      this.pipe(res);
+      return;
+    }
+    const waiting = this.readableLength > 0 ? (this.read() as Buffer | null) : null;
+    if (waiting) res.write(waiting);
+    if (this.#done) {
+      res.end();
+      return;
+    }
+    this.#sink = res;
+    res.once('close', () => {
+      if (!this.#done) this.#controller.abort(CALLER_GONE());
+    });
+    this.#controller.resume();
+  }
+}
+
 /**
  * One backend call through `Pool.dispatch` (not `request`, whose signal, abort controller and body class cost
  * about a fifth of a forwarded request: docs/performance.md, "Gateway"). The promise settles at the status
- * line and headers; the body follows in a Readable whose reads resume the socket and whose destruction (the
- * caller went away) aborts the call. The timer of forward-request's `timeout` settles the promise with a
- * timeout even while the connection is still being made, and aborts the call when it starts.
+ * line and headers; the body follows in a `BackendBody`. The timer of forward-request's `timeout` settles the
+ * promise with a timeout even while the connection is still being made, and aborts the call when it starts.
  */
 class BackendCall implements Dispatcher.DispatchHandler {
   controller: Dispatcher.DispatchController | undefined = undefined;
-  body: Readable | undefined = undefined;
+  body: BackendBody | undefined = undefined;
   settled = false;
   timer: NodeJS.Timeout | undefined = undefined;
   readonly resolve: (a: Answer) => void;
@@ -98,27 +177,20 @@ class BackendCall implements Dispatcher.DispatchHandler {
     if (status < 200 || this.settled) return;
     this.settled = true;
     if (this.timer) clearTimeout(this.timer);
-    const body = new Readable({
-      read: () => c.resume(),
-      destroy: (err, done) => {
-        if (!body.readableEnded) c.abort(err ?? new Error('the caller closed the connection'));
-        done(err);
-      },
-    });
-    this.body = body;
-    this.resolve({ status, headers, body });
+    this.body = new BackendBody(c);
+    this.resolve({ status, headers, body: this.body });
   }
 
-  onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.body && !this.body.push(chunk)) c.pause();
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.body?.chunk(chunk);
   }
 
   onResponseEnd(): void {
-    this.body?.push(null);
+    this.body?.finish();
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
-    if (this.body) this.body.destroy(err);
+    if (this.body) this.body.fail(err);
     else this.#fail(err);
   }
 }

@@ -20,6 +20,10 @@ const KEYS = {
   off: 'key-off-0123456789',
 };
 
+const BIG_CHUNKS = 128;
+/** Set when the backend saw its big answer's connection go before it was done. */
+let bigAborted = false;
+
 /** A backend that answers with what it received. */
 function echoServer(): Promise<http.Server> {
   const server = http.createServer((req, res) => {
@@ -30,6 +34,26 @@ function echoServer(): Promise<http.Server> {
         res.writeHead(200, { 'content-length': '100' });
         res.write('partial');
         setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
+      if (req.url?.startsWith('/api/big')) {
+        // BIG_CHUNKS chunks of 64 KiB, a turn of the event loop apart: some reach the gateway before its pipeline
+        // is done, the rest after it relays; the caller reads slower than the backend writes (backpressure).
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.once('close', () => {
+          if (!res.writableFinished) bigAborted = true;
+        });
+        // `?endless`: never ends, so only the caller going away ends it.
+        const endless = req.url.includes('endless');
+        let i = 0;
+        const next = () => {
+          if (res.destroyed) return;
+          if (i === BIG_CHUNKS && !endless) return void res.end();
+          const chunk = Buffer.alloc(64 * 1024, i++ % 251);
+          if (res.write(chunk)) setImmediate(next);
+          else res.once('drain', next);
+        };
+        next();
         return;
       }
       if (req.url?.startsWith('/api/slow')) {
@@ -90,6 +114,7 @@ function definition(backend: string): GatewayDefinition {
       { name: 'latest', displayName: 'Latest', method: 'GET', urlTemplate: '/items/latest' },
       { name: 'post', displayName: 'Post', method: 'POST', urlTemplate: '/items' },
       { name: 'broken', displayName: 'Broken', method: 'GET', urlTemplate: '/broken' },
+      { name: 'big', displayName: 'Big', method: 'GET', urlTemplate: '/big' },
       {
         name: 'inspect',
         displayName: 'Inspect',
@@ -360,6 +385,35 @@ describe('gateway front', () => {
       const r = await fetch(`${front.url}/free/broken`);
       await r.text();
     });
+    assert.equal((await call('/free/items/1')).status, 200);
+  });
+
+  it('relays a large streamed answer whole, and stops the backend when the caller goes away', async () => {
+    const r = await fetch(`${front.url}/free/big`);
+    assert.equal(r.status, 200);
+    const reader = r.body!.getReader();
+    let bytes = 0;
+    let sum = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+      for (let i = 0; i < value.length; i++) sum += value[i]!;
+      // A slow reader: the gateway must pause the backend rather than buffer the whole answer.
+      if (bytes % (1024 * 1024) < value.length) await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(bytes, BIG_CHUNKS * 64 * 1024);
+    let expected = 0;
+    for (let c = 0; c < BIG_CHUNKS; c++) expected += 64 * 1024 * (c % 251);
+    assert.equal(sum, expected);
+
+    bigAborted = false;
+    const controller = new AbortController();
+    const partial = await fetch(`${front.url}/free/big?endless`, { signal: controller.signal });
+    await partial.body!.getReader().read();
+    controller.abort();
+    for (let i = 0; i < 100 && !bigAborted; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(bigAborted, true, 'the backend saw its connection closed');
     assert.equal((await call('/free/items/1')).status, 200);
   });
 

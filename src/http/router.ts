@@ -23,15 +23,27 @@ interface CompiledRoute<H> extends Route<H> {
   parts: readonly ({ literal: string } | { param: string })[];
 }
 
+export interface RouterOptions {
+  /** Literal segments compare without regard to case (Resource Manager's paths); parameters keep theirs. */
+  readonly ignoreCase?: boolean;
+}
+
 export class Router<H> {
   readonly #routes: CompiledRoute<H>[] = [];
+  readonly #ignoreCase: boolean;
+
+  constructor(options: RouterOptions = {}) {
+    this.#ignoreCase = options.ignoreCase === true;
+  }
 
   add(method: string, pattern: string, handler: H): this {
     if (!pattern.startsWith('/')) throw new Error(`Route pattern must start with "/": ${pattern}`);
     const parts = pattern
       .slice(1)
       .split('/')
-      .map((p) => (p.startsWith(':') ? { param: p.slice(1) } : { literal: p }));
+      .map((p) =>
+        p.startsWith(':') ? { param: p.slice(1) } : { literal: this.#ignoreCase ? p.toLowerCase() : p },
+      );
     this.#routes.push({ method: method.toUpperCase(), pattern, handler, parts });
     return this;
   }
@@ -43,7 +55,7 @@ export class Router<H> {
   match(method: string, segments: readonly string[]): RouteMatch<H> {
     const allow = new Set<string>();
     for (const route of this.#routes) {
-      const params = matchParts(route.parts, segments);
+      const params = matchParts(route.parts, segments, this.#ignoreCase);
       if (!params) continue;
       if (route.method === method) return { kind: 'found', handler: route.handler, params, route };
       allow.add(route.method);
@@ -55,6 +67,7 @@ export class Router<H> {
 function matchParts(
   parts: CompiledRoute<unknown>['parts'],
   segments: readonly string[],
+  ignoreCase: boolean,
 ): Record<string, string> | undefined {
   if (parts.length !== segments.length) return undefined;
   const params: Record<string, string> = {};
@@ -62,7 +75,7 @@ function matchParts(
     const part = parts[i]!;
     const segment = segments[i]!;
     if ('literal' in part) {
-      if (part.literal !== segment) return undefined;
+      if (part.literal !== (ignoreCase ? segment.toLowerCase() : segment)) return undefined;
     } else {
       if (segment === '') return undefined;
       params[part.param] = segment;

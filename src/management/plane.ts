@@ -1,15 +1,33 @@
 /**
  * @module management/plane
- * The management plane: Azure RBAC (custom role definitions, role assignments on ARM scopes, one evaluator) and
- * the subscriptions and resource groups those scopes name. Its rows are in migration `0008-management`; its
- * nouns of the CLI are `lanyard rbac`, `lanyard subscription` and `lanyard group` (cli/commands.ts).
+ * The management plane: Azure RBAC (custom role definitions, role assignments on ARM scopes, one evaluator),
+ * the subscriptions and resource groups those scopes name, and the Resource Manager subset callers use, served
+ * on the main listener (arm/group.ts). Its rows are in migration `0008-management`; its nouns of the CLI are
+ * `lanyard rbac`, `lanyard subscription` and `lanyard group` (cli/commands.ts).
  */
 import type { Plane } from '../plane/contract.ts';
+import { ARM_AUDIENCES, Authenticator } from './arm/auth.ts';
+import { armRouteGroup } from './arm/group.ts';
 import type { ManagementDeps } from './deps.ts';
 import * as m0008 from './migrations/0008-management.ts';
+import { ViewCache } from './view.ts';
 
 export const managementPlane: Plane<ManagementDeps> = {
   name: 'management',
-  owns: 'Azure RBAC (role definitions and scoped role assignments), subscriptions and resource groups',
+  owns: 'Azure RBAC (role definitions and scoped role assignments), subscriptions, resource groups and Resource Manager',
   migrations: { '0008-management': m0008 },
+  routes(deps) {
+    const views = new ViewCache(deps.directory);
+    const tenantIds = async () => (await views.get()).tenants.map((t) => t.tenant.id);
+    const arm = new Authenticator({
+      keys: deps.keys,
+      issuers: deps.issuers,
+      tenantIds,
+      now: () => deps.tokens.now().getTime(),
+      audiences: ARM_AUDIENCES,
+      service: 'Azure Resource Manager',
+      scope: 'https://management.azure.com/.default',
+    });
+    return [armRouteGroup({ directory: deps.directory, auth: arm, views })];
+  },
 };

@@ -79,7 +79,8 @@ export async function markChanged(db: AnyStoreDb, topic: string): Promise<void> 
 /** The version read, compiled once per store: a poll runs it four times a second for as long as Lanyard runs. */
 const versionQueries = new WeakMap<StoreDb, CompiledQuery<{ topic: string; version: number | string }>>();
 
-async function readVersions(db: StoreDb): Promise<Map<string, string>> {
+/** Every topic's version now (a topic never changed is absent). */
+export async function readVersions(db: StoreDb): Promise<Map<string, string>> {
   let query = versionQueries.get(db);
   if (!query) {
     query = tablesOf<ChangeFeedTables>(db)

@@ -17,6 +17,7 @@ import type { IssuerNames } from './claims.ts';
 import { type AssertionLimits, assertionLimitsFromEnv } from './client-auth.ts';
 import { discoveryDocument } from './discovery.ts';
 import type { FederationVerifier } from './federation.ts';
+import { instanceDiscovery } from './instance-discovery.ts';
 import type { KeyManager } from './signing-keys.ts';
 import { handleTokenRequest, requestOrigin, type TokenEndpointDeps } from './token-endpoint.ts';
 import type { TokenService } from './token-service.ts';
@@ -34,7 +35,7 @@ export interface IssuerRoutesOptions {
   assertionLimits?: AssertionLimits | undefined;
 }
 
-type Kind = 'discovery' | 'keys' | 'token';
+type Kind = 'discovery' | 'keys' | 'token' | 'instance';
 
 interface Match {
   kind: Kind;
@@ -55,6 +56,9 @@ export function matchIssuerPath(method: string, s: readonly string[]): Match | u
     if (rest === 'v2.0/.well-known/openid-configuration') return { kind: 'discovery', tenant, version: 2 };
     if (rest === 'discovery/keys') return { kind: 'keys', tenant, version: 1 };
     if (rest === 'discovery/v2.0/keys') return { kind: 'keys', tenant, version: 2 };
+    if (rest === 'discovery/instance' && tenant.toLowerCase() === 'common') {
+      return { kind: 'instance', tenant, version: 2 };
+    }
   }
   if (method === 'POST') {
     if (rest === 'oauth2/token') return { kind: 'token', tenant, version: 1 };
@@ -102,6 +106,11 @@ export function issuerRoutes(o: IssuerRoutesOptions): RouteGroup {
       // The token endpoint answers every outcome itself, refusals and failures included (token-endpoint.ts).
       if (m.kind === 'token') return handleTokenRequest(ctx, m.tenant, m.version, tokenDeps);
       try {
+        if (m.kind === 'instance') {
+          const a = instanceDiscovery(requestOrigin(ctx.req), ctx.query.get('authorization_endpoint'));
+          sendJson(ctx.res, a.status, a.body, { 'Cache-Control': 'max-age=86400, private' });
+          return;
+        }
         const multi = MULTI_TENANT.has(m.tenant.toLowerCase());
         const tenantId = multi ? '{tenantid}' : (await resolveTenant(m.tenant)).id;
         if (m.kind === 'discovery') {

@@ -5,17 +5,20 @@
  * on the main listener (arm/group.ts). Its rows are in migration `0008-management`; its nouns of the CLI are
  * `lanyard rbac`, `lanyard subscription` and `lanyard group` (cli/commands.ts).
  */
+import type { Directory } from '../directory/directory.ts';
 import type { Plane } from '../plane/contract.ts';
 import { ARM_AUDIENCES, Authenticator } from './arm/auth.ts';
 import { armRouteGroup } from './arm/group.ts';
 import type { ManagementDeps } from './deps.ts';
+import { managementManifest } from './manifest-section.ts';
 import * as m0008 from './migrations/0008-management.ts';
 import { ViewCache } from './view.ts';
 
-export const managementPlane: Plane<ManagementDeps> = {
+export const managementPlane: Plane<ManagementDeps, Directory> = {
   name: 'management',
   owns: 'Azure RBAC (role definitions and scoped role assignments), subscriptions, resource groups and Resource Manager',
   migrations: { '0008-management': m0008 },
+  manifest: managementManifest,
   routes(deps) {
     const views = new ViewCache(deps.directory);
     const tenantIds = async () => (await views.get()).tenants.map((t) => t.tenant.id);

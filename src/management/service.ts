@@ -385,7 +385,17 @@ export async function putRole(
   return d.transaction(async (t) => {
     const tenant = await t.getTenant(tenantRef);
     const index = await loadIndex(t.db);
-    const role = index.putRoleDefinition({ ...input, id: input.id ?? randomUUID(), roleType: 'CustomRole' });
+    // Assignable scopes may be written as the CLI writes scopes (`subscription`, `group:<name>`).
+    const assignableScopes: string[] = [];
+    for (const s of input.assignableScopes) {
+      assignableScopes.push(s.startsWith('/') ? s : (await resolveScope(t, tenant.id, s)).id);
+    }
+    const role = index.putRoleDefinition({
+      ...input,
+      assignableScopes,
+      id: input.id ?? randomUUID(),
+      roleType: 'CustomRole',
+    });
     const { created } = await putRoleDefinitionRow(
       t.db,
       {

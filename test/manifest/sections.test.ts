@@ -141,7 +141,7 @@ describe('manifest sections: a plane of its own', () => {
       { name: 'sprocket', color: 'red' },
       { name: 'gear', color: 'grey' },
     ]);
-    assert.deepEqual(Object.keys(tenant).slice(-3), ['roleAssignments', 'gateways', 'widgets']);
+    assert.deepEqual(Object.keys(tenant).slice(-4), ['roleAssignments', 'management', 'gateways', 'widgets']);
   });
 
   it('only the composition that has the section knows its key', () => {
@@ -149,12 +149,12 @@ describe('manifest sections: a plane of its own', () => {
     assert.equal(err.code, 'ERR_MANIFEST_SCHEMA');
     assert.match(
       err.message,
-      /^lanyard\.yaml:6:5 tenants\[0\]\.widgets: unknown key "widgets" \(allowed: .*roleAssignments, gateways\)$/,
+      /^lanyard\.yaml:6:5 tenants\[0\]\.widgets: unknown key "widgets" \(allowed: .*roleAssignments, management, gateways\)$/,
     );
     const gadgets = refusal(() => withWidgets.parseManifest(manifest('    gadgets: []\n'), 'lanyard.yaml'));
     assert.match(
       gadgets.message,
-      /unknown key "gadgets" \(allowed: .*, roleAssignments, gateways, widgets\)$/,
+      /unknown key "gadgets" \(allowed: .*, roleAssignments, management, gateways, widgets\)$/,
     );
   });
 

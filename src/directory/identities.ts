@@ -3,8 +3,10 @@
  * Managed identities and the resources that carry them. A system-assigned identity is born and dies with its
  * resource and is named after it; a user-assigned identity has its own lifecycle and may be attached to many
  * resources. Each identity has a service principal (type ManagedIdentity, appId = clientId, objectId =
- * principalId), which is what role assignments name.
+ * principalId), which is what role assignments name. A resource of kind vm also carries a power state and its
+ * VM settings (size, location, OS type, computer name), which no other kind takes.
  */
+import { z } from 'zod';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import { bumpVersion, isGuid, newId, notFound, type OpContext, type Tx } from './context.ts';
 import {
@@ -15,17 +17,19 @@ import {
   parseInput,
   type UpdateResourceInput,
   updateResourceInput,
+  VM_FIELDS,
+  vmOsType,
 } from './inputs.ts';
 import type { ManagedIdentityRow, ResourceRow } from './tables.ts';
 import { requireTenantRow } from './tenant-rows.ts';
-import type { ManagedIdentity, Resource, ResourceKind } from './types.ts';
-
-const PROVIDER_BY_KIND: Record<ResourceKind, string> = {
-  app: 'Microsoft.Web/sites',
-  automation: 'Microsoft.Automation/automationAccounts',
-  gateway: 'Microsoft.ApiManagement/service',
-  vault: 'Microsoft.KeyVault/vaults',
-};
+import {
+  type ManagedIdentity,
+  PROVIDER_OF_KIND,
+  type Resource,
+  type ResourceKind,
+  VM_DEFAULTS,
+  type VmSettings,
+} from './types.ts';
 
 export function armId(subscriptionId: string, resourceGroup: string, provider: string, name: string): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${provider}/${name}`;
@@ -216,6 +220,45 @@ export async function deleteIdentity(
 
 // ---- resources ----
 
+/** A VM's settings as stored; a key a row lacks reads as its default rather than as garbage. */
+const storedVmSettings = z.object({
+  vmSize: z.string().default(VM_DEFAULTS.vmSize),
+  location: z.string().default(VM_DEFAULTS.location),
+  osType: vmOsType.default(VM_DEFAULTS.osType),
+  computerName: z.string().optional(),
+});
+
+function vmSettingsOf(row: ResourceRow): VmSettings {
+  const parsed = storedVmSettings.safeParse(JSON.parse(row.settings));
+  if (!parsed.success) {
+    throw new LanyardError('ERR_INTERNAL', `The stored settings of resource "${row.name}" are unreadable.`, {
+      details: { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) },
+    });
+  }
+  return { ...parsed.data, computerName: parsed.data.computerName ?? row.name };
+}
+
+/** The power state and settings of a vm; nothing for other kinds. */
+function vmFieldsOf(row: ResourceRow): Partial<Resource> {
+  if (row.kind !== 'vm') return {};
+  return { powerState: row.power_state ?? VM_DEFAULTS.powerState, ...vmSettingsOf(row) };
+}
+
+/** Refuses a power state or VM setting on a resource of another kind, naming each one given. */
+function refuseVmFields(kind: ResourceKind, name: string, input: Partial<Record<string, unknown>>): void {
+  if (kind === 'vm') return;
+  const given = VM_FIELDS.filter((f) => input[f] !== undefined);
+  if (given.length === 0) return;
+  throw new LanyardError(
+    'ERR_VALIDATION',
+    `Resource "${name}" is of kind ${kind}: ${given.join(', ')} apply to virtual machines (kind vm) only.`,
+    {
+      hint: 'Leave them out for this resource; a power state and VM settings belong to a resource of kind vm (`lanyard resource create --kind vm`).',
+      details: { kind, fields: given },
+    },
+  );
+}
+
 async function toResource(db: Tx, row: ResourceRow): Promise<Resource> {
   const system = row.system_identity_id
     ? await db
@@ -241,6 +284,7 @@ async function toResource(db: Tx, row: ResourceRow): Promise<Resource> {
     resourceId: row.arm_id,
     systemAssignedIdentity: system ? await toIdentity(db, system) : null,
     userAssignedIdentities: await Promise.all(users.map((u) => toIdentity(db, u))),
+    ...vmFieldsOf(row),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -348,8 +392,19 @@ export async function createResource(
       },
     );
   }
+  refuseVmFields(input.kind, input.name, input);
   const sub = input.subscriptionId ?? tenant.default_subscription_id;
   const rg = input.resourceGroup ?? tenant.default_resource_group;
+  const isVm = input.kind === 'vm';
+  // A VM's settings are stored whole, so a later change of a default leaves existing VMs as they were.
+  const settings: VmSettings | Record<string, never> = isVm
+    ? {
+        vmSize: input.vmSize ?? VM_DEFAULTS.vmSize,
+        location: input.location ?? VM_DEFAULTS.location,
+        osType: input.osType ?? VM_DEFAULTS.osType,
+        computerName: input.computerName ?? input.name,
+      }
+    : {};
   const row: ResourceRow = {
     id: newId(),
     tenant_id: tenant.id,
@@ -357,8 +412,10 @@ export async function createResource(
     kind: input.kind,
     subscription_id: sub,
     resource_group: rg,
-    arm_id: armId(sub, rg, PROVIDER_BY_KIND[input.kind], input.name),
+    arm_id: armId(sub, rg, PROVIDER_OF_KIND[input.kind], input.name),
     system_identity_id: null,
+    power_state: isVm ? (input.powerState ?? VM_DEFAULTS.powerState) : null,
+    settings: JSON.stringify(settings),
     created_at: nowIso,
     updated_at: nowIso,
   };
@@ -378,10 +435,28 @@ export async function updateResource(
   const input = parseInput(updateResourceInput, raw, 'resource update');
   const tenant = await requireTenantRow(ctx.trx, tenantRef);
   const row = await requireResourceRow(ctx.trx, tenant.id, ref);
+  refuseVmFields(row.kind, row.name, input);
   if (input.systemAssignedIdentity === true && !row.system_identity_id) await enableSystemIdentity(ctx, row);
   if (input.systemAssignedIdentity === false) await disableSystemIdentity(ctx, row);
   if (input.userAssignedIdentities) await setUserIdentities(ctx, row, input.userAssignedIdentities);
-  await ctx.trx.updateTable('resources').set({ updated_at: ctx.nowIso }).where('id', '=', row.id).execute();
+  const vm =
+    row.kind === 'vm'
+      ? {
+          power_state: input.powerState ?? row.power_state ?? VM_DEFAULTS.powerState,
+          settings: JSON.stringify({
+            ...vmSettingsOf(row),
+            ...(input.vmSize === undefined ? {} : { vmSize: input.vmSize }),
+            ...(input.location === undefined ? {} : { location: input.location }),
+            ...(input.osType === undefined ? {} : { osType: input.osType }),
+            ...(input.computerName === undefined ? {} : { computerName: input.computerName }),
+          } satisfies VmSettings),
+        }
+      : {};
+  await ctx.trx
+    .updateTable('resources')
+    .set({ ...vm, updated_at: ctx.nowIso })
+    .where('id', '=', row.id)
+    .execute();
   await bumpVersion(ctx.trx);
   return getResource(ctx.trx, tenant.id, row.id);
 }

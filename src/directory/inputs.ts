@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { LanyardError } from '../errors/lanyard-error.ts';
-import { RESOURCE_KINDS } from './types.ts';
+import { POWER_STATES, type PowerState, RESOURCE_KINDS, VM_OS_TYPES, type VmOsType } from './types.ts';
 
 export const guid = z
   .string()
@@ -166,6 +166,38 @@ export const createIdentityInput = z.strictObject({
 });
 export type CreateIdentityInput = z.input<typeof createIdentityInput>;
 
+export const powerState = z.enum(POWER_STATES as [PowerState, ...PowerState[]]);
+export const vmOsType = z.enum(VM_OS_TYPES as [VmOsType, ...VmOsType[]]);
+
+/** Azure's size names: Standard_B1s, Standard_D2s_v3, Basic_A0 … */
+export const vmSize = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_]{1,63}$/, 'must be an Azure VM size such as Standard_B1s');
+
+/** Azure's region names (eastus, westeurope); ARM compares them without case, so they are kept lower case. */
+export const vmLocation = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9]{1,49}$/, 'must be an Azure region name such as eastus (letters and digits)')
+  .transform((s) => s.toLowerCase());
+
+/** The host name inside the VM: a DNS label, as Azure's osProfile.computerName for Linux. */
+export const vmComputerName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/,
+    'must be 1-64 letters, digits or "-", not starting or ending with "-"',
+  );
+
+/** What only a resource of kind vm takes; the directory refuses them on any other kind. */
+const vmFields = {
+  powerState: powerState.optional(),
+  vmSize: vmSize.optional(),
+  location: vmLocation.optional(),
+  osType: vmOsType.optional(),
+  computerName: vmComputerName.optional(),
+};
+export const VM_FIELDS = Object.keys(vmFields) as (keyof typeof vmFields)[];
+
 export const createResourceInput = z.strictObject({
   name: resourceName,
   kind: z
@@ -175,12 +207,14 @@ export const createResourceInput = z.strictObject({
   resourceGroup: resourceGroup.optional(),
   systemAssignedIdentity: z.boolean().optional(),
   userAssignedIdentities: z.array(identityName).max(100).optional(),
+  ...vmFields,
 });
 export type CreateResourceInput = z.input<typeof createResourceInput>;
 
 export const updateResourceInput = z.strictObject({
   systemAssignedIdentity: z.boolean().optional(),
   userAssignedIdentities: z.array(identityName).max(100).optional(),
+  ...vmFields,
 });
 export type UpdateResourceInput = z.input<typeof updateResourceInput>;
 

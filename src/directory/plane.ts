@@ -13,11 +13,16 @@ import type { Directory } from './directory.ts';
 import { directoryManifest } from './manifest/section.ts';
 import * as m0001 from './migrations/0001-directory.ts';
 import * as m0006 from './migrations/0006-app-optional-claims.ts';
+import * as m0009 from './migrations/0009-resource-settings.ts';
 
 export const directoryPlane: Plane<DirectoryDeps, Directory> = {
   name: 'directory',
   owns: 'tenants, apps, roles, identities, resources, assignments, credentials',
-  migrations: { '0001-directory': m0001, '0006-app-optional-claims': m0006 },
+  migrations: {
+    '0001-directory': m0001,
+    '0006-app-optional-claims': m0006,
+    '0009-resource-settings': m0009,
+  },
   admin: directoryAdminRoutes,
   manifest: directoryManifest,
 };

@@ -1,11 +1,12 @@
 /**
  * @module directory/tables
- * The directory's tables, as Kysely sees them (migrations `0001-directory`, `0006-app-optional-claims`).
- * Booleans are 0/1 integers and lists are JSON text on both dialects, so a row reads the same from SQLite and
- * PostgreSQL. Only the directory's own modules name these tables in a query; other planes call `Directory` (or
- * the functions it exports for them, like `resourceNames` and `bumpVersion`).
+ * The directory's tables, as Kysely sees them (migrations `0001-directory`, `0006-app-optional-claims`,
+ * `0009-resource-settings`). Booleans are 0/1 integers and lists are JSON text on both dialects, so a row reads
+ * the same from SQLite and PostgreSQL. Only the directory's own modules name these tables in a query; other
+ * planes call `Directory` (or the functions it exports for them, like `resourceNames` and `bumpVersion`).
  */
 import type { Selectable } from 'kysely';
+import type { PowerState } from './types.ts';
 
 export interface TenantsTable {
   id: string;
@@ -77,11 +78,15 @@ export interface ResourcesTable {
   id: string;
   tenant_id: string;
   name: string;
-  kind: 'app' | 'automation' | 'gateway' | 'vault';
+  kind: 'app' | 'automation' | 'gateway' | 'vault' | 'vm';
   subscription_id: string;
   resource_group: string;
   arm_id: string;
   system_identity_id: string | null;
+  /** Kind vm: its power state (migration 0009); null for every other kind. */
+  power_state: PowerState | null;
+  /** JSON object (migration 0009): a VM's vmSize, location, osType, computerName; '{}' for other kinds. */
+  settings: string;
   created_at: string;
   updated_at: string;
 }

@@ -4,8 +4,50 @@
  * (appId, identifierUris, appRoles, appRoleAssignmentRequired, principalId, servicePrincipalType …).
  */
 
-export type ResourceKind = 'app' | 'automation' | 'gateway' | 'vault';
-export const RESOURCE_KINDS: readonly ResourceKind[] = ['app', 'automation', 'gateway', 'vault'];
+export type ResourceKind = 'app' | 'automation' | 'gateway' | 'vault' | 'vm';
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['app', 'automation', 'gateway', 'vault', 'vm'];
+
+/** The Azure resource provider type of each kind: what its ARM id names after `/providers/`. */
+export const PROVIDER_OF_KIND: Readonly<Record<ResourceKind, string>> = {
+  app: 'Microsoft.Web/sites',
+  automation: 'Microsoft.Automation/automationAccounts',
+  gateway: 'Microsoft.ApiManagement/service',
+  vault: 'Microsoft.KeyVault/vaults',
+  vm: 'Microsoft.Compute/virtualMachines',
+};
+
+/** A virtual machine's power state, as Azure's instance view names it (`PowerState/<state>`). */
+export type PowerState = 'running' | 'stopped' | 'deallocated' | 'starting' | 'stopping' | 'deallocating';
+export const POWER_STATES: readonly PowerState[] = [
+  'running',
+  'stopped',
+  'deallocated',
+  'starting',
+  'stopping',
+  'deallocating',
+];
+
+export type VmOsType = 'Linux' | 'Windows';
+export const VM_OS_TYPES: readonly VmOsType[] = ['Linux', 'Windows'];
+
+/** What a virtual machine carries besides its power state; kept whole on its row (resources.settings). */
+export interface VmSettings {
+  /** Azure's size name, e.g. Standard_B1s. */
+  vmSize: string;
+  /** Azure region name, lower case, e.g. eastus. */
+  location: string;
+  osType: VmOsType;
+  /** The host name inside the VM (Azure's osProfile.computerName). */
+  computerName: string;
+}
+
+/** What a new VM gets for what it does not name; `computerName` defaults to the VM's name. */
+export const VM_DEFAULTS: Readonly<Omit<VmSettings, 'computerName'> & { powerState: PowerState }> = {
+  powerState: 'running',
+  vmSize: 'Standard_B1s',
+  location: 'eastus',
+  osType: 'Linux',
+};
 
 export type MemberType = 'Application' | 'User';
 
@@ -145,6 +187,12 @@ export interface Resource {
   resourceId: string;
   systemAssignedIdentity: ManagedIdentity | null;
   userAssignedIdentities: ManagedIdentity[];
+  /** Kind vm only (absent for other kinds), as are the four settings below. */
+  powerState?: PowerState;
+  vmSize?: string;
+  location?: string;
+  osType?: VmOsType;
+  computerName?: string;
   createdAt: string;
   updatedAt: string;
 }

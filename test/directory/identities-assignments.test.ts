@@ -53,7 +53,7 @@ for (const kind of STORE_KINDS) {
       await assert.rejects(t.directory.createResource('contoso', { name: '-bad', kind: 'app' }), {
         code: 'ERR_VALIDATION',
       });
-      await assert.rejects(t.directory.createResource('contoso', { name: 'x', kind: 'vm' as never }), {
+      await assert.rejects(t.directory.createResource('contoso', { name: 'x', kind: 'cluster' as never }), {
         code: 'ERR_VALIDATION',
       });
     });

@@ -1,15 +1,16 @@
 /**
  * @module directory/cli/resource
  * `lanyard resource …`: the things that carry managed identities (function apps, automation accounts,
- * gateways, vaults). A resource may have one system-assigned identity, created and deleted with it, and any
- * number of user-assigned identities attached.
+ * gateways, vaults, virtual machines). A resource may have one system-assigned identity, created and deleted
+ * with it, and any number of user-assigned identities attached. A virtual machine also has a power state and
+ * its settings (size, location, OS type, computer name), set here and shown by list and show.
  */
 import { type Command, Option } from 'commander';
 import type { CliKit } from '../../plane/cli-kit.ts';
 import { type Column, collect, print, printDone, printRecord } from '../../plane/cli-output.ts';
 import type { DirectoryDeps } from '../deps.ts';
-import type { ManagedIdentity, Resource } from '../types.ts';
-import { RESOURCE_KINDS } from '../types.ts';
+import type { ManagedIdentity, PowerState, Resource, VmOsType } from '../types.ts';
+import { POWER_STATES, RESOURCE_KINDS, VM_DEFAULTS, VM_OS_TYPES } from '../types.ts';
 
 const describeIdentity = (i: ManagedIdentity) =>
   `${i.name}  client ${i.clientId}  principal ${i.principalId}`;
@@ -17,6 +18,7 @@ const describeIdentity = (i: ManagedIdentity) =>
 const RESOURCE_COLUMNS: Column<Resource>[] = [
   { header: 'NAME', value: (r) => r.name },
   { header: 'KIND', value: (r) => r.kind },
+  { header: 'POWER STATE', value: (r) => r.powerState },
   { header: 'SYSTEM IDENTITY (PRINCIPAL ID)', value: (r) => r.systemAssignedIdentity?.principalId },
   { header: 'USER IDENTITIES', value: (r) => r.userAssignedIdentities.map((i) => i.name) },
 ];
@@ -28,6 +30,12 @@ const RESOURCE_FIELDS: Column<Resource>[] = [
   { header: 'resource id', value: (r) => r.resourceId },
   { header: 'subscription', value: (r) => r.subscriptionId },
   { header: 'resource group', value: (r) => r.resourceGroup },
+  // VMs only: undefined leaves the line out for other kinds.
+  { header: 'power state', value: (r) => r.powerState },
+  { header: 'vm size', value: (r) => r.vmSize },
+  { header: 'location', value: (r) => r.location },
+  { header: 'os type', value: (r) => r.osType },
+  { header: 'computer name', value: (r) => r.computerName },
   {
     header: 'system identity',
     value: (r) =>
@@ -42,10 +50,48 @@ const RESOURCE_FIELDS: Column<Resource>[] = [
 
 const RESOURCE_REF = 'name, id or Azure resource id';
 
+/** The options only a VM takes, on create and update alike. */
+interface VmOptions {
+  powerState?: PowerState;
+  vmSize?: string;
+  location?: string;
+  osType?: VmOsType;
+  computerName?: string;
+}
+
+function addVmOptions(command: Command, defaults: boolean): Command {
+  const def = (value: string) => (defaults ? ` (default ${value})` : '');
+  return command
+    .addOption(
+      new Option('--power-state <state>', `kind vm: power state${def(VM_DEFAULTS.powerState)}`).choices(
+        POWER_STATES,
+      ),
+    )
+    .option('--vm-size <size>', `kind vm: Azure VM size${def(VM_DEFAULTS.vmSize)}`)
+    .option('--location <location>', `kind vm: Azure region${def(VM_DEFAULTS.location)}`)
+    .addOption(
+      new Option('--os-type <type>', `kind vm: operating system${def(VM_DEFAULTS.osType)}`).choices(
+        VM_OS_TYPES,
+      ),
+    )
+    .option('--computer-name <name>', `kind vm: host name inside the VM${def('the name')}`);
+}
+
+/** Only the VM options given: the directory refuses any of them on a resource of another kind. */
+const vmInput = (o: VmOptions) => ({
+  ...(o.powerState === undefined ? {} : { powerState: o.powerState }),
+  ...(o.vmSize === undefined ? {} : { vmSize: o.vmSize }),
+  ...(o.location === undefined ? {} : { location: o.location }),
+  ...(o.osType === undefined ? {} : { osType: o.osType }),
+  ...(o.computerName === undefined ? {} : { computerName: o.computerName }),
+});
+
 export function registerResourceCommands(program: Command, kit: CliKit<DirectoryDeps>): void {
   const resource = program
     .command('resource')
-    .description('Resources that carry managed identities: apps, automation accounts, gateways, vaults.');
+    .description(
+      'Resources that carry managed identities: apps, automation accounts, gateways, vaults, virtual machines.',
+    );
 
   resource
     .command('list')
@@ -68,20 +114,26 @@ export function registerResourceCommands(program: Command, kit: CliKit<Directory
       }),
     );
 
-  resource
+  const create = resource
     .command('create')
     .description('Create a resource.')
     .requiredOption('--name <name>', 'DNS label: 1-60 letters, digits or "-" (it becomes <name>.localhost)')
     .addOption(new Option('--kind <kind>', 'what it is').choices(RESOURCE_KINDS).makeOptionMandatory())
     .option('--system-identity', 'give it a system-assigned identity')
-    .option('--user-identity <identity>', 'attach a user-assigned identity (repeatable)', collect)
+    .option('--user-identity <identity>', 'attach a user-assigned identity (repeatable)', collect);
+  addVmOptions(create, true)
     .addHelpText(
       'after',
-      '\nExample:\n  lanyard resource create --name orders-func --kind app --system-identity --user-identity apim-caller',
+      '\nExamples:\n  lanyard resource create --name orders-func --kind app --system-identity --user-identity apim-caller\n  lanyard resource create --name build-vm --kind vm --vm-size Standard_D2s_v3 --location westeurope --system-identity',
     )
     .action(
       (
-        o: { name: string; kind: Resource['kind']; systemIdentity?: boolean; userIdentity?: string[] },
+        o: {
+          name: string;
+          kind: Resource['kind'];
+          systemIdentity?: boolean;
+          userIdentity?: string[];
+        } & VmOptions,
         cmd: Command,
       ) =>
         kit.withTenant(cmd, async (deps, tenant, opts) => {
@@ -90,15 +142,17 @@ export function registerResourceCommands(program: Command, kit: CliKit<Directory
             kind: o.kind,
             systemAssignedIdentity: o.systemIdentity,
             userAssignedIdentities: o.userIdentity,
+            ...vmInput(o),
           });
           printRecord(created, opts.output, RESOURCE_FIELDS);
         }),
     );
 
-  resource
+  const update = resource
     .command('update')
     .description(
-      'Turn the system-assigned identity on or off, or replace the attached user-assigned identities.',
+      'Turn the system-assigned identity on or off, replace the attached user-assigned identities, or change ' +
+        'a virtual machine’s power state and settings.',
     )
     .argument('<resource>', RESOURCE_REF)
     .option('--system-identity', 'give it a system-assigned identity')
@@ -107,19 +161,26 @@ export function registerResourceCommands(program: Command, kit: CliKit<Directory
       'delete its system-assigned identity (and that identity’s role assignments)',
     )
     .option('--user-identity <identity>', 'user-assigned identity (repeatable; replaces the list)', collect)
-    .option('--no-user-identity', 'detach every user-assigned identity')
+    .option('--no-user-identity', 'detach every user-assigned identity');
+  addVmOptions(update, false)
     .addHelpText(
       'after',
-      '\nExample:\n  lanyard resource update orders-func --no-system-identity --user-identity apim-caller',
+      '\nExamples:\n  lanyard resource update orders-func --no-system-identity --user-identity apim-caller\n  lanyard resource update build-vm --power-state deallocated',
     )
-    .action((ref: string, o: { systemIdentity?: boolean; userIdentity?: string[] | false }, cmd: Command) =>
-      kit.withTenant(cmd, async (deps, tenant, opts) => {
-        const updated = await deps.directory.updateResource(tenant, ref, {
-          systemAssignedIdentity: o.systemIdentity,
-          userAssignedIdentities: o.userIdentity === false ? [] : o.userIdentity,
-        });
-        printRecord(updated, opts.output, RESOURCE_FIELDS);
-      }),
+    .action(
+      (
+        ref: string,
+        o: { systemIdentity?: boolean; userIdentity?: string[] | false } & VmOptions,
+        cmd: Command,
+      ) =>
+        kit.withTenant(cmd, async (deps, tenant, opts) => {
+          const updated = await deps.directory.updateResource(tenant, ref, {
+            systemAssignedIdentity: o.systemIdentity,
+            userAssignedIdentities: o.userIdentity === false ? [] : o.userIdentity,
+            ...vmInput(o),
+          });
+          printRecord(updated, opts.output, RESOURCE_FIELDS);
+        }),
     );
 
   resource

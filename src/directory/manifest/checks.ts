@@ -11,6 +11,7 @@ import type { DeclaredManifest } from '../../manifest/section.ts';
 import type { KeyPath } from '../../manifest/source.ts';
 import { FIRST_PARTY_NAMES } from '../first-party.ts';
 import { identifierUriKey, validateIdentifierUris } from '../identifier-uris.ts';
+import { VM_FIELDS } from '../inputs.ts';
 import { normaliseAccessTokenClaims, type OptionalClaimField } from '../optional-claims.ts';
 import {
   type DirectoryManifest,
@@ -166,6 +167,16 @@ function checkTenant(tenant: ManifestTenant, t: number, out: ManifestProblem[]):
   );
   const identities = new Set(tenant.identities.map((x) => x.name));
   tenant.resources.forEach((resource, r) => {
+    if (resource.kind !== 'vm') {
+      for (const field of VM_FIELDS) {
+        if (resource[field] === undefined) continue;
+        out.push({
+          kind: 'schema',
+          path: [...base, 'resources', r, field],
+          message: `${field} is for resources of kind vm only (this one is of kind ${resource.kind})`,
+        });
+      }
+    }
     const path: KeyPath = [...base, 'resources', r, 'userAssignedIdentities'];
     duplicates(
       resource.userAssignedIdentities,

@@ -25,14 +25,18 @@ import {
   type FederatedCredential,
   type ManagedIdentity,
   type OptionalClaim,
+  type PowerState,
   type Resource,
   type Tenant,
+  VM_DEFAULTS,
+  type VmSettings,
 } from '../types.ts';
 import {
   type ManifestApp,
   type ManifestAppRole,
   type ManifestFederatedCredential,
   type ManifestOptionalClaim,
+  type ManifestResource,
   type ManifestTenant,
   PRINCIPAL_PATTERN,
   tenantDomains,
@@ -393,6 +397,45 @@ function planIdentities(p: DirectoryPlanner, t: ManifestTenant, ti: number, stat
 
 // ---- resources ----
 
+/**
+ * What a declared VM asks for: its settings with their defaults (the manifest is the whole declaration), and
+ * its power state only if declared — it changes at run time (`lanyard resource update`, Resource Manager), so
+ * an apply that does not name one leaves it alone. Empty for other kinds (checks.ts refuses the fields there).
+ */
+function vmDeclared(resource: ManifestResource): Partial<VmSettings> & { powerState?: PowerState } {
+  if (resource.kind !== 'vm') return {};
+  return {
+    ...(resource.powerState === undefined ? {} : { powerState: resource.powerState }),
+    vmSize: resource.vmSize ?? VM_DEFAULTS.vmSize,
+    location: resource.location ?? VM_DEFAULTS.location,
+    osType: resource.osType ?? VM_DEFAULTS.osType,
+    computerName: resource.computerName ?? resource.name,
+  };
+}
+
+/** The VM fields that differ from the stored VM's, as plan lines and as the update's input. */
+function vmChanges(resource: ManifestResource, existing: Resource, input: UpdateResourceInput): string[] {
+  if (resource.kind !== 'vm' || existing.kind !== 'vm') return [];
+  const want = vmDeclared(resource);
+  const lines: string[] = [];
+  const differs = <K extends keyof VmSettings>(field: K) =>
+    want[field] !== undefined && want[field] !== existing[field];
+  if (want.powerState !== undefined && want.powerState !== existing.powerState) {
+    lines.push(`powerState: ${existing.powerState} → ${want.powerState}`);
+    input.powerState = want.powerState;
+  }
+  if (differs('osType')) {
+    lines.push(`osType: ${existing.osType} → ${want.osType}`);
+    input.osType = want.osType;
+  }
+  for (const field of ['vmSize', 'location', 'computerName'] as const) {
+    if (!differs(field)) continue;
+    lines.push(`${field}: ${quote(existing[field] ?? '')} → ${quote(want[field] ?? '')}`);
+    input[field] = want[field];
+  }
+  return lines;
+}
+
 function planResources(p: DirectoryPlanner, t: ManifestTenant, ti: number, state: DirectoryState): void {
   t.resources.forEach((resource, ri) => {
     const object: PlanObject = { kind: 'resource', tenant: t.name, name: resource.name };
@@ -407,6 +450,7 @@ function planResources(p: DirectoryPlanner, t: ManifestTenant, ti: number, state
           ...(resource.resourceGroup === undefined ? {} : { resourceGroup: resource.resourceGroup }),
           systemAssignedIdentity: resource.systemAssignedIdentity,
           userAssignedIdentities: resource.userAssignedIdentities,
+          ...vmDeclared(resource),
         }),
       );
       return;
@@ -453,6 +497,7 @@ function planResources(p: DirectoryPlanner, t: ManifestTenant, ti: number, state
       );
       input.userAssignedIdentities = resource.userAssignedIdentities;
     }
+    changes.push(...vmChanges(resource, existing, input));
     if (changes.length > 0) {
       p.add(PHASE.resource, 'update', object, (d) => d.updateResource(t.name, resource.name, input), changes);
     }

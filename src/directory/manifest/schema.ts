@@ -22,10 +22,15 @@ import {
   identityName,
   objectName,
   optionalClaimInput,
+  powerState,
   resourceName,
+  vmComputerName,
+  vmLocation,
+  vmOsType,
+  vmSize,
 } from '../inputs.ts';
 import { REQUESTABLE_CLAIMS } from '../optional-claims.ts';
-import { RESOURCE_KINDS, type ResourceKind } from '../types.ts';
+import { POWER_STATES, RESOURCE_KINDS, type ResourceKind, VM_DEFAULTS } from '../types.ts';
 
 const resourceGroup = createIdentityInput.shape.resourceGroup;
 
@@ -148,7 +153,8 @@ export const resourceSchema = z
     kind: z
       .enum(RESOURCE_KINDS as [ResourceKind, ...ResourceKind[]])
       .describe(
-        'app (function/web app), automation (runbooks, flows, jobs), gateway (APIM), vault. Immutable.',
+        'app (function/web app), automation (runbooks, flows, jobs), gateway (APIM), vault, vm (virtual ' +
+          'machine). Immutable.',
       ),
     subscriptionId: guid.optional().describe("Default: the tenant's default subscription. Immutable."),
     resourceGroup: resourceGroup.describe("Default: the tenant's default resource group. Immutable."),
@@ -161,8 +167,24 @@ export const resourceSchema = z
       .max(100)
       .default([])
       .describe('Names of user-assigned identities (declared under identities) to attach. Default: none.'),
+    // Kind vm only (checks.ts refuses them on other kinds), so no `.default()`: plan applies the defaults.
+    powerState: powerState
+      .optional()
+      .describe(
+        `Kind vm: ${POWER_STATES.join(', ')}. Created ${VM_DEFAULTS.powerState}; omitted, apply leaves the ` +
+          'current power state as it is.',
+      ),
+    vmSize: vmSize.optional().describe(`Kind vm: the Azure VM size. Default: ${VM_DEFAULTS.vmSize}.`),
+    location: vmLocation.optional().describe(`Kind vm: the Azure region. Default: ${VM_DEFAULTS.location}.`),
+    osType: vmOsType.optional().describe(`Kind vm: Linux or Windows. Default: ${VM_DEFAULTS.osType}.`),
+    computerName: vmComputerName
+      .optional()
+      .describe('Kind vm: the host name inside the VM. Default: the resource name.'),
   })
-  .describe('A resource that carries identities: a function app, an automation account, a gateway, a vault.');
+  .describe(
+    'A resource that carries identities: a function app, an automation account, a gateway, a vault, a virtual ' +
+      'machine.',
+  );
 
 export const PRINCIPAL_PATTERN = /^(app|identity|resource):(\S+)$/;
 

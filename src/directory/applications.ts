@@ -6,7 +6,7 @@
  */
 import { LanyardError } from '../errors/lanyard-error.ts';
 import { bumpVersion, isGuid, newId, notFound, type OpContext, type Tx } from './context.ts';
-import { firstPartyApp } from './first-party.ts';
+import { firstPartyApp, firstPartyAppRoles } from './first-party.ts';
 import { identifierUriKey, validateIdentifierUris } from './identifier-uris.ts';
 import {
   type AppRoleInput,
@@ -39,6 +39,28 @@ export function accessTokenClaimsOf(
   return JSON.parse(row.access_token_claims) as OptionalClaim[];
 }
 
+/** An app's roles in their order: stored for the user's apps, defined in code for Microsoft's (first-party.ts). */
+export async function appRolesOf(
+  db: Tx,
+  row: Pick<ApplicationRow, 'object_id' | 'app_id' | 'first_party'>,
+): Promise<AppRole[]> {
+  if (row.first_party === 1) return firstPartyAppRoles(row.app_id);
+  const roles = await db
+    .selectFrom('app_roles')
+    .selectAll()
+    .where('app_object_id', '=', row.object_id)
+    .orderBy('position')
+    .execute();
+  return roles.map((r) => ({
+    id: r.id,
+    value: r.value,
+    displayName: r.display_name,
+    description: r.description,
+    allowedMemberTypes: JSON.parse(r.allowed_member_types) as MemberType[],
+    isEnabled: r.is_enabled === 1,
+  }));
+}
+
 /** Validates the `optionalClaims` of a create or update; null asks for none. */
 function accessTokenClaimsInput(input: OptionalClaimsInput | null): OptionalClaim[] {
   return normaliseAccessTokenClaims(input?.accessToken ?? []);
@@ -52,12 +74,7 @@ async function toApplication(db: Tx, row: ApplicationRow): Promise<Application> 
       .where('app_object_id', '=', row.object_id)
       .orderBy('position')
       .execute(),
-    db
-      .selectFrom('app_roles')
-      .selectAll()
-      .where('app_object_id', '=', row.object_id)
-      .orderBy('position')
-      .execute(),
+    appRolesOf(db, row),
     db
       .selectFrom('service_principals')
       .select('object_id')
@@ -71,14 +88,7 @@ async function toApplication(db: Tx, row: ApplicationRow): Promise<Application> 
     name: row.name,
     displayName: row.display_name,
     identifierUris: uris.map((u) => u.uri),
-    appRoles: roles.map((r) => ({
-      id: r.id,
-      value: r.value,
-      displayName: r.display_name,
-      description: r.description,
-      allowedMemberTypes: JSON.parse(r.allowed_member_types) as MemberType[],
-      isEnabled: r.is_enabled === 1,
-    })),
+    appRoles: roles,
     appRoleAssignmentRequired: row.app_role_assignment_required === 1,
     accessTokenAcceptedVersion: row.access_token_accepted_version === 2 ? 2 : 1,
     optionalClaims: { accessToken: accessTokenClaimsOf(row), idToken: [], saml2Token: [] },

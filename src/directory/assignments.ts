@@ -5,18 +5,14 @@
  * the default role id; the same assignment twice is a conflict.
  */
 import { LanyardError } from '../errors/lanyard-error.ts';
-import { requireAppRow } from './applications.ts';
+import { appRolesOf, requireAppRow } from './applications.ts';
 import { bumpVersion, isGuid, newId, notFound, type OpContext, type Tx } from './context.ts';
+import { firstPartyApp } from './first-party.ts';
 import { findResourceRow, findUserIdentityRow } from './identities.ts';
 import { parseInput, type RoleAssignmentInput, roleAssignmentInput } from './inputs.ts';
 import type { ServicePrincipalRow } from './tables.ts';
 import { requireTenantRow } from './tenant-rows.ts';
-import {
-  type AppRoleAssignment,
-  DEFAULT_APP_ROLE_ID,
-  type MemberType,
-  type ServicePrincipal,
-} from './types.ts';
+import { type AppRoleAssignment, DEFAULT_APP_ROLE_ID, type ServicePrincipal } from './types.ts';
 
 async function toServicePrincipal(db: Tx, row: ServicePrincipalRow): Promise<ServicePrincipal> {
   const app = row.app_object_id
@@ -146,14 +142,8 @@ async function resolveRole(
   const resourceSp = await spQuery(db, tenantId)
     .where('app_object_id', '=', app.object_id)
     .executeTakeFirstOrThrow();
-  const roles = await db
-    .selectFrom('app_roles')
-    .selectAll()
-    .where('app_object_id', '=', app.object_id)
-    .execute();
-  const appRoles = roles.filter((r) =>
-    (JSON.parse(r.allowed_member_types) as MemberType[]).includes('Application'),
-  );
+  const roles = await appRolesOf(db, app);
+  const appRoles = roles.filter((r) => r.allowedMemberTypes.includes('Application'));
   if (role === undefined || role === DEFAULT_APP_ROLE_ID) {
     if (appRoles.length > 0) {
       throw new LanyardError('ERR_VALIDATION', `App "${app.name}" defines roles; name the role to assign.`, {
@@ -171,7 +161,7 @@ async function resolveRole(
           : 'It defines no roles: omit the role to assign the default role.',
     });
   }
-  if (!(JSON.parse(found.allowed_member_types) as MemberType[]).includes('Application')) {
+  if (!found.allowedMemberTypes.includes('Application')) {
     throw new LanyardError(
       'ERR_VALIDATION',
       `Role "${found.value}" of app "${app.name}" does not allow Application members.`,
@@ -180,7 +170,7 @@ async function resolveRole(
       },
     );
   }
-  if (found.is_enabled !== 1) {
+  if (!found.isEnabled) {
     throw new LanyardError('ERR_VALIDATION', `Role "${found.value}" of app "${app.name}" is disabled.`, {
       hint: 'Enable the role (isEnabled: true) before assigning it.',
     });
@@ -207,6 +197,8 @@ async function describe(db: Tx, ids: string[]): Promise<AppRoleAssignment[]> {
       'a.resource_sp_id',
       'r.display_name as resource_name',
       'app.name as app_name',
+      'app.app_id as app_app_id',
+      'app.first_party as app_first_party',
       'a.app_role_id',
       'role.value as role_value',
       'a.created_at',
@@ -225,7 +217,12 @@ async function describe(db: Tx, ids: string[]): Promise<AppRoleAssignment[]> {
     resourceDisplayName: r.resource_name,
     resourceAppName: r.app_name,
     appRoleId: r.app_role_id,
-    appRoleValue: r.role_value ?? null,
+    // A first-party app's roles are not stored: their values come from first-party.ts.
+    appRoleValue:
+      r.role_value ??
+      (r.app_first_party === 1
+        ? (firstPartyApp(r.app_app_id)?.appRoles.find((x) => x.id === r.app_role_id)?.value ?? null)
+        : null),
     createdAt: r.created_at,
   }));
 }
@@ -322,11 +319,7 @@ export async function unassignRole(
     const sp = await spQuery(trx, tenant.id)
       .where('app_object_id', '=', app.object_id)
       .executeTakeFirstOrThrow();
-    const roles = await trx
-      .selectFrom('app_roles')
-      .select(['id', 'value'])
-      .where('app_object_id', '=', app.object_id)
-      .execute();
+    const roles = await appRolesOf(trx, app);
     const roleId =
       input.role === undefined
         ? DEFAULT_APP_ROLE_ID

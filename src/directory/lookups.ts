@@ -5,8 +5,9 @@
  * resources that other planes keep rows for (Easy Auth configs, workloads), read by id in one query.
  */
 import { type StoreDb, tablesOf } from '../store/handle.ts';
-import { accessTokenClaimsOf, findAppRow } from './applications.ts';
+import { accessTokenClaimsOf, appRolesOf, findAppRow } from './applications.ts';
 import type { Tx } from './context.ts';
+import { firstPartyApp } from './first-party.ts';
 import { identifierUriKey } from './identifier-uris.ts';
 import type { DirectoryTables } from './tables.ts';
 import type { MemberType, OptionalClaim } from './types.ts';
@@ -119,13 +120,7 @@ export async function findResourceApp(
     .select('object_id')
     .where('app_object_id', '=', row.object_id)
     .executeTakeFirstOrThrow();
-  const roles = await db
-    .selectFrom('app_roles')
-    .select(['value', 'allowed_member_types'])
-    .where('app_object_id', '=', row.object_id)
-    .where('is_enabled', '=', 1)
-    .orderBy('position')
-    .execute();
+  const roles = (await appRolesOf(db, row)).filter((r) => r.isEnabled);
   return {
     tenantId,
     appObjectId: row.object_id,
@@ -137,9 +132,7 @@ export async function findResourceApp(
     accessTokenAcceptedVersion: row.access_token_accepted_version === 2 ? 2 : 1,
     firstParty: row.first_party === 1,
     accessTokenClaims: accessTokenClaimsOf(row),
-    applicationRoles: roles
-      .filter((r) => (JSON.parse(r.allowed_member_types) as MemberType[]).includes('Application'))
-      .map((r) => r.value),
+    applicationRoles: roles.filter((r) => r.allowedMemberTypes.includes('Application')).map((r) => r.value),
   };
 }
 
@@ -164,6 +157,16 @@ export async function grantedRoles(
     .where('a.principal_id', '=', principalId)
     .where('a.resource_sp_id', '=', resource.servicePrincipalId)
     .execute();
+  if (resource.firstParty) {
+    // Microsoft's roles are defined in code (first-party.ts), not in app_roles.
+    const defined = firstPartyApp(resource.appId)?.appRoles ?? [];
+    const held = new Set(rows.map((r) => r.app_role_id));
+    const values = defined
+      .filter((r) => held.has(r.id) && r.isEnabled && r.allowedMemberTypes.includes('Application'))
+      .map((r) => r.value)
+      .sort();
+    return { assigned: rows.length > 0, roles: values };
+  }
   const roles = rows
     .filter(
       (r) =>

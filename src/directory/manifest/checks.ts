@@ -9,7 +9,7 @@ import { isLanyardError } from '../../errors/lanyard-error.ts';
 import { duplicates, type ManifestProblem } from '../../manifest/problems.ts';
 import type { DeclaredManifest } from '../../manifest/section.ts';
 import type { KeyPath } from '../../manifest/source.ts';
-import { FIRST_PARTY_NAMES } from '../first-party.ts';
+import { FIRST_PARTY_APPS, FIRST_PARTY_NAMES } from '../first-party.ts';
 import { identifierUriKey, validateIdentifierUris } from '../identifier-uris.ts';
 import { VM_FIELDS } from '../inputs.ts';
 import { normaliseAccessTokenClaims, type OptionalClaimField } from '../optional-claims.ts';
@@ -256,11 +256,29 @@ function checkAssignments(tenant: ManifestTenant, t: number, out: ManifestProble
         }
       }
     } else if (FIRST_PARTY_NAMES.has(assignment.app)) {
+      // Microsoft's apps define their roles in code (Graph's application permissions): check against those.
+      const roles = FIRST_PARTY_APPS.find((a) => a.name === assignment.app)?.appRoles ?? [];
       if (assignment.role !== undefined) {
+        const wanted = assignment.role.toLowerCase();
+        const role = roles.find((r) => r.value === assignment.role || r.id === wanted);
+        if (!role) {
+          out.push({
+            kind: 'reference',
+            path: [...base, i, 'role'],
+            message:
+              roles.length > 0
+                ? `first-party app "${assignment.app}" has no role "${assignment.role}" (its roles: ${roles.map((r) => r.value).join(', ')})`
+                : `first-party app "${assignment.app}" defines no roles here; omit role for the default role`,
+          });
+          roleKey = undefined;
+        } else {
+          roleKey = role.value;
+        }
+      } else if (roles.length > 0) {
         out.push({
           kind: 'reference',
           path: [...base, i, 'role'],
-          message: `first-party app "${assignment.app}" defines no roles here; omit role for the default role`,
+          message: `first-party app "${assignment.app}" defines roles; name one (${roles.map((r) => r.value).join(', ')})`,
         });
         roleKey = undefined;
       }

@@ -43,7 +43,10 @@ export interface ParsedTarget {
  * decode to text containing `/` (an identifier URI such as `api://orders`): it stays one segment.
  */
 export function parseTarget(url: string | undefined): ParsedTarget {
-  const target = url ?? '';
+  let target = url ?? '';
+  // The ARM SDKs join their endpoint and a scope that starts with "/" into `//subscriptions/…` (scope-based
+  // routes such as role assignments), and Resource Manager takes it: one leading "//" before an ARM path only.
+  if (/^\/\/(subscriptions|providers)\//i.test(target)) target = target.slice(1);
   if (!target.startsWith('/')) throw badPath('The request target must be a path starting with "/".');
   const q = target.indexOf('?');
   const path = q === -1 ? target : target.slice(0, q);

@@ -16,6 +16,7 @@ import { sendJson } from '../http/http.ts';
 import { DEFAULT_LIMITS, type Listener, type ListenerLimits, startListener } from '../http/listener.ts';
 import type { Logger } from '../http/logger.ts';
 import { createRequestHandler, type RouteGroup } from '../http/route-group.ts';
+import { AZURE_HOST_PATTERNS } from '../net/azure-hosts.ts';
 import type { Plane } from '../plane/contract.ts';
 import { adminRoutes } from './admin-api.ts';
 import { healthRoutes } from './health.ts';
@@ -101,7 +102,12 @@ export async function startServer(runtime: Runtime, options: StartServerOptions)
       name: 'main',
       host,
       port,
-      tls: { key: cert.keyPem, cert: cert.chainPem, SNICallback: ca.sniCallback(['*.localhost']) },
+      // Azure's own names too, for programs that hard-code them (`lanyard run --azure-hosts`, net/azure-hosts.ts).
+      tls: {
+        key: cert.keyPem,
+        cert: cert.chainPem,
+        SNICallback: ca.sniCallback(['*.localhost', ...AZURE_HOST_PATTERNS]),
+      },
       limits: { ...LISTENER_LIMITS, ...options.limits },
       handler,
       overloaded: (res) =>

@@ -15,9 +15,11 @@ import { pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
 import type { Command } from 'commander';
 import { LanyardError } from '../../errors/lanyard-error.ts';
+import { AZURE_HOST_PATTERNS } from '../../net/azure-hosts.ts';
 import type { CliKit } from '../../plane/cli-kit.ts';
 import { printError } from '../../plane/cli-output.ts';
 import type { IdentityDeps } from '../deps.ts';
+import { readServerInfo } from '../server-info.ts';
 import { ensureTrustBundle } from './trust-bundle.ts';
 
 const PRELOAD = path.resolve(import.meta.dirname, '../localhost-preload.mjs');
@@ -32,12 +34,14 @@ const OWNED_VARIABLES = [
   'AZURE_POD_IDENTITY_AUTHORITY_HOST',
   'WEBSITE_SITE_NAME',
   'APPSETTING_WEBSITE_SITE_NAME',
+  'LANYARD_AZURE_HOSTS',
 ];
 
 interface RunOptions {
   as: string;
   envFile?: string;
   imds?: boolean;
+  azureHosts?: boolean;
 }
 
 function readEnvFile(file: string): Record<string, string> {
@@ -59,6 +63,10 @@ export function registerRunCommand(program: Command, kit: CliKit<IdentityDeps>):
     .requiredOption('--as <resource>', 'the resource whose identities the program may use')
     .option('--env-file <file>', 'extra variables for the program, in .env format')
     .option('--imds', 'offer the IMDS protocol (AZURE_POD_IDENTITY_AUTHORITY_HOST) instead of App Service')
+    .option(
+      '--azure-hosts',
+      "Node programs: Azure's own host names (login.microsoftonline.com, management.azure.com, …) reach the running Lanyard",
+    )
     .argument('<command...>', 'the program and its arguments (after --)')
     .addHelpText(
       'after',
@@ -100,6 +108,8 @@ async function run(
     import('../../audit/server-log.ts'),
   ]);
   await deps.keys.ensureReady();
+  // --azure-hosts sends the program's connections to Azure's names to the running main listener.
+  const main = o.azureHosts ? runningMainListener(deps.dataDir) : undefined;
   const ca = await ensureLocalCa({ dataDir: deps.dataDir, envelope: deps.envelope });
   const resource = await deps.directory.getResource(tenant, o.as);
   const workload = await deps.workloads.issue(tenant, o.as, {
@@ -141,6 +151,7 @@ async function run(
     env.REQUESTS_CA_BUNDLE = bundle;
     env.SSL_CERT_FILE = bundle;
     env.LANYARD_RESOURCE = o.as;
+    if (main) env.LANYARD_AZURE_HOSTS = JSON.stringify({ target: main, hosts: AZURE_HOST_PATTERNS });
     // A file URL: NODE_OPTIONS splits on spaces, and a URL has none (and works on Windows too).
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ''}--import=${pathToFileURL(PRELOAD).href}`;
     // Clients honour HTTP(S)_PROXY; a proxy adds Via / X-Forwarded-For, which the endpoint refuses (as IMDS
@@ -174,6 +185,28 @@ async function run(
     await deps.workloads.revoke(workload.id);
     log.close();
   }
+}
+
+/** `host:port` of the running `lanyard up`'s main listener, or a refusal saying to start one. */
+function runningMainListener(dataDir: string): string {
+  const info = readServerInfo(dataDir);
+  let url: URL | undefined;
+  try {
+    url = info ? new URL(info.url) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url) {
+    throw new LanyardError(
+      'ERR_USAGE',
+      '--azure-hosts needs a running Lanyard: none is serving this data folder.',
+      {
+        hint: 'Start `lanyard up` (or `npm start`) first, with the same --data-dir.',
+      },
+    );
+  }
+  const host = url.hostname === 'localhost' ? '127.0.0.1' : url.hostname.replace(/^\[|\]$/g, '');
+  return `${host}:${url.port || '443'}`;
 }
 
 function osSignal(signal: NodeJS.Signals): number | undefined {

@@ -277,6 +277,38 @@ for (const kind of STORE_KINDS) {
       assert.equal(firstParty.length, 3);
     });
 
+    it("assigns Graph's permissions (roles of a first-party app) and sees them applied on the next plan", async () => {
+      const withGraph = seedWith((doc) => {
+        const assignments = doc.getIn(['tenants', 0, 'roleAssignments']) as YAMLSeq;
+        assignments.add(
+          doc.createNode({
+            principal: 'identity:apim-caller',
+            app: 'microsoft-graph',
+            role: 'Application.Read.All',
+          }),
+        );
+        assignments.add(
+          doc.createNode({
+            principal: 'identity:apim-caller',
+            app: 'microsoft-graph',
+            role: '06b708a9-e830-4db3-a914-8e69da51d44f',
+          }),
+        );
+      });
+      await applyManifest(dir, withGraph);
+      const held = await dir.listRoleAssignments('contoso', {
+        principal: 'identity:apim-caller',
+        app: 'microsoft-graph',
+      });
+      assert.deepEqual(held.map((a) => a.appRoleValue).sort(), [
+        'AppRoleAssignment.ReadWrite.All',
+        'Application.Read.All',
+      ]);
+      const again = await planManifest(dir, withGraph);
+      assert.deepEqual(again.changes, []);
+      assert.deepEqual(again.notManaged, []);
+    });
+
     it('changes nothing when a step fails midway: one transaction', async () => {
       const failing = seedWith((doc) => {
         const apps = doc.getIn(['tenants', 0, 'apps']) as YAMLSeq;

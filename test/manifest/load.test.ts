@@ -222,6 +222,44 @@ describe('manifest load', () => {
     assert.equal(m.tenants[0]?.roleAssignments[0]?.app, 'azure-key-vault');
   });
 
+  it("checks a role of Microsoft Graph against Graph's application permissions", () => {
+    const m = parseManifest(
+      lines(
+        'apiVersion: lanyard/v1',
+        'tenants:',
+        '  - name: contoso',
+        '    apps: [{ name: admin }]',
+        '    roleAssignments:',
+        '      - { principal: "app:admin", app: microsoft-graph, role: AppRoleAssignment.ReadWrite.All }',
+        '      - { principal: "app:admin", app: microsoft-graph, role: 9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30 }',
+      ),
+    );
+    assert.equal(m.tenants[0]?.roleAssignments.length, 2);
+    const err = refusal(() =>
+      parseManifest(
+        lines(
+          'apiVersion: lanyard/v1',
+          'tenants:',
+          '  - name: contoso',
+          '    apps: [{ name: admin }]',
+          '    roleAssignments:',
+          '      - { principal: "app:admin", app: microsoft-graph, role: Mail.Send }',
+          '      - { principal: "app:admin", app: microsoft-graph }',
+        ),
+      ),
+    );
+    assert.equal(err.code, 'ERR_MANIFEST_REFERENCE');
+    const issues = issuesOf(err).map((i) => `${i.path}: ${i.message}`);
+    assert.match(
+      issues[0]!,
+      /roleAssignments\[0\]\.role: first-party app "microsoft-graph" has no role "Mail\.Send" \(its roles: Application\.Read\.All, /,
+    );
+    assert.match(
+      issues[1]!,
+      /roleAssignments\[1\]\.role: first-party app "microsoft-graph" defines roles; name one/,
+    );
+  });
+
   it('refuses names declared twice in a list and ids pinned twice', () => {
     const err = refusal(() =>
       parseManifest(

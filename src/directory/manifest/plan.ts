@@ -16,6 +16,7 @@ import type { KeyPath } from '../../manifest/source.ts';
 import type { PlanObject } from '../../manifest/types.ts';
 import type { FederationOwner } from '../credentials.ts';
 import type { Directory } from '../directory.ts';
+import { FIRST_PARTY_APPS } from '../first-party.ts';
 import type { AppRoleInput, UpdateAppInput, UpdateResourceInput, UpdateTenantInput } from '../inputs.ts';
 import {
   type Application,
@@ -597,8 +598,14 @@ function planAssignments(p: DirectoryPlanner, t: ManifestTenant, state: Director
     const declared = declaredRole(app, role);
     if (declared?.id) return declared.id;
     const value = declared?.value ?? role;
+    // Microsoft's apps (Graph's permissions) are not in the state's apps: their roles are defined in code.
+    const firstParty = FIRST_PARTY_APPS.find((a) => a.name === app)?.appRoles.find(
+      (r) => r.value === value || r.id === value.toLowerCase(),
+    );
     return (
-      state.apps.find((a) => a.name === app)?.appRoles.find((r) => r.value === value)?.id ?? `new:${value}`
+      firstParty?.id ??
+      state.apps.find((a) => a.name === app)?.appRoles.find((r) => r.value === value)?.id ??
+      `new:${value}`
     );
   };
   const keyOf = (sp: string, app: string, roleId: string) => `${sp}\n${app}\n${roleId}`;

@@ -68,7 +68,7 @@ function registerRbac(program: Command, kit: CliKit<ManagementDeps>): void {
     .option('--description <text>', 'why it exists')
     .addHelpText(
       'after',
-      '\nExample:\n  lanyard rbac assign --principal identity:orders-uami --role "Key Vault Secrets User" --scope resource:contoso-kv',
+      '\nExample:\n  lanyard rbac assign --principal identity:apim-caller --role "Key Vault Secrets User" --scope resource:flow-credentials',
     )
     .action((o: AssignOptions, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {

@@ -46,8 +46,18 @@ describe('resource manager', () => {
     const otherSecret = await d.addClientSecret('contoso', 'other', {});
     opsSp = ops.servicePrincipalId;
     await d.createIdentity('contoso', { name: 'orders-uami' });
-    await d.createResource('contoso', { name: 'kv1', kind: 'vault', userAssignedIdentities: ['orders-uami'] });
+    await d.createResource('contoso', {
+      name: 'kv1',
+      kind: 'vault',
+      userAssignedIdentities: ['orders-uami'],
+    });
     await d.createResource('contoso', { name: 'fn1', kind: 'app', systemAssignedIdentity: true });
+    await d.createResource('contoso', {
+      name: 'build-vm',
+      kind: 'vm',
+      vmSize: 'Standard_D2s_v3',
+      location: 'westeurope',
+    });
     await assignRole(d, 'contoso', { principal: 'app:ops', role: 'Reader', scope: 'subscription' });
     opsToken = await token(
       { appId: ops.appId, secret: secret.secretText },
@@ -318,5 +328,43 @@ describe('resource manager', () => {
       },
     );
     assert.equal(noPrincipal.json.error.code, 'PrincipalNotFound');
+  });
+  it('lists virtual machines with their power state, changes it, and serves their network interface', async () => {
+    const C = 'api-version=2022-11-01';
+    const list = await arm('GET', `/subscriptions/${sub}/providers/Microsoft.Compute/virtualMachines?${C}`);
+    assert.equal(list.status, 200, list.text);
+    const vm = list.json.value.find((v: { name: string }) => v.name === 'build-vm');
+    assert.equal(vm.location, 'westeurope');
+    assert.equal(vm.properties.hardwareProfile.vmSize, 'Standard_D2s_v3');
+    assert.equal(vm.properties.instanceView, undefined);
+    const status = async () => {
+      const one = await arm('GET', `${vm.id}?${C}&$expand=instanceView`);
+      assert.equal(one.status, 200, one.text);
+      return one.json.properties.instanceView.statuses
+        .filter((x: { code: string }) => x.code.startsWith('PowerState/'))
+        .map((x: { displayStatus: string }) => x.displayStatus);
+    };
+    assert.deepEqual(await status(), ['VM running']);
+    const refused = await arm('POST', `${vm.id}/deallocate?${C}`, undefined, otherToken);
+    assert.equal(refused.status, 403);
+    assert.match(refused.json.error.message, /Microsoft\.Compute\/virtualMachines\/deallocate\/action/);
+    const done = await arm('POST', `${vm.id}/deallocate?${C}`);
+    assert.equal(done.status, 202, done.text);
+    assert.deepEqual(await status(), ['VM deallocated']);
+    const view = await arm('GET', `${vm.id}/instanceView?${C}`);
+    assert.equal(view.json.statuses[1].code, 'PowerState/deallocated');
+    assert.equal((await t.runtime.directory.getResource('contoso', 'build-vm')).powerState, 'deallocated');
+    const nic = await arm(
+      'GET',
+      `${vm.properties.networkProfile.networkInterfaces[0].id}?api-version=2022-07-01`,
+    );
+    assert.equal(nic.status, 200, nic.text);
+    assert.match(nic.json.properties.macAddress, /^00-0D-3A-[0-9A-F]{2}-[0-9A-F]{2}-[0-9A-F]{2}$/);
+    assert.match(nic.json.properties.ipConfigurations[0].properties.privateIPAddress, /^10\.0\.\d+\.\d+$/);
+    const byGroup = await arm(
+      'GET',
+      `/subscriptions/${sub}/resourceGroups/lanyard/providers/Microsoft.Compute/virtualMachines?${C}&statusOnly=true`,
+    );
+    assert.ok(byGroup.json.value[0].properties.instanceView);
   });
 });

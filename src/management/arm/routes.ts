@@ -12,6 +12,7 @@ import { Router } from '../../http/router.ts';
 import { parseScope } from '../rbac/scope.ts';
 import { createResourceGroup, deleteResourceGroup } from '../service.ts';
 import type { ArmResource, TenantView } from '../view.ts';
+import { addComputeRoutes } from './compute.ts';
 import { ArmError, resourceGroupNotFound, resourceNotFound } from './errors.ts';
 import type { Answer, ArmContext, Handler } from './handler.ts';
 import { type ArmRequest, allowed, authorize, objectBody, page, subscriptionOf } from './request.ts';
@@ -295,6 +296,8 @@ export function armRoutes(c: ArmContext): Router<Handler> {
       }
     },
   );
+
+  addComputeRoutes(router, c);
 
   // A resource by id (the generic GET, and the typed GETs of the types Lanyard has).
   get('/subscriptions/:s/resourcegroups/:rg/providers/:ns/:type/:name', async (r, p) => {

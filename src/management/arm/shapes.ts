@@ -96,7 +96,7 @@ export function resourceJson(r: ArmResource, o: { properties?: boolean; expand?:
     name: r.name,
     type: r.type,
     ...(kind ? { kind } : {}),
-    location: DEFAULT_LOCATION,
+    location: r.resource?.location ?? DEFAULT_LOCATION,
     tags: {},
     ...(identity ? { identity } : {}),
     ...(o.expand

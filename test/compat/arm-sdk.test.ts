@@ -25,6 +25,12 @@ describe('ARM SDKs for JavaScript', () => {
       kind: 'vault',
       userAssignedIdentities: ['orders-uami'],
     });
+    await d.createResource('contoso', {
+      name: 'web-vm',
+      kind: 'vm',
+      vmSize: 'Standard_D2s_v3',
+      powerState: 'stopped',
+    });
     await assignRole(d, 'contoso', {
       principal: s.seed.caller.servicePrincipalId,
       role: 'Contributor',
@@ -81,5 +87,14 @@ describe('ARM SDKs for JavaScript', () => {
     assert.deepEqual(v.made, { name, scope, principalId: principal });
     assert.ok(v.listed.includes(name));
     assert.equal(v.removed, name);
+  });
+
+  it('@azure/arm-compute: every VM with its power state (seed 004), and one started through the poller', async () => {
+    const run = await runClient('arm-sdk.mjs', { ...env, COMPAT_STEP: 'compute' });
+    assert.ok(run.result.ok, JSON.stringify(run.result.error));
+    assert.deepEqual(run.result.value.vms, [
+      { name: 'web-vm', group: 'lanyard', size: 'Standard_D2s_v3', power: 'VM stopped' },
+    ]);
+    assert.equal(run.result.value.afterStart, 'VM running');
   });
 });

@@ -44,6 +44,7 @@ describe('Azure CLI against Lanyard Resource Manager', {
     const d = s.runtime.directory;
     sub = (await d.getTenant('contoso')).defaultSubscriptionId.toLowerCase();
     await d.createResource('contoso', { name: 'kv1', kind: 'vault' });
+    await d.createResource('contoso', { name: 'build-vm', kind: 'vm', powerState: 'deallocated' });
     await assignRole(d, 'contoso', {
       principal: s.seed.caller.servicePrincipalId,
       role: 'Reader',
@@ -188,5 +189,27 @@ describe('Azure CLI against Lanyard Resource Manager', {
     ) as { value: { name: string }[] };
     assert.ok(listed.value.some((a) => a.name === name));
     ok(await az(['rest', '--method', 'delete', '--url', url], env), 'az rest delete');
+  });
+  it("az vm list -d (the 2020-09-01-hybrid profile Debian's az needs) shows the power state and private IP", async () => {
+    ok(await az(['cloud', 'update', '--profile', '2020-09-01-hybrid'], env), 'az cloud update --profile');
+    const vms = ok(await az(['vm', 'list', '-d'], env), 'az vm list -d') as {
+      name: string;
+      powerState: string;
+      privateIps: string;
+      macAddresses: string;
+    }[];
+    const vm = vms.find((v) => v.name === 'build-vm');
+    assert.ok(vm, JSON.stringify(vms));
+    assert.equal(vm.powerState, 'VM deallocated');
+    assert.match(vm.privateIps, /^10\.0\.\d+\.\d+$/);
+    assert.match(vm.macAddresses, /^00-0D-3A-/);
+    ok(await az(['vm', 'start', '-n', 'build-vm', '-g', 'lanyard'], env), 'az vm start');
+    const started = ok(
+      await az(['vm', 'get-instance-view', '-n', 'build-vm', '-g', 'lanyard'], env),
+      'instance view',
+    ) as {
+      instanceView: { statuses: { code: string }[] };
+    };
+    assert.ok(started.instanceView.statuses.some((x) => x.code === 'PowerState/running'));
   });
 });

@@ -1,12 +1,13 @@
 /**
  * @module test/compat/clients/arm-sdk
  * A program using the ARM SDKs for JavaScript (`@azure/arm-resources`, `@azure/arm-authorization`) against
- * Lanyard's Resource Manager, written as the docs tell users to: the client's `endpoint` is Lanyard's origin and
+ * Lanyard's Resource Manager (and `@azure/arm-compute` for seed 004's VM listing), written as the docs tell users to: the client's `endpoint` is Lanyard's origin and
  * `credentialScopes` names ARM's audience; the credential is @azure/identity's ClientSecretCredential with
  * Lanyard as its authority. Lists resource groups (paging through every nextLink), creates one, lists the
  * subscription's resources, and creates, lists and deletes a role assignment. COMPAT_STEP picks one part.
  */
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
+import { ComputeManagementClient } from '@azure/arm-compute';
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { ClientSecretCredential } from '@azure/identity';
 import { report } from './report.mjs';
@@ -56,6 +57,24 @@ await report(async () => {
     out.made = { name: made.name, scope: made.scope, principalId: made.principalId };
     out.listed = listed;
     out.removed = removed?.name;
+  }
+  if (env.COMPAT_STEP === 'compute') {
+    // Seed 004's Get-VM-Status: every VM of the subscription with its power state.
+    const compute = new ComputeManagementClient(credential, sub, options);
+    out.vms = [];
+    for await (const vm of compute.virtualMachines.listAll()) {
+      const group = vm.id.split('/')[4];
+      const view = await compute.virtualMachines.instanceView(group, vm.name);
+      const power = view.statuses.find((s) => s.code.startsWith('PowerState/'));
+      out.vms.push({ name: vm.name, group, size: vm.hardwareProfile.vmSize, power: power?.displayStatus });
+    }
+    await compute.virtualMachines.beginStartAndWait(out.vms[0].group, out.vms[0].name, {
+      updateIntervalInMs: 10,
+    });
+    const after = await compute.virtualMachines.get(out.vms[0].group, out.vms[0].name, {
+      expand: 'instanceView',
+    });
+    out.afterStart = after.instanceView.statuses.find((s) => s.code.startsWith('PowerState/'))?.displayStatus;
   }
   return out;
 });

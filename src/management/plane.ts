@@ -50,4 +50,15 @@ export const managementPlane: Plane<ManagementDeps, Directory> = {
       graphRouteGroup({ directory: deps.directory, auth: graph, views: new GraphViewCache(deps.directory) }),
     ];
   },
+  // No listener of its own: what `lanyard up` prints is where its routes are on the main one.
+  async start(_deps, ctx) {
+    if (!ctx.mainUrl) return undefined;
+    return {
+      lines: [
+        `resource manager: ${ctx.mainUrl}  (az cloud register --endpoint-resource-manager ${ctx.mainUrl}; SDKs: endpoint + credentialScopes)`,
+        `microsoft graph: ${ctx.mainUrl}/v1.0`,
+      ],
+      close: async () => {},
+    };
+  },
 };

@@ -14,7 +14,7 @@ import { parseScope } from '../rbac/scope.ts';
 import type { ArmResource, TenantView } from '../view.ts';
 import { resourceNotFound } from './errors.ts';
 import type { Answer, ArmContext, Handler } from './handler.ts';
-import { type ArmRequest, allowed, authorize, page, subscriptionOf } from './request.ts';
+import { type ArmRequest, allowed, authorize, page, requireAnyAccess, subscriptionOf } from './request.ts';
 import { identityJson } from './shapes.ts';
 
 export const VM_TYPE = 'Microsoft.Compute/virtualMachines';
@@ -178,6 +178,7 @@ function nicJson(r: ArmResource) {
 const isVm = (x: ArmResource) => x.resource?.kind === 'vm';
 
 function vmsOf(r: ArmRequest, t: TenantView, sub: string, group?: string): ArmResource[] {
+  requireAnyAccess(r, sub, `${VM_TYPE}/read`);
   return t.resources.filter(
     (x) =>
       isVm(x) &&

@@ -104,6 +104,21 @@ export function authorize(r: ArmRequest, action: string, scope: Scope | string, 
   if (!d.allowed) throw refusal(r, action, d);
 }
 
+/**
+ * For a list under a subscription: a caller holding no role anywhere in it is refused as ARM refuses it (403
+ * for `action` at the subscription, naming the role that would grant it); one holding a role somewhere in it
+ * gets the list filtered to what it may read.
+ */
+export function requireAnyAccess(r: ArmRequest, subscriptionId: string, action: string): void {
+  const prefix = `/subscriptions/${subscriptionId.toLowerCase()}`;
+  const held = r.view.index.assignmentsOf([r.caller.objectId]);
+  const some = held.some((a) => {
+    const key = a.scope.toLowerCase();
+    return key === '/' || key === prefix || key.startsWith(`${prefix}/`);
+  });
+  if (!some) authorize(r, action, prefix);
+}
+
 /** The request's JSON body as an object, or ARM's 400. */
 export function objectBody(body: unknown): Record<string, unknown> {
   if (body === undefined) return {};

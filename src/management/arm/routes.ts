@@ -15,7 +15,15 @@ import type { ArmResource, TenantView } from '../view.ts';
 import { addComputeRoutes } from './compute.ts';
 import { ArmError, resourceGroupNotFound, resourceNotFound } from './errors.ts';
 import type { Answer, ArmContext, Handler } from './handler.ts';
-import { type ArmRequest, allowed, authorize, objectBody, page, subscriptionOf } from './request.ts';
+import {
+  type ArmRequest,
+  allowed,
+  authorize,
+  objectBody,
+  page,
+  requireAnyAccess,
+  subscriptionOf,
+} from './request.ts';
 import { groupJson, resourceJson, subscriptionJson, tenantJson, userIdentityJson } from './shapes.ts';
 
 const UAMI = 'Microsoft.ManagedIdentity/userAssignedIdentities';
@@ -34,6 +42,7 @@ const readAction = (type: string) => `${type}/read`;
 
 /** The resources the caller may read, of the subscription (and group), filtered by `$filter`. */
 function visibleResources(r: ArmRequest, t: TenantView, sub: string, group?: string): ArmResource[] {
+  requireAnyAccess(r, sub, 'Microsoft.Resources/subscriptions/resources/read');
   const filter = parseFilter(r.http.query.get('$filter'));
   return t.resources.filter(
     (x) =>
@@ -130,6 +139,7 @@ export function armRoutes(c: ArmContext): Router<Handler> {
 
   get('/subscriptions/:s/resourcegroups', async (r, p) => {
     const t = subscriptionOf(r, p.s!);
+    requireAnyAccess(r, p.s!, 'Microsoft.Resources/subscriptions/resourceGroups/read');
     const groups = t.groups.get(p.s!.toLowerCase()) ?? [];
     const visible = groups.filter((g) =>
       allowed(r, 'Microsoft.Resources/subscriptions/resourceGroups/read', g.id),

@@ -39,15 +39,23 @@ for (const kind of STORE_KINDS) {
       const ask = encodeURIComponent(`https://login.microsoftonline.com/${tid}/oauth2/v2.0/authorize`);
       const r = await get(`/common/discovery/instance?api-version=1.1&authorization_endpoint=${ask}`);
       assert.equal(r.status, 200);
-      assert.equal(r.json.tenant_discovery_endpoint, `${origin}/${tid}/v2.0/.well-known/openid-configuration`);
+      assert.equal(
+        r.json.tenant_discovery_endpoint,
+        `${origin}/${tid}/v2.0/.well-known/openid-configuration`,
+      );
       assert.ok(r.json.metadata[0].aliases.includes('login.microsoftonline.com'));
       assert.ok(r.json.metadata[0].aliases.includes(`127.0.0.1:${t.server.port}`));
       // The document it points at is served.
       const doc = await get(new URL(r.json.tenant_discovery_endpoint).pathname);
       assert.equal(doc.status, 200);
       const bare = await get('/common/discovery/instance?api-version=1.0');
-      assert.match(bare.json.tenant_discovery_endpoint, /\/common\/v2\.0\/\.well-known\/openid-configuration$/);
-      const bad = await get('/common/discovery/instance?api-version=1.1&authorization_endpoint=http%3A%2F%2Fx%2Fy');
+      assert.match(
+        bare.json.tenant_discovery_endpoint,
+        /\/common\/v2\.0\/\.well-known\/openid-configuration$/,
+      );
+      const bad = await get(
+        '/common/discovery/instance?api-version=1.1&authorization_endpoint=http%3A%2F%2Fx%2Fy',
+      );
       assert.equal(bad.status, 400);
       assert.equal(bad.json.error, 'invalid_instance');
       assert.match(bad.json.error_description, /^AADSTS50049:/);

@@ -108,7 +108,7 @@ export async function handleAuthorization(
         throw new ArmError(
           404,
           'RoleDefinitionDoesNotExist',
-          "The specified role definition with ID '" + a.name + "' does not exist.",
+          `The specified role definition with ID '${a.name}' does not exist.`,
         );
       return { status: 200, body: roleDefinitionJson(d, sub) };
     }

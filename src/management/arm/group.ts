@@ -93,11 +93,11 @@ export function armRouteGroup(o: ArmGroupOptions): RouteGroup {
         );
       } catch (err) {
         const mapped = armErrorOf(err);
+        if (!(mapped instanceof ArmError)) http.logger.error({ err }, 'resource manager request failed');
         const e =
           mapped instanceof ArmError
             ? mapped
-            : (http.logger.error({ err }, 'resource manager request failed'),
-              new ArmError(500, 'InternalServerError', 'Encountered internal server error.'));
+            : new ArmError(500, 'InternalServerError', 'Encountered internal server error.');
         logField(http.res, 'reason', e.code);
         if (e.hint) headers['x-lanyard-hint'] = e.hint.replace(/[^\x20-\x7e]/g, '?').slice(0, 1024);
         if (!http.req.complete) headers.Connection = 'close';

@@ -367,4 +367,56 @@ describe('resource manager', () => {
     );
     assert.ok(byGroup.json.value[0].properties.instanceView);
   });
+  it('every path: a caller with no role gets AuthorizationFailed naming a role, a wrong-audience token a 401', async () => {
+    const vm = `/subscriptions/${sub}/resourceGroups/lanyard/providers/Microsoft.Compute/virtualMachines/build-vm`;
+    const kv = `/subscriptions/${sub}/resourceGroups/lanyard/providers/Microsoft.KeyVault/vaults/kv1`;
+    const paths: [string, string, unknown?][] = [
+      ['GET', `/subscriptions/${sub}?${V}`],
+      ['GET', `/subscriptions/${sub}/resourcegroups?${V}`],
+      ['GET', `/subscriptions/${sub}/resourcegroups/lanyard?${V}`],
+      ['PUT', `/subscriptions/${sub}/resourcegroups/other-rg?${V}`, { location: 'eastus' }],
+      ['DELETE', `/subscriptions/${sub}/resourcegroups/lanyard?${V}`],
+      ['GET', `/subscriptions/${sub}/resources?${V}`],
+      ['GET', `/subscriptions/${sub}/resourcegroups/lanyard/resources?${V}`],
+      ['GET', `${kv}?${V}`],
+      ['GET', `/subscriptions/${sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?${V}`],
+      [
+        'PUT',
+        `/subscriptions/${sub}/resourcegroups/lanyard/providers/Microsoft.ManagedIdentity/userAssignedIdentities/new-uami?${V}`,
+        {},
+      ],
+      ['GET', `/subscriptions/${sub}/providers/Microsoft.Compute/virtualMachines?${V}`],
+      ['GET', `${vm}?${V}`],
+      ['GET', `${vm}/instanceView?${V}`],
+      ['POST', `${vm}/start?${V}`],
+      [
+        'GET',
+        `/subscriptions/${sub}/resourceGroups/lanyard/providers/Microsoft.Network/networkInterfaces/build-vm-nic?${V}`,
+      ],
+      ['GET', `${kv}/providers/Microsoft.Authorization/roleDefinitions?${AUTHZ}`],
+      ['GET', `${kv}/providers/Microsoft.Authorization/roleAssignments?${AUTHZ}`],
+      [
+        'PUT',
+        `${kv}/providers/Microsoft.Authorization/roleAssignments/22222222-2222-3333-4444-555555555555?${AUTHZ}`,
+        { properties: { roleDefinitionId: 'x', principalId: 'y' } },
+      ],
+      [
+        'DELETE',
+        `${kv}/providers/Microsoft.Authorization/roleAssignments/22222222-2222-3333-4444-555555555555?${AUTHZ}`,
+      ],
+    ];
+    for (const [method, path, body] of paths) {
+      const refused = await arm(method, path, body, otherToken);
+      assert.equal(refused.status, 403, `${method} ${path}: ${refused.text}`);
+      assert.equal(refused.json.error.code, 'AuthorizationFailed', `${method} ${path}`);
+      assert.match(
+        String(refused.headers['x-lanyard-hint']),
+        /lanyard rbac assign .* --role "[^"]+"/,
+        `${method} ${path}`,
+      );
+      const audience = await arm(method, path, body, graphToken);
+      assert.equal(audience.status, 401, `${method} ${path}`);
+      assert.equal(audience.json.error.code, 'InvalidAuthenticationTokenAudience', `${method} ${path}`);
+    }
+  });
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assignRole, createResourceGroup } from '../../src/management/service.ts';
 import { startTestServer, type TestServer } from '../host/harness.ts';
-import { postForm } from '../issuer/helpers.ts';
+import { clientToken } from './tokens.ts';
 
 const V = 'api-version=2021-04-01';
 const AUTHZ = 'api-version=2022-04-01';
@@ -21,16 +21,8 @@ describe('resource manager', () => {
   let graphToken: string;
   let otherToken: string;
 
-  const token = async (app: { appId: string; secret: string }, scope: string) => {
-    const r = await postForm(t, `/${tenantId}/oauth2/v2.0/token`, {
-      grant_type: 'client_credentials',
-      client_id: app.appId,
-      client_secret: app.secret,
-      scope,
-    });
-    assert.equal(r.status, 200, r.text);
-    return r.json.access_token as string;
-  };
+  const token = (app: { appId: string; secret: string }, scope: string) =>
+    clientToken(t, tenantId, app, scope);
   const arm = (method: string, path: string, body?: unknown, as = opsToken) =>
     t.call(method, path, { token: as, ...(body === undefined ? {} : { body }) });
 

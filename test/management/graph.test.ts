@@ -11,7 +11,7 @@ import { decodeJwt } from 'jose';
 import { GRAPH_APP_ROLES } from '../../src/directory/first-party.ts';
 import { graphAssignmentId, parseAssignmentId } from '../../src/management/graph/assignment-ids.ts';
 import { startTestServer, type TestServer } from '../host/harness.ts';
-import { postForm } from '../issuer/helpers.ts';
+import { clientToken } from './tokens.ts';
 
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -25,17 +25,7 @@ describe('microsoft graph', () => {
   let api: { objectId: string; appId: string; sp: string; roleId: string };
   let uami: { clientId: string; principalId: string; resourceId: string };
 
-  const token = async (name: string, scope = GRAPH_SCOPE) => {
-    const app = secrets.get(name)!;
-    const r = await postForm(t, `/${tenantId}/oauth2/v2.0/token`, {
-      grant_type: 'client_credentials',
-      client_id: app.appId,
-      client_secret: app.secret,
-      scope,
-    });
-    assert.equal(r.status, 200, r.text);
-    return r.json.access_token as string;
-  };
+  const token = (name: string, scope = GRAPH_SCOPE) => clientToken(t, tenantId, secrets.get(name)!, scope);
   const graph = (
     method: string,
     path: string,

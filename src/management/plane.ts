@@ -8,6 +8,7 @@
  */
 import type { Directory } from '../directory/directory.ts';
 import type { Plane } from '../plane/contract.ts';
+import { managementAdminRoutes } from './admin-routes.ts';
 import { ARM_AUDIENCES, Authenticator } from './arm/auth.ts';
 import { armRouteGroup } from './arm/group.ts';
 import type { ManagementDeps } from './deps.ts';
@@ -23,6 +24,7 @@ export const managementPlane: Plane<ManagementDeps, Directory> = {
   owns: 'Azure RBAC (role definitions and scoped role assignments), subscriptions, resource groups, Resource Manager and Microsoft Graph',
   migrations: { '0008-management': m0008 },
   manifest: managementManifest,
+  admin: managementAdminRoutes,
   routes(deps) {
     const views = new ViewCache(deps.directory);
     const tenantIds = async () => (await views.get()).tenants.map((t) => t.tenant.id);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assignRole, createResourceGroup } from '../../src/management/service.ts';
+import { assignRole, createResourceGroup, putRole } from '../../src/management/service.ts';
 import { startTestServer, type TestServer } from '../host/harness.ts';
 import { clientToken } from './tokens.ts';
 
@@ -410,5 +410,45 @@ describe('resource manager', () => {
       assert.equal(audience.status, 401, `${method} ${path}`);
       assert.equal(audience.json.error.code, 'InvalidAuthenticationTokenAudience', `${method} ${path}`);
     }
+  });
+  it('attaching a user-assigned identity needs assign/action on it: LinkedAuthorizationFailed, then allowed', async () => {
+    const d = t.runtime.directory;
+    const second = await d.createIdentity('contoso', { name: 'second-uami' });
+    const kv = `/subscriptions/${sub}/resourceGroups/lanyard/providers/Microsoft.KeyVault/vaults/kv1`;
+    await putRole(d, 'contoso', {
+      roleName: 'Vault Writer',
+      assignableScopes: ['subscription'],
+      permissions: [{ actions: ['Microsoft.KeyVault/vaults/read', 'Microsoft.KeyVault/vaults/write'] }],
+    });
+    await assignRole(d, 'contoso', { principal: 'app:other', role: 'Vault Writer', scope: 'resource:kv1' });
+    const body = {
+      identity: { type: 'UserAssigned', userAssignedIdentities: { [second.resourceId]: {} } },
+    };
+    const refused = await arm('PATCH', `${kv}?${V}`, body, otherToken);
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal(refused.json.error.code, 'LinkedAuthorizationFailed');
+    assert.match(
+      refused.json.error.message,
+      /has permission to perform action 'Microsoft\.KeyVault\/vaults\/write'/,
+    );
+    assert.match(
+      refused.json.error.message,
+      /Microsoft\.ManagedIdentity\/userAssignedIdentities\/assign\/action/,
+    );
+    assert.match(String(refused.headers['x-lanyard-hint']), /Managed Identity Operator/);
+    await assignRole(d, 'contoso', {
+      principal: 'app:other',
+      role: 'Managed Identity Operator',
+      scope: 'identity:second-uami',
+    });
+    const done = await arm('PATCH', `${kv}?${V}`, body, otherToken);
+    assert.equal(done.status, 200, done.text);
+    const attached = Object.keys(done.json.identity.userAssignedIdentities);
+    assert.equal(attached.length, 2, 'orders-uami kept, second-uami added');
+    assert.ok(attached.some((k) => k.endsWith('/second-uami')));
+    assert.deepEqual(
+      (await d.getResource('contoso', 'kv1')).userAssignedIdentities.map((i) => i.name).sort(),
+      ['orders-uami', 'second-uami'],
+    );
   });
 });

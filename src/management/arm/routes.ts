@@ -322,5 +322,83 @@ export function armRoutes(c: ArmContext): Router<Handler> {
     return ok(resourceJson(found, { properties: true }));
   });
 
+  // A resource's identity changed (PATCH with `identity`): writing the resource is authorized on it, and each
+  // user-assigned identity attached needs `…/assign/action` on that identity — ARM's linked authorization, the
+  // permission Managed Identity Operator grants.
+  router.add(
+    'PATCH',
+    '/subscriptions/:s/resourcegroups/:rg/providers/:ns/:type/:name',
+    async (r, p, body) => {
+      const t = subscriptionOf(r, p.s!);
+      const scope = parseScope(
+        `/subscriptions/${p.s}/resourceGroups/${p.rg}/providers/${p.ns}/${p.type}/${p.name}`,
+      );
+      const action = `${p.ns}/${p.type}/write`;
+      authorize(r, action, scope);
+      requireGroup(t, p.s!, p.rg!);
+      const found = r.view.resources.get(scope.key);
+      if (!found?.resource) throw resourceNotFound(`${p.ns}/${p.type}`, p.name!, p.rg!);
+      const b = objectBody(await body());
+      if (b.identity === undefined) return ok(resourceJson(found, { properties: true }));
+      const identity = objectBody(b.identity);
+      const type = String(identity.type ?? '')
+        .replace(/\s+/g, '')
+        .toLowerCase();
+      const TYPES = ['none', 'systemassigned', 'userassigned', 'systemassigned,userassigned'];
+      if (!TYPES.includes(type)) {
+        throw new ArmError(
+          400,
+          'InvalidIdentityType',
+          `The identity type '${String(identity.type)}' is not valid.`,
+          {
+            hint: "Use 'None', 'SystemAssigned', 'UserAssigned' or 'SystemAssigned, UserAssigned'.",
+          },
+        );
+      }
+      const wanted = new Map<string, string>();
+      for (const u of found.resource.userAssignedIdentities) wanted.set(u.resourceId.toLowerCase(), u.name);
+      const asked =
+        identity.userAssignedIdentities === undefined ? {} : objectBody(identity.userAssignedIdentities);
+      const linked: string[] = [];
+      for (const [id, value] of Object.entries(asked)) {
+        if (value === null) {
+          wanted.delete(id.toLowerCase());
+          continue;
+        }
+        const uami = r.view.resources.get(id.toLowerCase());
+        if (!uami?.identity) {
+          throw new ArmError(400, 'FailedIdentityOperation', `Identity '${id}' was not found.`, {
+            hint: 'List user-assigned identities with `lanyard identity list`.',
+          });
+        }
+        if (!wanted.has(id.toLowerCase())) {
+          if (!allowed(r, `${UAMI}/assign/action`, uami.id)) linked.push(uami.id);
+          wanted.set(id.toLowerCase(), uami.identity.name);
+        }
+      }
+      if (linked.length > 0) {
+        const who = r.caller.appId || r.caller.objectId;
+        throw new ArmError(
+          403,
+          'LinkedAuthorizationFailed',
+          `The client '${who}' with object id '${r.caller.objectId}' has permission to perform action '${action}' on scope '${scope.id}'; however, it does not have permission to perform action(s) '${linked.map(() => `${UAMI}/assign/action`).join(',')}' on the linked scope(s) '${linked.join(',')}' (respectively) or the linked scope(s) are invalid.`,
+          {
+            hint: `Managed Identity Operator on the identity would allow it: lanyard rbac assign --principal ${r.caller.objectId} --role "Managed Identity Operator" --scope ${linked[0]}`,
+          },
+        );
+      }
+      try {
+        await c.directory.updateResource(t.tenant.id, found.resource.name, {
+          systemAssignedIdentity: type.startsWith('systemassigned'),
+          userAssignedIdentities: type.includes('userassigned') ? [...wanted.values()] : [],
+        });
+      } catch (err) {
+        throw armErrorOf(err);
+      }
+      const updated = await c.directory.getResource(t.tenant.id, found.resource.name);
+      return ok(resourceJson({ ...found, resource: updated }, { properties: true }));
+    },
+  );
+
   return router;
 }

@@ -20,6 +20,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['issuer'],
   ['identity', 'validator'],
   ['easyauth', 'gateway', 'management'],
+  ['vault'],
   ['host'],
   ['demo'],
   ['cli'],

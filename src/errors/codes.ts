@@ -97,6 +97,37 @@ export const ERROR_CODES = {
     status: 409,
     summary: 'The principal already holds that role at that scope under another assignment.',
   },
+
+  // Vault (Key Vault secrets)
+  ERR_VAULT_BAD_PARAMETER: {
+    status: 400,
+    summary:
+      'A secret name, version, attribute, tag, content type or vault setting is malformed or out of bounds.',
+  },
+  ERR_VAULT_VALUE_TOO_LARGE: { status: 413, summary: 'A secret value is larger than 25 KB.' },
+  ERR_VAULT_SECRET_NOT_FOUND: { status: 404, summary: 'The secret, or that version of it, does not exist.' },
+  ERR_VAULT_DELETED_SECRET_NOT_FOUND: {
+    status: 404,
+    summary: 'No deleted secret of that name is recoverable.',
+  },
+  ERR_VAULT_SECRET_DELETED: {
+    status: 409,
+    summary: 'The secret is deleted but recoverable: its name can only be recovered or purged.',
+  },
+  ERR_VAULT_SECRET_EXISTS: { status: 409, summary: 'A restore names a secret that already exists.' },
+  ERR_VAULT_SECRET_DISABLED: {
+    status: 403,
+    summary: 'The secret version is disabled: its value cannot be read.',
+  },
+  ERR_VAULT_PURGE_PROTECTED: {
+    status: 403,
+    summary: 'Purge protection keeps the deleted secret until its retention period ends.',
+  },
+  ERR_VAULT_BACKUP_INVALID: {
+    status: 400,
+    summary:
+      'A secret backup is malformed, altered, or sealed under a master key this Lanyard does not hold.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

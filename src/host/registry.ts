@@ -41,6 +41,10 @@ export const REGISTRY = [
     load: async () => (await import('../management/plane.ts')).managementPlane,
   }),
   entry({
+    name: 'vault',
+    load: async () => (await import('../vault/plane.ts')).vaultPlane,
+  }),
+  entry({
     name: 'easyauth',
     commands: easyAuthCommands,
     load: async () => (await import('../easyauth/plane.ts')).easyAuthPlane,

@@ -504,14 +504,9 @@ function checkLimit(limit: number | undefined): number | undefined {
   return limit;
 }
 
-/** The latest version of every active secret, by name (no values). `next` is a name key. */
-export async function listSecrets(
-  d: Directory,
-  vault: VaultRef,
-  options: PageOptions = {},
-): Promise<Page<SecretInfo>> {
-  const limit = checkLimit(options.limit);
-  let q = tables(d.db)
+/** Each secret of the vault joined with its latest version (the lists of active and of deleted secrets). */
+function latestVersions(db: AnyStoreDb, vault: VaultRef) {
+  return tables(db)
     .selectFrom('vault_secrets as s')
     .innerJoin('vault_secret_versions as v', (j) =>
       j
@@ -520,8 +515,18 @@ export async function listSecrets(
         .onRef('v.seq', '=', 's.last_seq'),
     )
     .selectAll('v')
+    .where('s.resource_id', '=', vault.id);
+}
+
+/** The latest version of every active secret, by name (no values). `next` is a name key. */
+export async function listSecrets(
+  d: Directory,
+  vault: VaultRef,
+  options: PageOptions = {},
+): Promise<Page<SecretInfo>> {
+  const limit = checkLimit(options.limit);
+  let q = latestVersions(d.db, vault)
     .select('s.name as secret_name')
-    .where('s.resource_id', '=', vault.id)
     .where('s.deleted_at', 'is', null)
     .orderBy('s.name_key');
   if (options.after !== undefined) q = q.where('s.name_key', '>', options.after);
@@ -645,17 +650,8 @@ export async function listDeleted(
   options: PageOptions = {},
 ): Promise<Page<DeletedSecretInfo>> {
   const limit = checkLimit(options.limit);
-  let q = tables(d.db)
-    .selectFrom('vault_secrets as s')
-    .innerJoin('vault_secret_versions as v', (j) =>
-      j
-        .onRef('v.resource_id', '=', 's.resource_id')
-        .onRef('v.name_key', '=', 's.name_key')
-        .onRef('v.seq', '=', 's.last_seq'),
-    )
-    .selectAll('v')
+  let q = latestVersions(d.db, vault)
     .select(['s.name as secret_name', 's.last_seq', 's.deleted_at', 's.scheduled_purge_at'])
-    .where('s.resource_id', '=', vault.id)
     .where('s.deleted_at', 'is not', null)
     .where((eb) =>
       eb.or([eb('s.scheduled_purge_at', 'is', null), eb('s.scheduled_purge_at', '>', epochOf(d))]),

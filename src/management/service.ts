@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Directory } from '../directory/directory.ts';
-import type { Tenant } from '../directory/types.ts';
+import type { ManagedIdentity, Resource, Tenant } from '../directory/types.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import type { StoreDb } from '../store/handle.ts';
 import { type Decision, RbacIndex, type RoleAssignment } from './rbac/evaluator.ts';
@@ -36,7 +36,7 @@ import {
   removeGroupRow,
   removeRoleDefinitionRow,
 } from './store.ts';
-import type { RoleAssignmentRow } from './tables.ts';
+import type { ArmSubscriptionRow, RoleAssignmentRow } from './tables.ts';
 
 export const DEFAULT_LOCATION = 'eastus';
 
@@ -114,24 +114,54 @@ export async function loadIndex(db: StoreDb): Promise<RbacIndex> {
 
 const lower = (s: string) => s.toLowerCase();
 
-/** Every subscription of the tenant: declared, default, and those its resources and identities live in. */
-export async function listSubscriptions(d: Directory, tenantRef: string): Promise<SubscriptionView[]> {
+/**
+ * What a tenant's subscriptions and resource groups are derived from, read once: the tenant, its resources and
+ * user-assigned identities (where they live), and its declared subscriptions.
+ */
+export interface TenantEstate {
+  readonly tenant: Tenant;
+  readonly resources: readonly Resource[];
+  readonly identities: readonly ManagedIdentity[];
+  readonly declared: readonly ArmSubscriptionRow[];
+}
+
+export async function readEstate(d: Directory, tenantRef: string): Promise<TenantEstate> {
   const tenant = await d.getTenant(tenantRef);
-  const declared = await listSubscriptionRows(d.db, tenant.id);
+  const [resources, identities, declared] = await Promise.all([
+    d.listResources(tenant.id),
+    d.listIdentities(tenant.id, { includeSystem: false }),
+    listSubscriptionRows(d.db, tenant.id),
+  ]);
+  return { tenant, resources, identities, declared };
+}
+
+/** Where the tenant's resources and identities live: (subscription, resource group) pairs, the default first. */
+function placesOf(e: TenantEstate): { subscriptionId: string; resourceGroup: string }[] {
+  return [
+    { subscriptionId: lower(e.tenant.defaultSubscriptionId), resourceGroup: e.tenant.defaultResourceGroup },
+    ...[...e.resources, ...e.identities].map((x) => ({
+      subscriptionId: lower(x.subscriptionId),
+      resourceGroup: x.resourceGroup,
+    })),
+  ];
+}
+
+/** Every subscription of the tenant: declared, default, and those its resources and identities live in. */
+export function subscriptionsOf(e: TenantEstate): SubscriptionView[] {
+  const { tenant } = e;
   const out = new Map<string, SubscriptionView>();
   const implied = (id: string) => ({
-    id: `/subscriptions/${lower(id)}`,
-    subscriptionId: lower(id),
+    id: `/subscriptions/${id}`,
+    subscriptionId: id,
     tenantId: tenant.id,
     displayName: `${tenant.displayName} subscription`,
     state: 'Enabled',
     declared: false,
   });
-  out.set(lower(tenant.defaultSubscriptionId), implied(tenant.defaultSubscriptionId));
-  for (const place of await placesOf(d, tenant)) {
+  for (const place of placesOf(e)) {
     if (!out.has(place.subscriptionId)) out.set(place.subscriptionId, implied(place.subscriptionId));
   }
-  for (const r of declared) {
+  for (const r of e.declared) {
     out.set(r.id, {
       id: `/subscriptions/${r.id}`,
       subscriptionId: r.id,
@@ -144,22 +174,8 @@ export async function listSubscriptions(d: Directory, tenantRef: string): Promis
   return [...out.values()];
 }
 
-/** Where the tenant's resources and identities live: (subscription, resource group) pairs. */
-async function placesOf(
-  d: Directory,
-  tenant: Tenant,
-): Promise<{ subscriptionId: string; resourceGroup: string }[]> {
-  const [resources, identities] = await Promise.all([
-    d.listResources(tenant.id),
-    d.listIdentities(tenant.id, { includeSystem: false }),
-  ]);
-  return [
-    { subscriptionId: lower(tenant.defaultSubscriptionId), resourceGroup: tenant.defaultResourceGroup },
-    ...[...resources, ...identities].map((x) => ({
-      subscriptionId: lower(x.subscriptionId),
-      resourceGroup: x.resourceGroup,
-    })),
-  ];
+export async function listSubscriptions(d: Directory, tenantRef: string): Promise<SubscriptionView[]> {
+  return subscriptionsOf(await readEstate(d, tenantRef));
 }
 
 export async function createSubscription(
@@ -193,26 +209,21 @@ export async function createSubscription(
   });
 }
 
-async function requireSubscription(d: Directory, tenant: Tenant, id: string | undefined): Promise<string> {
-  const want = lower(id ?? tenant.defaultSubscriptionId);
-  const subs = await listSubscriptions(d, tenant.id);
-  if (!subs.some((s) => s.subscriptionId === want)) {
-    throw new LanyardError('ERR_NOT_FOUND', `Tenant ${tenant.name} has no subscription ${want}.`, {
+/** The subscription id (the tenant's default when none is given), refused unless it is one of the tenant's. */
+function requireSubscription(e: TenantEstate, id: string | undefined): string {
+  const want = lower(id ?? e.tenant.defaultSubscriptionId);
+  if (!subscriptionsOf(e).some((s) => s.subscriptionId === want)) {
+    throw new LanyardError('ERR_NOT_FOUND', `Tenant ${e.tenant.name} has no subscription ${want}.`, {
       hint: 'List them with `lanyard subscription list`; declare one with `lanyard subscription create`.',
     });
   }
   return want;
 }
 
-export async function listResourceGroups(
-  d: Directory,
-  tenantRef: string,
-  subscriptionId?: string,
-): Promise<ResourceGroupView[]> {
-  const tenant = await d.getTenant(tenantRef);
-  const sub = await requireSubscription(d, tenant, subscriptionId);
+/** The resource groups of one of the estate's subscriptions: those in use, and declared ones. */
+export async function groupsOf(d: Directory, e: TenantEstate, sub: string): Promise<ResourceGroupView[]> {
   const out = new Map<string, ResourceGroupView>();
-  for (const place of await placesOf(d, tenant)) {
+  for (const place of placesOf(e)) {
     if (place.subscriptionId !== sub || out.has(lower(place.resourceGroup))) continue;
     out.set(lower(place.resourceGroup), {
       id: `/subscriptions/${sub}/resourceGroups/${place.resourceGroup}`,
@@ -236,6 +247,15 @@ export async function listResourceGroups(
   return [...out.values()].sort((a, b) => (lower(a.name) < lower(b.name) ? -1 : 1));
 }
 
+export async function listResourceGroups(
+  d: Directory,
+  tenantRef: string,
+  subscriptionId?: string,
+): Promise<ResourceGroupView[]> {
+  const e = await readEstate(d, tenantRef);
+  return groupsOf(d, e, requireSubscription(e, subscriptionId));
+}
+
 const GROUP_NAME = /^[-\w._()]{1,90}$/u;
 
 export async function createResourceGroup(
@@ -254,11 +274,10 @@ export async function createResourceGroup(
     });
   }
   return d.transaction(async (t) => {
-    const tenant = await t.getTenant(tenantRef);
-    const sub = await requireSubscription(t, tenant, input.subscriptionId);
-    const existing = (await listResourceGroups(t, tenant.id, sub)).find(
-      (g) => lower(g.name) === lower(input.name),
-    );
+    const e = await readEstate(t, tenantRef);
+    const tenant = e.tenant;
+    const sub = requireSubscription(e, input.subscriptionId);
+    const existing = (await groupsOf(t, e, sub)).find((g) => lower(g.name) === lower(input.name));
     const location = input.location ?? existing?.location ?? DEFAULT_LOCATION;
     if (existing?.declared && lower(existing.location) !== lower(location)) {
       throw new LanyardError(
@@ -301,9 +320,9 @@ export async function deleteResourceGroup(
   input: { name: string; subscriptionId?: string | undefined },
 ): Promise<{ assignmentsRemoved: number }> {
   return d.transaction(async (t) => {
-    const tenant = await t.getTenant(tenantRef);
-    const sub = await requireSubscription(t, tenant, input.subscriptionId);
-    const holders = (await placesOf(t, tenant)).filter(
+    const e = await readEstate(t, tenantRef);
+    const sub = requireSubscription(e, input.subscriptionId);
+    const holders = placesOf(e).filter(
       (p) => p.subscriptionId === sub && lower(p.resourceGroup) === lower(input.name),
     );
     if (holders.length > 0) {
@@ -355,7 +374,7 @@ export async function resolveScope(d: Directory, tenantRef: string, text: string
       hint: 'Use subscription (the tenant default) or /subscriptions/<id>.',
     });
   }
-  await requireSubscription(d, tenant, scope.subscriptionId);
+  requireSubscription(await readEstate(d, tenant.id), scope.subscriptionId);
   return scope;
 }
 
@@ -366,7 +385,11 @@ export async function listRoles(d: Directory): Promise<RoleDefinition[]> {
 }
 
 export async function findRole(d: Directory, ref: string): Promise<RoleDefinition> {
-  const index = await loadIndex(d.db);
+  return roleIn(await loadIndex(d.db), ref);
+}
+
+/** The role `ref` names in `index`: its id (any ARM form) or its name. */
+function roleIn(index: RbacIndex, ref: string): RoleDefinition {
   const role = index.roleDefinition(ref) ?? index.roleDefinitionByName(ref);
   if (!role) {
     throw new LanyardError('ERR_NOT_FOUND', `No role is named or numbered ${ref}.`, {
@@ -414,8 +437,10 @@ export async function putRole(
 
 export async function deleteRole(d: Directory, ref: string): Promise<RoleDefinition> {
   return d.transaction(async (t) => {
-    const role = await findRole(t, ref);
-    (await loadIndex(t.db)).removeRoleDefinition(role.id);
+    const index = await loadIndex(t.db);
+    const role = roleIn(index, ref);
+    // The index refuses a built-in role and one still assigned (ERR_READ_ONLY, ERR_IN_USE).
+    index.removeRoleDefinition(role.id);
     await removeRoleDefinitionRow(t.db, role.id);
     return role;
   });
@@ -464,8 +489,8 @@ export async function assignRole(
     const tenant = await t.getTenant(tenantRef);
     const principal = await t.findPrincipal(tenant.id, input.principal);
     const scope = await resolveScope(t, tenant.id, input.scope);
-    const role = await findRole(t, input.role);
     const index = await loadIndex(t.db);
+    const role = roleIn(index, input.role);
     if (await findSameAssignmentRow(t.db, principal.objectId, role.id, scope.key)) {
       throw new LanyardError(
         'ERR_RBAC_ASSIGNMENT_EXISTS',
@@ -517,7 +542,7 @@ export async function unassignRole(
     } else {
       const principal = await t.findPrincipal(tenant.id, ref.principal);
       const scope = await resolveScope(t, tenant.id, ref.scope);
-      const role = await findRole(t, ref.role);
+      const role = roleIn(index, ref.role);
       row = await findSameAssignmentRow(t.db, principal.objectId, role.id, scope.key);
     }
     if (!row || row.tenant_id !== tenant.id) {

@@ -12,11 +12,12 @@ import { readVersions } from '../store/change-feed.ts';
 import type { RbacIndex } from './rbac/evaluator.ts';
 import { parseScope } from './rbac/scope.ts';
 import {
-  listResourceGroups,
-  listSubscriptions,
+  groupsOf,
   loadIndex,
   type ResourceGroupView,
+  readEstate,
   type SubscriptionView,
+  subscriptionsOf,
 } from './service.ts';
 import { MANAGEMENT_TOPIC } from './store.ts';
 
@@ -63,15 +64,12 @@ async function loadView(d: Directory): Promise<ManagementView> {
   const tenants = await d.listTenants();
   const views: TenantView[] = [];
   for (const tenant of tenants) {
-    const subscriptions = await listSubscriptions(d, tenant.id);
+    // One read of what the tenant's subscriptions and groups derive from, for all of them.
+    const estate = await readEstate(d, tenant.id);
+    const { resources, identities } = estate;
+    const subscriptions = subscriptionsOf(estate);
     const groups = new Map<string, readonly ResourceGroupView[]>();
-    for (const s of subscriptions) {
-      groups.set(s.subscriptionId, await listResourceGroups(d, tenant.id, s.subscriptionId));
-    }
-    const [resources, identities] = await Promise.all([
-      d.listResources(tenant.id),
-      d.listIdentities(tenant.id, { includeSystem: false }),
-    ]);
+    for (const s of subscriptions) groups.set(s.subscriptionId, await groupsOf(d, estate, s.subscriptionId));
     const arm: ArmResource[] = [
       ...resources.map((r) => ({
         id: r.resourceId,

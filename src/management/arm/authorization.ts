@@ -7,6 +7,7 @@
  * `roleName eq '…'` for definitions. Reading needs `Microsoft.Authorization/role…/read`, writing `…/write`
  * and `…/delete`, on the scope — as in Azure, where Owner and User Access Administrator hold them.
  */
+import { isLanyardError } from '../../errors/lanyard-error.ts';
 import type { RoleAssignment } from '../rbac/evaluator.ts';
 import { isGuid } from '../rbac/role-definition.ts';
 import { parseScope, type Scope } from '../rbac/scope.ts';
@@ -228,12 +229,8 @@ export async function handleAuthorization(
         ),
       };
     } catch (err) {
-      if (
-        err instanceof Error &&
-        'code' in err &&
-        (err as { code: string }).code === 'ERR_NOT_FOUND' &&
-        /rincipal/.test(err.message)
-      ) {
+      // The directory's not-found names what it looked for (directory/context.ts `notFound`).
+      if (isLanyardError(err) && err.code === 'ERR_NOT_FOUND' && err.details?.kind === 'Principal') {
         throw new ArmError(
           400,
           'PrincipalNotFound',

@@ -110,13 +110,16 @@ export function authorize(r: ArmRequest, action: string, scope: Scope | string, 
  * gets the list filtered to what it may read.
  */
 export function requireAnyAccess(r: ArmRequest, subscriptionId: string, action: string): void {
+  if (!holdsRoleIn(r, subscriptionId)) authorize(r, action, `/subscriptions/${subscriptionId.toLowerCase()}`);
+}
+
+/** Whether the caller holds any role at the subscription, below it, or above it. */
+export function holdsRoleIn(r: ArmRequest, subscriptionId: string): boolean {
   const prefix = `/subscriptions/${subscriptionId.toLowerCase()}`;
-  const held = r.view.index.assignmentsOf([r.caller.objectId]);
-  const some = held.some((a) => {
+  return r.view.index.assignmentsOf([r.caller.objectId]).some((a) => {
     const key = a.scope.toLowerCase();
     return key === '/' || key === prefix || key.startsWith(`${prefix}/`);
   });
-  if (!some) authorize(r, action, prefix);
 }
 
 /** The request's JSON body as an object, or ARM's 400. */

@@ -19,6 +19,7 @@ import {
   type ArmRequest,
   allowed,
   authorize,
+  holdsRoleIn,
   objectBody,
   page,
   requireAnyAccess,
@@ -120,20 +121,14 @@ export function armRoutes(c: ArmContext): Router<Handler> {
   // The subscriptions the caller holds any role in (at them or below): what ARM lists.
   get('/subscriptions', async (r) => {
     const mine = r.view.tenants.find((t) => t.tenant.id === r.caller.tenantId);
-    const held = r.view.index.assignmentsOf([r.caller.objectId]);
-    const subs = (mine?.subscriptions ?? []).filter((s) =>
-      held.some((a) => a.scope.toLowerCase().startsWith(`/subscriptions/${s.subscriptionId}`)),
-    );
+    const subs = (mine?.subscriptions ?? []).filter((s) => holdsRoleIn(r, s.subscriptionId));
     return ok({ ...page(r, subs.map(subscriptionJson)), count: { type: 'Total', value: subs.length } });
   });
 
   get('/subscriptions/:s', async (r, p) => {
     const t = subscriptionOf(r, p.s!);
-    const held = r.view.index.assignmentsOf([r.caller.objectId]);
     const s = t.subscriptions.find((x) => x.subscriptionId === p.s!.toLowerCase())!;
-    if (!held.some((a) => a.scope.toLowerCase().startsWith(`/subscriptions/${s.subscriptionId}`))) {
-      authorize(r, 'Microsoft.Resources/subscriptions/read', s.id);
-    }
+    requireAnyAccess(r, s.subscriptionId, 'Microsoft.Resources/subscriptions/read');
     return ok(subscriptionJson(s));
   });
 

@@ -14,6 +14,7 @@ import { identityCommands } from '../identity/cli/commands.ts';
 import { issuerCommands } from '../issuer/cli/commands.ts';
 import { managementCommands } from '../management/cli/commands.ts';
 import type { PlaneEntry } from '../plane/contract.ts';
+import { vaultCommands } from '../vault/cli/commands.ts';
 
 /** Keeps each line's own `D` and `M` (the host checks them against its runtime when it loads the planes). */
 const entry = <D, M>(e: PlaneEntry<D, M>): PlaneEntry<D, M> => e;
@@ -42,6 +43,7 @@ export const REGISTRY = [
   }),
   entry({
     name: 'vault',
+    commands: vaultCommands,
     load: async () => (await import('../vault/plane.ts')).vaultPlane,
   }),
   entry({

@@ -5,9 +5,10 @@
  * (migration `0010-vault`); the REST API and the CLI come on top of its store functions.
  */
 import type { Plane } from '../plane/contract.ts';
+import type { VaultDeps } from './deps.ts';
 import * as m0010 from './migrations/0010-vault.ts';
 
-export const vaultPlane: Plane = {
+export const vaultPlane: Plane<VaultDeps> = {
   name: 'vault',
   owns: 'Key Vault secrets: versions sealed at rest, soft delete and purge protection, backup and restore',
   migrations: { '0010-vault': m0010 },

@@ -98,7 +98,8 @@ export const FIRST_PARTY_APPS: readonly FirstPartyApp[] = [
     name: 'azure-key-vault',
     displayName: 'Azure Key Vault',
     appId: 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093',
-    identifierUris: ['https://vault.azure.net'],
+    // vault.localhost: the challenge resource of vaults at https://<vault>.vault.localhost (vault/api/hosts.ts).
+    identifierUris: ['https://vault.azure.net', 'https://vault.localhost'],
     accessTokenClaims: [],
     appRoles: [],
   },

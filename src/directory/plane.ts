@@ -14,6 +14,7 @@ import { directoryManifest } from './manifest/section.ts';
 import * as m0001 from './migrations/0001-directory.ts';
 import * as m0006 from './migrations/0006-app-optional-claims.ts';
 import * as m0009 from './migrations/0009-resource-settings.ts';
+import * as m0011 from './migrations/0011-key-vault-local-audience.ts';
 
 export const directoryPlane: Plane<DirectoryDeps, Directory> = {
   name: 'directory',
@@ -22,6 +23,7 @@ export const directoryPlane: Plane<DirectoryDeps, Directory> = {
     '0001-directory': m0001,
     '0006-app-optional-claims': m0006,
     '0009-resource-settings': m0009,
+    '0011-key-vault-local-audience': m0011,
   },
   admin: directoryAdminRoutes,
   manifest: directoryManifest,

@@ -106,7 +106,7 @@ export async function startServer(runtime: Runtime, options: StartServerOptions)
       tls: {
         key: cert.keyPem,
         cert: cert.chainPem,
-        SNICallback: ca.sniCallback(['*.localhost', ...AZURE_HOST_PATTERNS]),
+        SNICallback: ca.sniCallback(['*.localhost', '*.vault.localhost', ...AZURE_HOST_PATTERNS]),
       },
       limits: { ...LISTENER_LIMITS, ...options.limits },
       handler,

@@ -15,7 +15,12 @@ import type { Logger } from './logger.ts';
 export interface RouteGroup {
   /** Shown in the request log, e.g. `admin`. */
   readonly name: string;
-  /** Whether the request belongs to this group, from its method and path alone (nothing read yet). */
+  /**
+   * Whether the group is chosen by the request's Host (Key Vault's `<vault>.vault.localhost`) rather than its
+   * path: such groups are asked first, so a path another group serves never takes a request meant for them.
+   */
+  readonly byHost?: boolean | undefined;
+  /** Whether the request belongs to this group, from its method, host and path alone (nothing read yet). */
   matches(ctx: RequestContext): boolean;
   /** Answers the request. A throw becomes an error response (LanyardError → its status; else a 500). */
   handle(ctx: RequestContext): Promise<void>;
@@ -23,7 +28,8 @@ export interface RouteGroup {
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function createRequestHandler(groups: readonly RouteGroup[], logger: Logger): RequestHandler {
+export function createRequestHandler(given: readonly RouteGroup[], logger: Logger): RequestHandler {
+  const groups = [...given.filter((g) => g.byHost), ...given.filter((g) => !g.byHost)];
   return (req, res) => {
     const method = req.method ?? 'GET';
     // Defaults for every response; a group that serves something else (HTML, static files) may override.

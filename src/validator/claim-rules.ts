@@ -16,6 +16,7 @@ const WELL_KNOWN_AUDIENCES: Record<string, string> = {
   'https://management.azure.com/': 'Azure Resource Manager',
   'https://management.azure.com': 'Azure Resource Manager',
   'https://vault.azure.net': 'Azure Key Vault',
+  'https://vault.localhost': 'Azure Key Vault',
   'https://graph.microsoft.com': 'Microsoft Graph',
   '797f4846-ba00-4fd7-ba43-dac1f8f63013': 'Azure Resource Manager',
 };

@@ -1,6 +1,6 @@
 /**
  * @module demo/demo
- * `npm start`: the seed stories 000 to 003, end to end, on the seed manifest, with nothing to set up. It
+ * `npm start`: the seed stories 000 to 004, end to end, on the seed manifest, with nothing to set up. It
  * applies examples/seeds/lanyard.yaml (idempotent), serves what `lanyard up` serves (issuer and admin API on
  * HTTPS, the managed-identity endpoint, the API Management gateways), starts the example apps (SomeFunction,
  * ExclusiveFunction, ProtectedApi, ApimBackendFunction) and their Easy Auth fronts, starts AutoTriggerFunction
@@ -23,6 +23,7 @@ import { runSeed000 } from './seed-000.ts';
 import { runSeed001 } from './seed-001.ts';
 import { runSeed002 } from './seed-002.ts';
 import { runSeed003 } from './seed-003.ts';
+import { provisionFlowCredentials, runSeed004, startSeed004Apps } from './seed-004.ts';
 import type { StoryContext, StoryResult } from './story.ts';
 import { tryItLines } from './try-it.ts';
 import { displayPath } from './words.ts';
@@ -208,6 +209,19 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     cleanups.push(() => trigger.stop());
     const autoApp = await trigger.start();
 
+    // Seed 004: the flow's credentials in the vault, Get-Creds (as get-creds) and Get-VM-Status.
+    const flowCredentials = await provisionFlowCredentials(d, tenant.id);
+    const vaultUrl = `https://flow-credentials.vault.localhost:${server.port}`;
+    const seed004 = await startSeed004Apps({
+      env: childEnv,
+      vaultUrl,
+      lanyardUrl: server.url,
+      caPath: server.caCertPath,
+      tenantId: tenant.id,
+      freePorts: o.freeAppPorts === true,
+    });
+    cleanups.push(() => Promise.all([seed004.getCreds.handle.stop(), seed004.getVmStatus.handle.stop()]));
+
     out(`Serving (the server log, with every audit event: ${displayPath(logFile)}):`);
     out(`  issuer and admin API        ${server.url}`);
     out(`  managed-identity endpoint   ${identity.endpoint}`);
@@ -229,6 +243,11 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     out(
       `  ${'AutoTriggerFunction'.padEnd(27)} ${autoApp.url}, as auto-trigger-function (lanyard run), timer ${o.timerSeconds > 0 ? `every ${o.timerSeconds} s` : 'off'}${moved(autoApp)}`,
     );
+    out(`  ${'key vault flow-credentials'.padEnd(27)} ${vaultUrl}`);
+    out(
+      `  ${'Get-Creds'.padEnd(27)} ${seed004.getCreds.url}, as get-creds (lanyard run), reads flow-credentials${moved(seed004.getCreds)}`,
+    );
+    out(`  ${'Get-VM-Status'.padEnd(27)} ${seed004.getVmStatus.url}${moved(seed004.getVmStatus)}`);
     if (otherAlive) out(`  (note: lanyard pid ${other!.pid} also serves this data folder, at ${other!.url})`);
     out();
 
@@ -283,7 +302,21 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
           gateway: { principalId: gatewayIdentity.principalId, clientId: gatewayIdentity.clientId },
         }),
       );
-      return ok000 && ok001 && ok002 && ok003;
+      const ok004 = await story('Seed 004', () =>
+        runSeed004(ctx, {
+          vaultUrl,
+          lanyardUrl: server.url,
+          tenantId: tenant.id,
+          expected: {
+            applicationId: flowCredentials.applicationId,
+            subscriptionId: flowCredentials.subscriptionId,
+          },
+          getCreds: seed004.getCreds,
+          getVmStatus: seed004.getVmStatus,
+          vault: flowCredentials.vault,
+        }),
+      );
+      return ok000 && ok001 && ok002 && ok003 && ok004;
     })();
     // A signal during the stories stops the demo; the stories' children are stopped by the cleanups.
     stories.catch(() => {});

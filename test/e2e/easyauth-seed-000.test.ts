@@ -233,6 +233,20 @@ describe('lanyard demo (npm start): both stories, told in plain words', () => {
     );
     assert.match(text, /^Seed 001: AutoTriggerFunction ran again → 200 OK/m);
     assert.match(text, /^Seed 001 went as in Azure\.$/m);
+    // Seed 004: Get-Creds reads the vault with its identity; Get-VM-Status signs in with what it read.
+    assert.match(
+      text,
+      /^Seed 004: Get-Creds \(Key Vault Secrets User\) read app-id, app-secret and subscription-id → 200 OK: application [0-9a-f-]{36}, a secret of \d+ characters/m,
+    );
+    assert.match(
+      text,
+      /^Seed 004: Get-VM-Status signed in as that application → 200 OK: build-agent \(VM running\)/m,
+    );
+    assert.match(
+      text,
+      /^Seed 004: the same Get-Creds running as vm-report-flow \(no role on the vault\) → 403 Forbidden: .* lanyard rbac assign --principal [0-9a-f-]{36} --role "Key Vault Secrets User" --scope resource:flow-credentials$/m,
+    );
+    assert.match(text, /^Seed 004 went as in Azure\.$/m);
     assert.doesNotMatch(text, /did NOT go/);
 
     // The printed commands work as printed, with `lanyard` being this checkout's CLI on this data folder.

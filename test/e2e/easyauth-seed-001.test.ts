@@ -248,6 +248,8 @@ describe('seed 001 through Easy Auth: AutoTriggerFunction calls ExclusiveFunctio
     // Seeds 002 and 003 (API Management) run after them, on the apps' free ports.
     assert.match(text, /^Seed 002 went as in Azure\.$/m);
     assert.match(text, /^Seed 003 went as in Azure\.$/m);
+    // Seed 004 (Key Vault): Get-Creds as get-creds, then refused as another identity, disabled, deleted, recovered.
+    assert.match(text, /^Seed 004 went as in Azure\.$/m);
     assert.doesNotMatch(text, /did NOT go/);
     assert.doesNotMatch(text, /Try it yourself/, '--once does not keep serving');
     const roles = JSON.parse(

@@ -92,6 +92,10 @@ const server = http.createServer(async (req, res) => {
     send(res, err.statusCode ?? 500, { error: err.code ?? err.name, message: err.message });
   }
 });
+server.once('error', (err) => {
+  console.error(`get-vm-status: cannot listen on 127.0.0.1:${port}: ${err.code ?? err.message}`);
+  process.exit(err.code === 'EADDRINUSE' ? 98 : 1);
+});
 server.listen(port, '127.0.0.1', () => {
   console.log(`get-vm-status listening on http://127.0.0.1:${server.address().port}/api/get-vm-status`);
 });

@@ -71,7 +71,7 @@ export function authorize(c: VaultCall, action: string, name?: string): void {
   const iss = String(c.caller.claims.iss ?? '');
   const role = d.wouldGrant[0]?.roleName;
   const fix = role
-    ? `${role} on the vault (or the secret, group or subscription) would allow it: lanyard rbac assign --principal ${c.caller.objectId} --role "${role}" --scope ${c.vault.id}`
+    ? `${role} on the vault (or the secret, group or subscription) would allow it: lanyard rbac assign --principal ${c.caller.objectId} --role "${role}" --scope resource:${c.vault.name}`
     : `No role assignable at ${scope} allows ${action}.`;
   throw new KeyVaultError(
     403,

@@ -3,7 +3,7 @@
  * `lanyard run --azure-hosts`: a Node program that hard-codes nothing but Azure's own host names —
  * `new ClientSecretCredential(tenant, client, secret)` and an ARM client without `endpoint` — gets its token
  * from Lanyard's issuer and its resource groups from Lanyard's Resource Manager, over TLS the local CA signs for
- * those names. (No test runs the program without the option: it would look those names up on the network.)
+ * those names; and a SecretClient for `https://kv1.vault.azure.net` reads Lanyard's vault. (No test runs the program without the option: it would look those names up on the network.)
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -26,12 +26,19 @@ describe('lanyard run --azure-hosts', () => {
     const secret = await d.addClientSecret('contoso', 'ops', {});
     await d.createResource('contoso', { name: 'web', kind: 'app', systemAssignedIdentity: true });
     await assignRole(d, 'contoso', { principal: 'app:ops', role: 'Reader', scope: 'subscription' });
+    await d.createResource('contoso', { name: 'kv1', kind: 'vault' });
+    for (const principal of ['app:ops', 'resource:web']) {
+      await assignRole(d, 'contoso', { principal, role: 'Key Vault Secrets User', scope: 'resource:kv1' });
+    }
+    const { resolveVault, setSecret } = await import('../../src/vault/store.ts');
+    await setSecret(d, await resolveVault(d, 'contoso', 'kv1'), 's1', { value: 'from the vault' });
     env = {
       LANYARD_STORE: t.location,
       COMPAT_TENANT: tenant.id,
       COMPAT_CLIENT_ID: app.appId,
       COMPAT_SECRET: secret.secretText,
       COMPAT_SUBSCRIPTION: tenant.defaultSubscriptionId,
+      COMPAT_VAULT: 'kv1',
     };
   });
   after(() => t?.cleanup());
@@ -42,7 +49,7 @@ describe('lanyard run --azure-hosts', () => {
     return JSON.parse(line.slice('COMPAT_RESULT '.length));
   };
 
-  it('login.microsoftonline.com and management.azure.com reach Lanyard', async () => {
+  it('login.microsoftonline.com, management.azure.com and kv1.vault.azure.net reach Lanyard', async () => {
     const run = await runLanyard(
       t.dataDir,
       ['run', '--as', 'web', '--azure-hosts', '--', process.execPath, CLIENT],
@@ -55,5 +62,9 @@ describe('lanyard run --azure-hosts', () => {
     assert.equal(claims.iss, `https://sts.windows.net/${env.COMPAT_TENANT}/`);
     assert.equal(claims.aud, 'https://management.azure.com');
     assert.deepEqual(r.value.groups, ['lanyard']);
+    // Key Vault under its Azure name: challenge resource https://vault.azure.net, tenant from the challenge.
+    assert.match(r.value.vault.id, /^https:\/\/kv1\.vault\.azure\.net\/secrets\/s1\/[0-9a-f]{32}$/);
+    assert.equal(r.value.vault.identity, 'from the vault');
+    assert.equal(r.value.vault.app, 'from the vault');
   });
 });

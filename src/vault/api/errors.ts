@@ -72,7 +72,7 @@ export function keyVaultErrorOf(err: unknown): unknown {
     case 'ERR_VAULT_SECRET_DISABLED':
       return new KeyVaultError(403, 'Forbidden', err.message, { inner: 'SecretDisabled', hint });
     case 'ERR_VAULT_PURGE_PROTECTED':
-      return new KeyVaultError(403, 'Forbidden', err.message, { inner: 'PurgeProtected', hint });
+      return new KeyVaultError(403, 'Forbidden', err.message, { hint, reason: 'PurgeProtected' });
     case 'ERR_VAULT_VALUE_TOO_LARGE':
     case 'ERR_REQUEST_TOO_LARGE':
       return new KeyVaultError(413, 'RequestEntityTooLarge', err.message, { hint });

@@ -46,6 +46,8 @@ export const vaultPlane: Plane<VaultDeps> = {
     'secret.backup',
     'secret.restore',
     'secret.request',
+    'secret.show',
+    'vault.update',
   ],
   routes(deps) {
     const views = new ViewCache(deps.directory);

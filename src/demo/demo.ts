@@ -333,6 +333,7 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
       autoTriggerUrl: trigger.app?.url ?? autoApp.url,
       timerSeconds: o.timerSeconds,
       adminUrl: server.url,
+      vault: { getCredsUrl: `${seed004.getCreds.url}/api/get-creds`, vaultUrl },
       adminTokenPath: admin.source === 'env' ? undefined : admin.path,
       gateways: {
         seed002Url: `${gatewayUrlOf(GW_002.gateway)}/protected/ProtectedApi`,

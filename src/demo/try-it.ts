@@ -35,6 +35,8 @@ export interface TryItInput {
         seed003Key: string;
       }
     | undefined;
+  /** Seed 004: Get-Creds' URL and the vault's. */
+  vault?: { getCredsUrl: string; vaultUrl: string } | undefined;
   cwd?: string | undefined;
 }
 
@@ -79,6 +81,14 @@ export function tryItLines(o: TryItInput): string[] {
     `  lanyard run --as auto-trigger-function -- sh -c '${fromEndpoint(o.exclusiveAppId)}'`,
     `  lanyard role assign ${ROLE_ARGS.join(' ')}`,
     ...gatewayLines,
+    ...(o.vault
+      ? [
+          '  # Seed 004: Get-Creds reads three secrets from Key Vault with its managed identity',
+          `  curl -s -X POST ${o.vault.getCredsUrl}`,
+          '  # the vault by hand: a token for https://vault.localhost, then a secret (any identity with a role on it)',
+          `  lanyard run --as get-creds -- sh -c 'T=$(${fromEndpoint('https://vault.localhost')} | cut -d\\" -f4); curl -s --cacert "$NODE_EXTRA_CA_CERTS" "${o.vault.vaultUrl}/secrets/subscription-id?api-version=7.4" -H "Authorization: Bearer $T"'`,
+        ]
+      : []),
     '  # the admin API: what the CLI does, as JSON over HTTPS (this URL is also in server.json in the data folder)',
     `  curl -s --cacert ${ca} -H "Authorization: Bearer ${o.adminTokenPath === undefined ? '$LANYARD_ADMIN_TOKEN' : `$(cat ${shellQuote(displayPath(o.adminTokenPath, cwd))})`}" ${o.adminUrl}/admin/tenants`,
     '  # why a token is accepted or refused, by every front',

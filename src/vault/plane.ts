@@ -10,6 +10,7 @@
 import { Cron } from 'croner';
 import { ViewCache } from '../management/view.ts';
 import type { Plane } from '../plane/contract.ts';
+import { vaultAdminRoutes } from './admin-routes.ts';
 import { VaultAuthenticator } from './api/auth.ts';
 import { vaultRouteGroup } from './api/group.ts';
 import type { VaultDeps } from './deps.ts';
@@ -49,6 +50,7 @@ export const vaultPlane: Plane<VaultDeps> = {
     'secret.show',
     'vault.update',
   ],
+  admin: vaultAdminRoutes,
   routes(deps) {
     const views = new ViewCache(deps.directory);
     const auth = new VaultAuthenticator({

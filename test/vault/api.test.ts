@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { assignRole } from '../../src/management/service.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 import { startTestServer, type TestServer } from '../host/harness.ts';
@@ -275,6 +276,21 @@ for (const kind of STORE_KINDS) {
       assert.ok(events.some((e) => e.action === 'secret.purge' && e.outcome === 'success'));
       assert.doesNotMatch(JSON.stringify(events), /hunter2|for nobody/);
       assert.doesNotMatch(t.logs.join('\n'), /hunter2|for nobody/);
+    });
+
+    it('fails closed when the audit log cannot record a read: 503, and no value', async () => {
+      const db = t.runtime.store.db;
+      await sql`alter table audit_events rename to audit_events_away`.execute(db);
+      try {
+        const r = await kv('GET', `/secrets/db-password?${V}`);
+        assert.equal(r.status, 503);
+        assert.equal(r.json.error.code, 'ServiceUnavailable');
+        assert.doesNotMatch(r.text, /hunter2/);
+      } finally {
+        await sql`alter table audit_events_away rename to audit_events`.execute(db);
+      }
+      const back = await kv('GET', `/secrets/db-password?${V}`);
+      assert.equal(back.status, 200);
     });
   });
 }

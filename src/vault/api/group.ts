@@ -141,7 +141,21 @@ export function vaultRouteGroup(o: VaultGroupOptions): RouteGroup {
         const route = routeOf(http.method, http.segments);
         action = route.action;
         const answer = await route.run(c, body);
-        await audit(o, c, action, 'success', undefined);
+        try {
+          await audit(o, c, action, 'success', undefined);
+        } catch (err) {
+          // Fail closed: no value leaves, and no success is reported, unaudited.
+          http.logger.error({ err }, 'the audit log could not record a vault operation');
+          throw new KeyVaultError(
+            503,
+            'ServiceUnavailable',
+            'The operation could not be recorded in the audit log, so its result is withheld. A write may have been applied; read it again once the audit log works.',
+            {
+              reason: 'AuditUnavailable',
+              hint: 'Check the store the audit log writes to (disk space, permissions, connection).',
+            },
+          );
+        }
         send(answer.status, answer.body);
       } catch (err) {
         const mapped = keyVaultErrorOf(err);
@@ -151,7 +165,7 @@ export function vaultRouteGroup(o: VaultGroupOptions): RouteGroup {
             ? mapped
             : new KeyVaultError(500, 'InternalServerError', 'The server encountered an internal error.');
         logField(http.res, 'reason', e.reason);
-        if (call) {
+        if (call && e.reason !== 'AuditUnavailable') {
           try {
             await audit(o, call, action, 'failure', e.reason);
           } catch (auditErr) {

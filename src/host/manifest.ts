@@ -14,8 +14,8 @@ import type { Plan, PlanOptions } from '../manifest/types.ts';
 import type { Plane } from '../plane/contract.ts';
 import { PLANES } from './planes.ts';
 
-export { formatPlan } from '../manifest/format.ts';
-export type { Plan, PlanChange, PlanObject, PlanOptions } from '../manifest/types.ts';
+export { formatPending, formatPlan } from '../manifest/format.ts';
+export type { Plan, PlanChange, PlanObject, PlanOptions, PlanPending } from '../manifest/types.ts';
 
 /**
  * A loaded manifest, typed as the directory (the base section) declares it; the keys other sections add

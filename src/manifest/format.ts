@@ -2,8 +2,10 @@
  * @module manifest/format
  * A plan as a person reads it, in the manner of terraform: one line per change (`+ create`, `~ update` with
  * its field changes indented, `- delete`), the objects the manifest does not manage, and a summary line.
+ * What is left to a person (`pending`) is apart, as warnings: the CLI prints them on stderr, so the plan on
+ * stdout reads the same whether or not a secret has been set.
  */
-import type { Plan, PlanAction, PlanChange, PlanObject } from './types.ts';
+import type { Plan, PlanAction, PlanChange, PlanObject, PlanPending } from './types.ts';
 
 const SYMBOL: Record<PlanAction, string> = { create: '+', update: '~', delete: '-' };
 
@@ -28,4 +30,12 @@ export function formatPlan(plan: Plan): string {
   else if (plan.applied) out.push(`Apply complete: ${create} created, ${update} updated, ${del} deleted.`);
   else out.push(`Plan: ${create} to create, ${update} to update, ${del} to delete.`);
   return out.join('\n');
+}
+
+/** The plan's pending items as `warning:` lines, each followed by its command, indented. */
+export function formatPending(pending: readonly PlanPending[]): string[] {
+  return pending.flatMap((p) => [
+    `warning: ${p.kind} ${where(p)}: ${p.note}`,
+    ...(p.command ? [`  ${p.command}`] : []),
+  ]);
 }

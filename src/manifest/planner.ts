@@ -12,7 +12,7 @@
  */
 import { LanyardError } from '../errors/lanyard-error.ts';
 import { describeLocation, type KeyPath } from './source.ts';
-import type { Plan, PlanAction, PlanChange, PlanObject } from './types.ts';
+import type { Plan, PlanAction, PlanChange, PlanObject, PlanPending } from './types.ts';
 
 export interface PlanStep<T> {
   phase: number;
@@ -24,6 +24,7 @@ export interface PlanStep<T> {
 export class Planner<T> {
   readonly steps: PlanStep<T>[] = [];
   readonly notManaged: PlanObject[] = [];
+  readonly pendingItems: PlanPending[] = [];
   /** The manifest being planned: refusals point at its lines. */
   readonly manifest: object;
   readonly prune: boolean;
@@ -47,6 +48,11 @@ export class Planner<T> {
   undeclared(phase: number, object: PlanObject, run: PlanStep<T>['run'], notes: string[] = []): void {
     if (this.prune) this.add(phase, 'delete', object, run, notes);
     else this.notManaged.push(object);
+  }
+
+  /** Something apply leaves to a person (with the command that does it): reported, never failing. */
+  pending(object: PlanObject, note: string, command?: string): void {
+    this.pendingItems.push({ ...object, note, ...(command === undefined ? {} : { command }) });
   }
 
   /** Refuses a pinned id (or other immutable field) that differs from the stored object's. */
@@ -73,6 +79,7 @@ export class Planner<T> {
       plan: {
         changes: steps.map((s) => s.change),
         notManaged: this.notManaged,
+        pending: this.pendingItems,
         prune: this.prune,
         applied: false,
         summary: { create: count('create'), update: count('update'), delete: count('delete') },

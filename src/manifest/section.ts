@@ -60,7 +60,8 @@ interface SectionParts<T, S> {
   /**
    * Adds the steps that bring this section of one declared tenant to the manifest: creates and updates of
    * what it declares, `planner.undeclared(…)` for what the store holds and it does not. Reads nothing: what
-   * it compares with is `state`. May refuse (`planner.immutable`).
+   * it compares with is `state`. May refuse (`planner.immutable`), or report what apply leaves to a person
+   * (`planner.pending`: a secret no manifest holds), which fails nothing.
    */
   plan?(tenant: TenantPlan<T>, state: S): void;
 }

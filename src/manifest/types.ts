@@ -29,6 +29,14 @@ export interface PlanChange extends PlanObject {
   changes?: string[];
 }
 
+/** What apply cannot do and a person must (a secret's value, which no manifest holds); never a failure. */
+export interface PlanPending extends PlanObject {
+  /** What is missing, in words. */
+  note: string;
+  /** The command that does it, as it can be typed. */
+  command?: string | undefined;
+}
+
 export interface Plan {
   /** The changes, in the order apply performs them: deletions (dependents first), then creates and updates. */
   changes: PlanChange[];
@@ -38,6 +46,8 @@ export interface Plan {
    * Microsoft's first-party apps are never listed.
    */
   notManaged: PlanObject[];
+  /** Left to a person: reported by plan and apply alike, never carried out and never failing either. */
+  pending: PlanPending[];
   prune: boolean;
   /** True when returned by applyManifest: the changes were made. */
   applied: boolean;

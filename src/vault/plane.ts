@@ -8,6 +8,7 @@
  * every hour.
  */
 import { Cron } from 'croner';
+import type { Directory } from '../directory/directory.ts';
 import { ViewCache } from '../management/view.ts';
 import type { Plane } from '../plane/contract.ts';
 import { vaultAdminRoutes } from './admin-routes.ts';
@@ -15,6 +16,7 @@ import { VaultAuthenticator } from './api/auth.ts';
 import { vaultRouteGroup } from './api/group.ts';
 import type { VaultDeps } from './deps.ts';
 import { createWriteBatcher, type WriteBatcher } from './group-commit.ts';
+import { vaultManifest } from './manifest-section.ts';
 import * as m0010 from './migrations/0010-vault.ts';
 import { purgeExpired } from './store.ts';
 
@@ -29,7 +31,7 @@ function batcherOf(deps: VaultDeps): WriteBatcher {
   return b;
 }
 
-export const vaultPlane: Plane<VaultDeps> = {
+export const vaultPlane: Plane<VaultDeps, Directory> = {
   name: 'vault',
   owns: 'Key Vault secrets: versions sealed at rest, soft delete and purge protection, backup and restore',
   migrations: { '0010-vault': m0010 },
@@ -50,6 +52,7 @@ export const vaultPlane: Plane<VaultDeps> = {
     'secret.show',
     'vault.update',
   ],
+  manifest: vaultManifest,
   admin: vaultAdminRoutes,
   routes(deps) {
     const views = new ViewCache(deps.directory);

@@ -382,13 +382,13 @@ for (const kind of STORE_KINDS) {
     it('refuses to change a resource kind', async () => {
       await applyManifest(dir, SEED);
       const changed = seedWith((doc, at) => {
-        doc.setIn(['tenants', 0, 'resources', at('resources', 'flow-credentials'), 'kind'], 'app');
+        doc.setIn(['tenants', 0, 'resources', at('resources', 'vm-report-flow'), 'kind'], 'app');
       });
       await assert.rejects(planManifest(dir, changed), (err: LanyardError) => {
         assert.equal(err.code, 'ERR_CONFLICT');
         assert.match(
           err.message,
-          /resource contoso\/flow-credentials has kind vault, but the manifest declares app/,
+          /resource contoso\/vm-report-flow has kind automation, but the manifest declares app/,
         );
         return true;
       });

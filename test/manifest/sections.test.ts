@@ -141,7 +141,13 @@ describe('manifest sections: a plane of its own', () => {
       { name: 'sprocket', color: 'red' },
       { name: 'gear', color: 'grey' },
     ]);
-    assert.deepEqual(Object.keys(tenant).slice(-4), ['roleAssignments', 'management', 'gateways', 'widgets']);
+    assert.deepEqual(Object.keys(tenant).slice(-5), [
+      'roleAssignments',
+      'management',
+      'vault',
+      'gateways',
+      'widgets',
+    ]);
   });
 
   it('only the composition that has the section knows its key', () => {
@@ -149,12 +155,12 @@ describe('manifest sections: a plane of its own', () => {
     assert.equal(err.code, 'ERR_MANIFEST_SCHEMA');
     assert.match(
       err.message,
-      /^lanyard\.yaml:6:5 tenants\[0\]\.widgets: unknown key "widgets" \(allowed: .*roleAssignments, management, gateways\)$/,
+      /^lanyard\.yaml:6:5 tenants\[0\]\.widgets: unknown key "widgets" \(allowed: .*roleAssignments, management, vault, gateways\)$/,
     );
     const gadgets = refusal(() => withWidgets.parseManifest(manifest('    gadgets: []\n'), 'lanyard.yaml'));
     assert.match(
       gadgets.message,
-      /unknown key "gadgets" \(allowed: .*, roleAssignments, management, gateways, widgets\)$/,
+      /unknown key "gadgets" \(allowed: .*, roleAssignments, management, vault, gateways, widgets\)$/,
     );
   });
 

@@ -28,8 +28,11 @@ async function load(cmd: Command, file: string): Promise<Manifest | undefined> {
 }
 
 async function printPlan(plan: Plan, format: OutputFormat): Promise<void> {
-  const text = format === 'json' ? JSON.stringify(plan, null, 2) : (await manifests()).formatPlan(plan);
+  const m = await manifests();
+  const text = format === 'json' ? JSON.stringify(plan, null, 2) : m.formatPlan(plan);
   process.stdout.write(`${text}\n`);
+  // What apply leaves to a person (a secret to set) is a warning, not a change: JSON carries it as `pending`.
+  if (format !== 'json') for (const line of m.formatPending(plan.pending)) process.stderr.write(`${line}\n`);
 }
 
 export function registerManifestCommands(program: Command): void {

@@ -61,10 +61,13 @@ export function registerUpCommand(program: Command): void {
             `lanyard ${VERSION} (node ${process.version}), store: ${runtime.store.dialect} ${runtime.store.location}\n`,
           );
           if (o.file) {
-            const { loadManifest, applyManifest, formatPlan } = await import('../../host/manifest.ts');
+            const { loadManifest, applyManifest, formatPending, formatPlan } = await import(
+              '../../host/manifest.ts'
+            );
             const manifest = await loadManifest(userPath(o.file));
             const plan = await applyManifest(runtime.directory, manifest, { prune: o.prune ?? false });
             process.stdout.write(`${formatPlan(plan).trimEnd()}\n`);
+            for (const line of formatPending(plan.pending)) process.stderr.write(`${line}\n`);
           }
           const admin = resolveAdminToken({ dataDir: runtime.dataDir });
           const { startHost } = await import('../../host/start-host.ts');

@@ -5,7 +5,9 @@
  * AES-256-GCM, with the caller's AAD (e.g. `tenant|vault|name|version`) bound in so a record cannot be moved to
  * another place. The DEK is wrapped with AES-256-GCM under the master key, whose id travels with the record: a
  * keyring of current and previous master keys opens old records, and `rewrap` moves them to the current key
- * without touching the payload.
+ * without touching the payload. Given a keyring source (crypto/master-key `openKeyring`) instead of a fixed
+ * keyring, it follows a rotation made by another process: it seals under the new current key once the source
+ * has seen it, and asks the source to look again when a record names a key it has not loaded.
  *
  * Format: one ASCII string, fields separated by `.`, binary fields base64url without padding:
  *
@@ -18,12 +20,16 @@
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LanyardError } from '../errors/lanyard-error.ts';
-import type { MasterKey } from './master-key.ts';
+import type { Keyring } from './master-key.ts';
 
-export interface Keyring {
-  current: MasterKey;
-  /** Retired master keys that may still have wrapped some records. */
-  previous?: readonly MasterKey[] | undefined;
+export type { Keyring } from './master-key.ts';
+
+/** A keyring that may change while the process runs (crypto/master-key `MasterKeyring`). */
+export interface KeyringSource {
+  /** The keys now (cheap: called on every seal). */
+  get(): Keyring;
+  /** Looks again now, for a record under a key id not loaded. */
+  reload(): Keyring;
 }
 
 export interface Envelope {
@@ -33,6 +39,8 @@ export interface Envelope {
   keyIdOf(sealed: string): string;
   /** Re-wraps the record's DEK under the current master key; returns the record unchanged if it already is. */
   rewrap(sealed: string): string;
+  /** The id of the master key `seal` and `rewrap` use now. */
+  currentKeyId(): string;
 }
 
 export type DecryptFailure = 'malformed' | 'unknown-key' | 'aad-mismatch' | 'tampered';
@@ -53,12 +61,23 @@ interface Parsed {
   tag: Buffer;
 }
 
-export function createEnvelope(keyring: Keyring): Envelope {
-  const keys = new Map<string, MasterKey>();
-  for (const k of [...(keyring.previous ?? []), keyring.current]) keys.set(k.id, k);
-  const { current } = keyring;
+export function createEnvelope(keyring: Keyring | KeyringSource): Envelope {
+  const source: KeyringSource = 'get' in keyring ? keyring : { get: () => keyring, reload: () => keyring };
+  const keysOf = (r: Keyring) => new Map([...(r.previous ?? []), r.current].map((k) => [k.id, k]));
+  let ring = source.get();
+  let keys = keysOf(ring);
+  let current = ring.current;
+  // Rebuilt only when the source hands out another keyring object, so a seal costs no more than before.
+  const use = (next: Keyring) => {
+    if (next === ring) return;
+    ring = next;
+    keys = keysOf(next);
+    current = next.current;
+  };
+  const fresh = () => use(source.get());
 
   const unwrap = (p: Parsed): Buffer => {
+    if (!keys.has(p.keyId)) use(source.reload());
     const master = keys.get(p.keyId);
     if (!master) {
       throw fail(
@@ -87,6 +106,7 @@ export function createEnvelope(keyring: Keyring): Envelope {
 
   return {
     seal(plaintext, aad) {
+      fresh();
       const dek = randomBytes(32);
       try {
         const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
@@ -96,6 +116,7 @@ export function createEnvelope(keyring: Keyring): Envelope {
       }
     },
     open(sealed, aad) {
+      fresh();
       const p = parse(sealed);
       const dek = unwrap(p);
       try {
@@ -118,6 +139,7 @@ export function createEnvelope(keyring: Keyring): Envelope {
     },
     keyIdOf: (sealed) => parse(sealed).keyId,
     rewrap(sealed) {
+      fresh();
       const p = parse(sealed);
       if (p.keyId === current.id) return sealed;
       const dek = unwrap(p);
@@ -127,10 +149,17 @@ export function createEnvelope(keyring: Keyring): Envelope {
         dek.fill(0);
       }
     },
+    currentKeyId() {
+      fresh();
+      return current.id;
+    },
   };
 }
 
 const wrapAad = (keyId: string) => `${VERSION}.${keyId}`;
+
+/** How every record wrapped under `keyId` begins: lets a store count them without opening any. */
+export const sealedPrefix = (keyId: string): string => `${VERSION}.${keyId}.`;
 
 function aadCheck(dek: Buffer, aad: string): Buffer {
   return createHmac('sha256', dek).update(AAD_CHECK_LABEL).update(aad, 'utf8').digest().subarray(0, 16);

@@ -1,9 +1,16 @@
 /**
  * @module crypto/master-key
- * The root secret that everything Lanyard keeps at rest is encrypted or keyed under (envelope encryption,
- * secret hashes, signing keys, the CA key). It comes from `LANYARD_MASTER_KEY` when set (containers, fleets
- * sharing one database) or from `<dataDir>/master.key`, created on first use with mode 0600. Only its derived
- * `id` may appear in logs, errors and stored records.
+ * The root secret that everything Lanyard keeps at rest is encrypted under (envelope encryption: vault
+ * secrets, signing keys, the CA key, the secret-hash key). It comes from `LANYARD_MASTER_KEY` when set
+ * (containers, fleets sharing one database) or from `<dataDir>/master.key`, created on first use with mode 0600.
+ * Only its derived `id` may appear in logs, errors and stored records.
+ *
+ * The keyring: the current key seals; retired keys only open what was sealed before a rotation. `master.key`
+ * holds the current key on its first line and retired keys on later lines (`# …` lines are comments); a file
+ * with one line, as every Lanyard before rotation wrote, is a keyring of one. `LANYARD_MASTER_KEY_PREVIOUS`
+ * adds retired keys from the environment (comma- or space-separated). `openKeyring` also notices a
+ * `master.key` rewritten by `lanyard vault rotate-master-key` while the process runs (docs/security.md,
+ * "Master key and rotation").
  */
 import { hkdfSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -16,6 +23,13 @@ export interface MasterKey {
   readonly id: string;
   /** 32 secret bytes. */
   readonly key: Buffer;
+}
+
+/** The current master key, which seals, and retired ones, which only open. */
+export interface Keyring {
+  current: MasterKey;
+  /** Retired master keys that may still have wrapped some records. */
+  previous?: readonly MasterKey[] | undefined;
 }
 
 export interface LoadMasterKeyOptions {
@@ -47,8 +61,14 @@ export function masterKeyFromBytes(bytes: Uint8Array): MasterKey {
   return { id: `mk_${idBytes.toString('hex')}`, key };
 }
 
-/** Loads the master key from the environment or the data folder, creating the key file on first use. */
-export function loadMasterKey({ dataDir, env = process.env }: LoadMasterKeyOptions): MasterKey {
+/** Loads the current master key from the environment or the data folder, creating the key file on first use. */
+export function loadMasterKey(options: LoadMasterKeyOptions): MasterKey {
+  return loadKeyring(options).current;
+}
+
+/** The whole keyring: `LANYARD_MASTER_KEY` or `master.key` (created on first use), plus `LANYARD_MASTER_KEY_PREVIOUS`. */
+export function loadKeyring({ dataDir, env = process.env }: LoadMasterKeyOptions): Keyring {
+  const extra = previousFromEnv(env);
   const fromEnv = env.LANYARD_MASTER_KEY;
   if (fromEnv !== undefined) {
     const key = decodeKey(fromEnv);
@@ -61,10 +81,133 @@ export function loadMasterKey({ dataDir, env = process.env }: LoadMasterKeyOptio
         },
       );
     }
-    return masterKeyFromBytes(key);
+    return withPrevious({ current: masterKeyFromBytes(key) }, extra);
   }
   const file = masterKeyPath(dataDir);
-  return readKeyFile(file) ?? createKeyFile(dataDir, file);
+  return withPrevious(readKeyFile(file) ?? createKeyFile(dataDir, file), extra);
+}
+
+/** Where a process's keys come from, re-read while it runs (see openKeyring). */
+export interface MasterKeyring {
+  /** `env`: LANYARD_MASTER_KEY, which a running process cannot see change; `file`: master.key. */
+  readonly source: 'env' | 'file';
+  /** master.key, in both cases (with `env` it is not read). */
+  readonly file: string;
+  /** The keys now. With `file`, master.key is looked at again when `recheckMs` passed since the last look. */
+  get(): Keyring;
+  /** Looks at master.key now (a record names a key not loaded, or this process just rewrote the file). */
+  reload(): Keyring;
+}
+
+export interface OpenKeyringOptions extends LoadMasterKeyOptions {
+  /** How often `get()` looks whether master.key changed (one stat call); default 1000 ms. */
+  recheckMs?: number | undefined;
+}
+
+export const KEYRING_RECHECK_MS = 1000;
+
+/**
+ * Loads the keyring and keeps it current: a running process learns of a rotation done by another process on
+ * the same data folder within `recheckMs` (it seals under the new key from then on) and at once when it meets
+ * a record under a key it has not loaded. Keys once loaded are kept for the life of the process, so a record
+ * that opened once keeps opening whatever happens to the file; a key file that cannot be read leaves the keys
+ * as they were rather than stopping a running server.
+ */
+export function openKeyring(options: OpenKeyringOptions): MasterKeyring {
+  const env = options.env ?? process.env;
+  const file = masterKeyPath(options.dataDir);
+  let ring = loadKeyring(options);
+  if (env.LANYARD_MASTER_KEY !== undefined) {
+    return { source: 'env', file, get: () => ring, reload: () => ring };
+  }
+  const recheckMs = options.recheckMs ?? KEYRING_RECHECK_MS;
+  const stamp = () => {
+    try {
+      const st = fs.statSync(file);
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return undefined;
+    }
+  };
+  let seen = stamp();
+  let checkedAt = Date.now();
+  const look = (): Keyring => {
+    checkedAt = Date.now();
+    const now = stamp();
+    if (now === undefined || now === seen) return ring;
+    try {
+      const next = withPrevious(readKeyFile(file) ?? ring, previousFromEnv(env));
+      ring = withPrevious(next, [ring.current, ...(ring.previous ?? [])]);
+      seen = now;
+    } catch {
+      // Kept as they were: a half-edited or loosened key file must not take the keys away from a running server.
+    }
+    return ring;
+  };
+  return {
+    source: 'file',
+    file,
+    get: () => (Date.now() - checkedAt >= recheckMs ? look() : ring),
+    reload: look,
+  };
+}
+
+/**
+ * Writes a keyring to master.key, atomically (a crash leaves the old file or the new one, never a mix): the
+ * current key first, then the retired ones. Without retired keys the file is the one line Lanyard always wrote.
+ */
+export function writeKeyringFile(dataDir: string, keyring: Keyring): void {
+  const retired = (keyring.previous ?? []).filter((k) => k.id !== keyring.current.id);
+  const lines = [keyring.current.key.toString('base64')];
+  if (retired.length > 0) {
+    lines.push(
+      '# Retired master keys: they open records sealed before a rotation and seal nothing (docs/security.md).',
+      ...retired.map((k) => k.key.toString('base64')),
+    );
+  }
+  try {
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileAtomic(masterKeyPath(dataDir), `${lines.join('\n')}\n`, { mode: 0o600 });
+  } catch (err) {
+    throw asKeyFileError(err, masterKeyPath(dataDir), 'write');
+  }
+}
+
+/** A new random master key. */
+export function generateMasterKey(): MasterKey {
+  return masterKeyFromBytes(randomBytes(MASTER_KEY_BYTES));
+}
+
+/** `ring` with `more` added as retired keys: no key twice, the current one never among the retired. */
+function withPrevious(ring: Keyring, more: readonly MasterKey[]): Keyring {
+  const previous = new Map<string, MasterKey>();
+  for (const k of [...(ring.previous ?? []), ...more]) {
+    if (k.id !== ring.current.id) previous.set(k.id, k);
+  }
+  return previous.size === 0
+    ? { current: ring.current }
+    : { current: ring.current, previous: [...previous.values()] };
+}
+
+function previousFromEnv(env: Readonly<Record<string, string | undefined>>): MasterKey[] {
+  const text = env.LANYARD_MASTER_KEY_PREVIOUS;
+  if (text === undefined) return [];
+  return text
+    .split(/[\s,]+/)
+    .filter((t) => t !== '')
+    .map((t, i) => {
+      const key = decodeKey(t);
+      if (!key) {
+        throw new LanyardError(
+          'ERR_MASTER_KEY',
+          `LANYARD_MASTER_KEY_PREVIOUS: key ${i + 1} is not a 32-byte key written as base64 or hex.`,
+          {
+            hint: 'List retired master keys separated by commas or spaces, each as LANYARD_MASTER_KEY takes one.',
+          },
+        );
+      }
+      return masterKeyFromBytes(key);
+    });
 }
 
 /** Accepts 64 hex characters or standard/URL-safe base64 of exactly 32 bytes, padded or not. */
@@ -75,7 +218,7 @@ function decodeKey(text: string): Buffer | undefined {
   return undefined;
 }
 
-function readKeyFile(file: string): MasterKey | undefined {
+function readKeyFile(file: string): Keyring | undefined {
   let text: string;
   try {
     const stat = fs.statSync(file);
@@ -98,18 +241,29 @@ function readKeyFile(file: string): MasterKey | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw asKeyFileError(err, file, 'read');
   }
-  const key = decodeKey(text);
-  if (!key) {
-    throw new LanyardError('ERR_MASTER_KEY', `Master key file ${file} does not hold a 32-byte base64 key.`, {
-      hint:
-        'Restore the file from a backup. If nothing was encrypted with it yet, delete it and Lanyard creates ' +
-        `a new one; or set LANYARD_MASTER_KEY. ${GENERATE_HINT}`,
-    });
+  // The first key line is the current key; later ones are retired keys; `#` lines are comments.
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+  const keys = lines.map(decodeKey);
+  if (keys.length === 0 || keys.some((k) => k === undefined)) {
+    const which = keys.length <= 1 ? '' : ` (key ${keys.indexOf(undefined) + 1} of ${keys.length})`;
+    throw new LanyardError(
+      'ERR_MASTER_KEY',
+      `Master key file ${file} does not hold a 32-byte base64 key${which}.`,
+      {
+        hint:
+          'Restore the file from a backup. If nothing was encrypted with it yet, delete it and Lanyard creates ' +
+          `a new one; or set LANYARD_MASTER_KEY. ${GENERATE_HINT}`,
+      },
+    );
   }
-  return masterKeyFromBytes(key);
+  const [current, ...previous] = (keys as Buffer[]).map(masterKeyFromBytes);
+  return withPrevious({ current: current! }, previous);
 }
 
-function createKeyFile(dataDir: string, file: string): MasterKey {
+function createKeyFile(dataDir: string, file: string): Keyring {
   const key = randomBytes(MASTER_KEY_BYTES);
   try {
     fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -119,10 +273,10 @@ function createKeyFile(dataDir: string, file: string): MasterKey {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(file)!;
     throw asKeyFileError(err, file, 'create');
   }
-  return masterKeyFromBytes(key);
+  return { current: masterKeyFromBytes(key) };
 }
 
-function asKeyFileError(err: unknown, file: string, action: 'read' | 'create'): unknown {
+function asKeyFileError(err: unknown, file: string, action: 'read' | 'create' | 'write'): unknown {
   if (err instanceof LanyardError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
   return new LanyardError('ERR_MASTER_KEY', `Cannot ${action} master key file ${file} (${code}).`, {

@@ -10,9 +10,10 @@ import { storeAuditWriter } from '../audit/audit-writer.ts';
 import { sqliteWalAuditWriter } from '../audit/sqlite-wal-audit-writer.ts';
 import { createEnvelope, type Envelope } from '../crypto/envelope.ts';
 import { caPathFor } from '../crypto/local-ca.ts';
-import { loadMasterKey, type MasterKey } from '../crypto/master-key.ts';
+import { type MasterKey, type MasterKeyring, openKeyring } from '../crypto/master-key.ts';
 import { generateClientSecret } from '../crypto/random.ts';
-import { createSecretHasher, type SecretHasher } from '../crypto/secret-hash.ts';
+import type { SealedRecords } from '../crypto/sealed-records.ts';
+import { createSecretHasher, deriveHashKey, type SecretHasher } from '../crypto/secret-hash.ts';
 import { Directory } from '../directory/directory.ts';
 import {
   describeModeChanges,
@@ -28,7 +29,9 @@ import { createRs256Signer, signingThreadsFromEnv } from '../issuer/rs256-signer
 import { KeyManager, type SigningKeyPolicy } from '../issuer/signing-keys.ts';
 import { TokenService } from '../issuer/token-service.ts';
 import { openStore, type Store } from '../store/open-store.ts';
+import { loadSecretHashKey } from '../vault/sealed-keys.ts';
 import { MIGRATIONS } from './planes.ts';
+import { sealedRecordsOf } from './sealed-records.ts';
 
 export interface RuntimeOptions {
   /** `--data-dir`; else `LANYARD_DATA_DIR`; else `./.lanyard`. */
@@ -52,8 +55,12 @@ export interface RuntimeOptions {
 export interface Runtime {
   readonly dataDir: string;
   readonly store: Store;
+  /** The current master key when the runtime opened (`keyring` follows a rotation made since). */
   readonly masterKey: MasterKey;
+  readonly keyring: MasterKeyring;
   readonly envelope: Envelope;
+  /** Everything sealed under the master key (host/sealed-records.ts). */
+  readonly sealedRecords: readonly SealedRecords[];
   readonly hasher: SecretHasher;
   readonly directory: Directory;
   readonly audit: AuditLog;
@@ -84,10 +91,10 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     fs.chmodSync(dataDir, PRIVATE_DIR_MODE);
   }
   const tightened: ModeChange[] = secureDataDir(dataDir);
-  let masterKey: MasterKey;
+  let keyring: MasterKeyring;
   let store: Store;
   try {
-    masterKey = loadMasterKey({ dataDir, env });
+    keyring = openKeyring({ dataDir, env });
     store = await openStore({
       dataDir,
       location: options.store ?? env.LANYARD_STORE,
@@ -100,8 +107,17 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     const warning = describeModeChanges(dataDir, tightened);
     if (warning) (options.warn ?? ((line: string) => process.stderr.write(line)))(warning);
   }
-  const envelope = createEnvelope({ current: masterKey });
-  const hasher = createSecretHasher(masterKey);
+  const masterKey = keyring.get().current;
+  const envelope = createEnvelope(keyring);
+  let hashKey: Buffer;
+  try {
+    hashKey = await loadSecretHashKey(store.db, envelope, () => deriveHashKey(masterKey), options.now);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const hasher = createSecretHasher(hashKey);
+  hashKey.fill(0);
   const directory = new Directory(store.db, {
     hasher,
     generateSecret: generateClientSecret,
@@ -132,7 +148,9 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     dataDir,
     store,
     masterKey,
+    keyring,
     envelope,
+    sealedRecords: sealedRecordsOf(dataDir, directory),
     hasher,
     directory,
     audit,

@@ -7,7 +7,8 @@
  */
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Envelope } from '../crypto/envelope.ts';
-import type { MasterKey } from '../crypto/master-key.ts';
+import type { MasterKey, MasterKeyring } from '../crypto/master-key.ts';
+import type { SealedRecords } from '../crypto/sealed-records.ts';
 import type { SecretHasher } from '../crypto/secret-hash.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { IssuerNames } from '../issuer/claims.ts';
@@ -23,6 +24,10 @@ export interface VaultDeps {
   readonly tokens: Pick<TokenService, 'now'>;
   readonly audit: AuditLog;
   readonly masterKey: MasterKey;
+  /** Where the master keys come from (`lanyard vault rotate-master-key` writes a new one there). */
+  readonly keyring: MasterKeyring;
   readonly envelope: Envelope;
+  /** Everything sealed under the master key, each place once: what a rotation re-wraps. */
+  readonly sealedRecords: readonly SealedRecords[];
   readonly hasher: SecretHasher;
 }

@@ -18,6 +18,7 @@ import type { VaultDeps } from './deps.ts';
 import { createWriteBatcher, type WriteBatcher } from './group-commit.ts';
 import { vaultManifest } from './manifest-section.ts';
 import * as m0010 from './migrations/0010-vault.ts';
+import * as m0012 from './migrations/0012-sealed-keys.ts';
 import { purgeExpired } from './store.ts';
 
 /** One write batcher per runtime: the routes write through it, and stopping the plane waits for it. */
@@ -34,7 +35,7 @@ function batcherOf(deps: VaultDeps): WriteBatcher {
 export const vaultPlane: Plane<VaultDeps, Directory> = {
   name: 'vault',
   owns: 'Key Vault secrets: versions sealed at rest, soft delete and purge protection, backup and restore',
-  migrations: { '0010-vault': m0010 },
+  migrations: { '0010-vault': m0010, '0012-sealed-keys': m0012 },
   auditActions: [
     'secret.get',
     'secret.set',
@@ -49,6 +50,7 @@ export const vaultPlane: Plane<VaultDeps, Directory> = {
     'secret.backup',
     'secret.restore',
     'secret.request',
+    'master-key.rotate',
     'secret.show',
     'vault.update',
   ],

@@ -75,14 +75,15 @@ async function withCa(
   const opts = globalOptions(cmd);
   try {
     // Loaded here, not at the top: the certificate library is heavy and only these commands need it.
-    const [{ createEnvelope }, { loadMasterKey }, { ensureLocalCa }] = await Promise.all([
+    const [{ createEnvelope }, { loadKeyring }, { ensureLocalCa }] = await Promise.all([
       import('../../crypto/envelope.ts'),
       import('../../crypto/master-key.ts'),
       import('../../crypto/local-ca.ts'),
     ]);
     const dataDir = path.resolve(opts.dataDir ?? process.env.LANYARD_DATA_DIR ?? '.lanyard');
     prepareDataFolder(dataDir, { create, store: opts.store });
-    const envelope = createEnvelope({ current: loadMasterKey({ dataDir, env: process.env }) });
+    // The whole keyring: ca.key may still be wrapped under a retired key while a rotation runs.
+    const envelope = createEnvelope(loadKeyring({ dataDir, env: process.env }));
     fn(await ensureLocalCa({ dataDir, envelope }), opts);
   } catch (err) {
     printError(err, opts.output);

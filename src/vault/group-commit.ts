@@ -18,7 +18,7 @@
  * on SQLite a query through the root handle would wait for the connection the batch holds, and never get it.
  * Nor may it call `run` of the same batcher (it would wait for its own batch).
  */
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Directory } from '../directory/directory.ts';
 
 export interface WriteBatcher {
@@ -34,7 +34,10 @@ export interface WriteBatcherOptions {
    * store allows — the baseline `bench/vault/writes.ts` compares against.
    */
   group?: boolean | undefined;
-  /** Most writes in one transaction (default 256): bounds how long one batch holds SQLite's connection. */
+  /**
+   * Most writes in one transaction: bounds how long one batch holds SQLite's connection (default 256), and on
+   * PostgreSQL its subtransactions (default 64, `POSTGRES_MAX_BATCH`).
+   */
   maxBatch?: number | undefined;
   /** Told after each transaction that committed: how many writes it ran, and how many of them were refused. */
   onCommit?: ((batch: { writes: number; refused: number }) => void) | undefined;
@@ -53,12 +56,20 @@ interface Pending {
 const SAVEPOINT = sql`savepoint vault_write`;
 const RELEASE = sql`release savepoint vault_write`;
 const ROLLBACK_TO = sql`rollback to savepoint vault_write`;
+// PostgreSQL runs both in one round trip (a parameterless query goes as a simple query, which may hold several).
+const RELEASE_THEN_SAVEPOINT = sql`release savepoint vault_write; savepoint vault_write`;
+
+/**
+ * PostgreSQL's default bound: each write's savepoint takes a subtransaction id, and past 64 in one transaction
+ * (PGPROC_MAX_CACHED_SUBXIDS) every other session's snapshot must look them up in pg_subtrans while it is open.
+ */
+export const POSTGRES_MAX_BATCH = 64;
 
 export function createWriteBatcher(directory: Directory, options: WriteBatcherOptions = {}): WriteBatcher {
   const onCommit = options.onCommit;
   if (options.group === false) {
-    let inFlight = 0;
     const idle: (() => void)[] = [];
+    let inFlight = 0;
     return {
       run: async (fn) => {
         inFlight++;
@@ -74,7 +85,11 @@ export function createWriteBatcher(directory: Directory, options: WriteBatcherOp
     };
   }
 
-  const maxBatch = Math.max(1, Math.floor(options.maxBatch ?? DEFAULT_MAX_BATCH));
+  const postgres = directory.db.getExecutor().adapter instanceof PostgresAdapter;
+  const maxBatch = Math.max(
+    1,
+    Math.floor(options.maxBatch ?? (postgres ? POSTGRES_MAX_BATCH : DEFAULT_MAX_BATCH)),
+  );
   const pending: Pending[] = [];
   // Set from the moment a flush is scheduled until nothing is pending: one transaction in flight.
   let flushing = false;
@@ -83,15 +98,22 @@ export function createWriteBatcher(directory: Directory, options: WriteBatcherOp
   /** Runs a batch of two or more, each write inside its own savepoint. */
   const runBatch = (batch: Pending[]) =>
     directory.transaction(async (t) => {
-      for (const item of batch) {
-        await SAVEPOINT.execute(t.db);
+      await SAVEPOINT.execute(t.db);
+      for (let i = 0; i < batch.length; i++) {
+        const item = batch[i]!;
         try {
           item.outcome = { ok: true, value: await item.fn(t) };
         } catch (error) {
           item.outcome = { ok: false, error };
           await ROLLBACK_TO.execute(t.db);
         }
-        await RELEASE.execute(t.db);
+        // The last savepoint is left to the COMMIT, which releases it.
+        if (i === batch.length - 1) break;
+        if (postgres) await RELEASE_THEN_SAVEPOINT.execute(t.db);
+        else {
+          await RELEASE.execute(t.db);
+          await SAVEPOINT.execute(t.db);
+        }
       }
     });
 

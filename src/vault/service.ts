@@ -36,7 +36,10 @@ import {
   type VaultSettingsInput,
 } from './store.ts';
 
-/** The main listener's port when no running server says otherwise (the host's DEFAULT_PORT). */
+/**
+ * The main listener's default port, when no running server says otherwise: the host's DEFAULT_PORT
+ * (host/listener-defaults.ts), repeated because the vault layer may not import the host.
+ */
 export const DEFAULT_VAULT_PORT = 8443;
 
 /** Who calls: the directory and audit log of the runtime, and the actor audit rows name. */

@@ -13,7 +13,8 @@ import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
 import { type RunningHost, startHost } from '../../src/host/start-host.ts';
 import { createLogger } from '../../src/http/logger.ts';
 import type { IssuerNames } from '../../src/issuer/claims.ts';
-import { tempDir } from '../helpers/stores.ts';
+import type { StoreDialect } from '../../src/store/open-store.ts';
+import { tempDir, testLocation } from '../helpers/stores.ts';
 
 export const ADMIN_TOKEN = `compat_${'c'.repeat(40)}`;
 
@@ -51,6 +52,8 @@ export interface CompatServer {
 export interface CompatServerOptions {
   /** `self`: tokens and discovery name the server's own origin as issuer; default Entra's issuer names. */
   issuer?: 'entra' | 'self' | undefined;
+  /** The store (default SQLite; `postgres` gets a schema of its own, dropped at cleanup). */
+  store?: StoreDialect | undefined;
 }
 
 export async function startCompatServer(options: CompatServerOptions = {}): Promise<CompatServer> {
@@ -58,9 +61,10 @@ export async function startCompatServer(options: CompatServerOptions = {}): Prom
   // The origin is known only once the port is bound; the issuer names read it when a token is minted.
   let origin = '';
   const self: IssuerNames = { v1: (tid) => `${origin}/${tid}/`, v2: (tid) => `${origin}/${tid}/v2.0` };
+  const { location, drop } = testLocation(options.store ?? 'sqlite', dataDir);
   const runtime = await openRuntime({
     dataDir,
-    store: `sqlite:${dataDir}/lanyard.db`,
+    store: location,
     env: { LANYARD_ADMIN_TOKEN: ADMIN_TOKEN },
     ...(options.issuer === 'self' ? { issuers: self } : {}),
   });
@@ -78,6 +82,7 @@ export async function startCompatServer(options: CompatServerOptions = {}): Prom
     });
   } catch (err) {
     await runtime.close();
+    await drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
@@ -88,6 +93,7 @@ export async function startCompatServer(options: CompatServerOptions = {}): Prom
     await agent.close();
     await host.close();
     await runtime.close();
+    await drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   let seed: Seed;

@@ -119,19 +119,20 @@ export function createWriteBatcher(directory: Directory, options: WriteBatcherOp
 
   const flush = async (): Promise<void> => {
     const batch = pending.splice(0, maxBatch);
+    let committed = false;
     try {
       if (batch.length === 1) {
         // Alone, the transaction is the savepoint: a throw rolls it back, and the write costs what it did before.
         const item = batch[0]!;
         try {
           item.outcome = { ok: true, value: await directory.transaction(item.fn) };
+          committed = true;
         } catch (error) {
           item.outcome = { ok: false, error };
         }
-        if (item.outcome.ok) onCommit?.({ writes: 1, refused: 0 });
       } else {
         await runBatch(batch);
-        onCommit?.({ writes: batch.length, refused: batch.filter((i) => !i.outcome?.ok).length });
+        committed = true;
       }
       for (const item of batch) {
         if (item.outcome?.ok) item.resolve(item.outcome.value);
@@ -140,6 +141,13 @@ export function createWriteBatcher(directory: Directory, options: WriteBatcherOp
     } catch (err) {
       // The transaction failed as a whole: nothing of this batch was committed.
       for (const item of batch) item.reject(item.outcome?.ok === false ? item.outcome.error : err);
+    }
+    if (committed) {
+      try {
+        onCommit?.({ writes: batch.length, refused: batch.filter((i) => !i.outcome?.ok).length });
+      } catch {
+        // An observer: its failure must not stop the next batch.
+      }
     }
     // Scheduled, not called: callers just answered get to queue their next write into this next batch.
     if (pending.length > 0) setImmediate(flush);

@@ -1,8 +1,9 @@
 /**
  * The vault's write batcher, on every store kind: concurrent writes share few transactions and all commit with
  * distinct versions; a write refused, throwing, or failing in SQL in the middle of a batch rejects only its
- * caller and leaves no row, while the others commit; batches are bounded; a read while a batch is open sees
- * none of it; the one-transaction-each mode commits every write alone.
+ * caller and leaves no row, while the others commit; a batch whose transaction fails rejects every write;
+ * batches are bounded; a read while a batch is open sees none of it; the one-transaction-each mode commits every
+ * write alone.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -128,6 +129,28 @@ for (const kind of STORE_KINDS) {
         .where('name_key', '=', 'gone')
         .execute();
       assert.equal(gone.length, 1, 'the deleted secret kept its one version');
+    });
+
+    it('when the transaction itself fails, every write of the batch is rejected and none stays', async () => {
+      const { batcher, batches } = counted();
+      const first = batcher.run((t) => setSecret(t, f.vault, 'whole-1', { value: 'w' }));
+      // Ends the batch's transaction under it: the next savepoint statement fails, and so does the batch.
+      const saboteur = batcher.run(async (t) => {
+        await sql`rollback`.execute(t.db);
+      });
+      const last = batcher.run((t) => setSecret(t, f.vault, 'whole-2', { value: 'w' }));
+      const results = await Promise.allSettled([first, saboteur, last]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['rejected', 'rejected', 'rejected'],
+      );
+      assert.equal(batches.length, 0, 'no transaction committed');
+      for (const name of ['whole-1', 'whole-2']) {
+        await assert.rejects(getSecret(f.directory, f.vault, name), code('ERR_VAULT_SECRET_NOT_FOUND'));
+      }
+      // The batcher goes on.
+      const v = await batcher.run((t) => setSecret(t, f.vault, 'whole-1', { value: 'after' }));
+      assert.equal((await getSecret(f.directory, f.vault, 'whole-1', v.version)).value, 'after');
     });
 
     it('a write alone is its own transaction: refused or thrown, nothing stays', async () => {

@@ -405,20 +405,12 @@ export async function setSecret(
     const db = t.db;
     const now = epochOf(t);
     const settings = await ensureVault(db, vault, t.clock().toISOString());
-    const existing = await secretRowForWrite(db, vault, nameKey, now);
-    if (existing && existing.deleted_at !== null) throw deletedConflict(existing.name);
+    let existing = await secretRowForWrite(db, vault, nameKey, now);
     let seq = 1;
-    if (existing) {
-      // Incremented in place: a concurrent writer waits on the row lock and takes the next number.
-      await tables(db)
-        .updateTable('vault_secrets')
-        .set({ last_seq: sql<number>`last_seq + 1` })
-        .where('resource_id', '=', vault.id)
-        .where('name_key', '=', nameKey)
-        .execute();
-      seq = (await secretRow(db, vault, nameKey, now))!.last_seq;
-    } else {
-      await tables(db)
+    if (!existing) {
+      // A first version. Another node may be creating the same name right now: the insert then waits for it
+      // and inserts nothing, and this write becomes that secret's next version instead of a key violation.
+      const inserted = await tables(db)
         .insertInto('vault_secrets')
         .values({
           resource_id: vault.id,
@@ -428,7 +420,23 @@ export async function setSecret(
           deleted_at: null,
           scheduled_purge_at: null,
         })
+        .onConflict((oc) => oc.columns(['resource_id', 'name_key']).doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
+        existing = await secretRow(db, vault, nameKey, now);
+        if (!existing) throw notFound(name);
+      }
+    }
+    if (existing) {
+      if (existing.deleted_at !== null) throw deletedConflict(existing.name);
+      // Incremented in place: a concurrent writer waits on the row lock and takes the next number.
+      await tables(db)
+        .updateTable('vault_secrets')
+        .set({ last_seq: sql<number>`last_seq + 1` })
+        .where('resource_id', '=', vault.id)
+        .where('name_key', '=', nameKey)
         .execute();
+      seq = (await secretRow(db, vault, nameKey, now))!.last_seq;
     }
     const version = randomBytes(16).toString('hex');
     const row: VaultSecretVersionRow = {
@@ -451,19 +459,43 @@ export async function setSecret(
   });
 }
 
+/** What a get reads: an active secret, the version asked for, and the vault's settings. */
+export interface SecretRows {
+  readonly secret: VaultSecretRow;
+  readonly row: VaultSecretVersionRow;
+  readonly settings: VaultSettings;
+}
+
+/**
+ * The rows of an active secret's version (the latest when `version` is undefined), or ERR_VAULT_SECRET_NOT_FOUND.
+ * Found rows do not depend on `now` (only a deleted secret's purge date does): vault/read-cache.ts keeps them
+ * until the next vault write.
+ */
+export async function readSecretRows(
+  db: AnyStoreDb,
+  vault: VaultRef,
+  name: string,
+  version: string | undefined,
+  now: number,
+): Promise<SecretRows> {
+  const { secret, row } = await activeVersion(db, vault, name, version, now);
+  return { secret, row, settings: settingsOf(await vaultRow(db, vault)) };
+}
+
 /**
  * A version's value (the latest when `version` is undefined). Refused with ERR_VAULT_SECRET_DISABLED when the
  * version is disabled; outside its nbf/exp window it is served, with `validity` saying so (as Key Vault).
+ * `rows` reads the rows (the API passes a cache's, vault/read-cache.ts).
  */
 export async function getSecret(
   d: Directory,
   vault: VaultRef,
   name: string,
   version?: string,
+  rows: typeof readSecretRows = readSecretRows,
 ): Promise<SecretValue> {
-  const db = d.db;
   const now = epochOf(d);
-  const { secret, row } = await activeVersion(db, vault, name, version, now);
+  const { secret, row, settings } = await rows(d.db, vault, name, version, now);
   if (row.enabled !== 1) {
     throw new LanyardError(
       'ERR_VAULT_SECRET_DISABLED',
@@ -476,7 +508,6 @@ export async function getSecret(
   const value = envelopeOf(d)
     .open(row.value_sealed, valueAad(vault, secret.name_key, row.version))
     .toString('utf8');
-  const settings = settingsOf(await vaultRow(db, vault));
   return { ...infoOf(secret.name, row, settings), value, validity: validityOf(row, now) };
 }
 

@@ -205,5 +205,18 @@ for (const kind of STORE_KINDS) {
       });
       assert.equal((await getSecret(f.directory, f.vault, 'aad-a', a.version)).value, 'value-of-a');
     });
+
+    it('writers creating the same new name at once make versions, not a key violation', async () => {
+      // Separate transactions (on PostgreSQL, separate connections): as two nodes on one database would.
+      for (let round = 0; round < 5; round++) {
+        const name = `raced-name-${round}`;
+        const made = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => setSecret(f.directory, f.vault, name, { value: `from ${i}` })),
+        );
+        assert.equal(new Set(made.map((m) => m.version)).size, 6);
+        const versions = await listVersions(f.directory, f.vault, name);
+        assert.equal(versions.items.length, 6);
+      }
+    });
   });
 }

@@ -222,9 +222,11 @@ export async function provisionFlowCredentials(
   for (const name of ['app-id', 'app-secret', 'subscription-id']) {
     await store.recoverDeleted(d, vault, name).catch(() => undefined);
   }
-  await store.setSecret(d, vault, 'app-id', { value: app.appId });
-  await store.setSecret(d, vault, 'app-secret', { value: secret.secretText });
-  await store.setSecret(d, vault, 'subscription-id', { value: subscriptionId });
+  // text/plain, as the seed manifest's references declare them.
+  const contentType = 'text/plain';
+  await store.setSecret(d, vault, 'app-id', { value: app.appId, contentType });
+  await store.setSecret(d, vault, 'app-secret', { value: secret.secretText, contentType });
+  await store.setSecret(d, vault, 'subscription-id', { value: subscriptionId, contentType });
   return {
     applicationId: app.appId,
     subscriptionId,

@@ -10,7 +10,7 @@ import { storeAuditWriter } from '../audit/audit-writer.ts';
 import { sqliteWalAuditWriter } from '../audit/sqlite-wal-audit-writer.ts';
 import { createEnvelope, type Envelope } from '../crypto/envelope.ts';
 import { caPathFor } from '../crypto/local-ca.ts';
-import { type MasterKey, type MasterKeyring, openKeyring } from '../crypto/master-key.ts';
+import { type Keyring, type MasterKey, type MasterKeyring, openKeyring } from '../crypto/master-key.ts';
 import { generateClientSecret } from '../crypto/random.ts';
 import type { SealedRecords } from '../crypto/sealed-records.ts';
 import { createSecretHasher, deriveHashKey, type SecretHasher } from '../crypto/secret-hash.ts';
@@ -31,7 +31,7 @@ import { TokenService } from '../issuer/token-service.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import { loadSecretHashKey } from '../vault/sealed-keys.ts';
 import { MIGRATIONS } from './planes.ts';
-import { sealedRecordsOf } from './sealed-records.ts';
+import { countSealedNotUnder, sealedRecordsOf } from './sealed-records.ts';
 
 export interface RuntimeOptions {
   /** `--data-dir`; else `LANYARD_DATA_DIR`; else `./.lanyard`. */
@@ -109,9 +109,15 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
   }
   const masterKey = keyring.get().current;
   const envelope = createEnvelope(keyring);
+  const sealedRecords = sealedRecordsOf(dataDir, store.db);
   let hashKey: Buffer;
   try {
-    hashKey = await loadSecretHashKey(store.db, envelope, () => deriveHashKey(masterKey), options.now);
+    hashKey = await loadSecretHashKey(
+      store.db,
+      envelope,
+      () => legacyHashKey(keyring.get(), sealedRecords),
+      options.now,
+    );
   } catch (err) {
     await store.close();
     throw err;
@@ -150,7 +156,7 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
     masterKey,
     keyring,
     envelope,
-    sealedRecords: sealedRecordsOf(dataDir, directory),
+    sealedRecords,
     hasher,
     directory,
     audit,
@@ -166,4 +172,21 @@ export async function openRuntime(options: RuntimeOptions = {}): Promise<Runtime
       await store.close();
     },
   };
+}
+
+/**
+ * The hash key a store gets on its first start with a stored hash key: the one earlier versions derived from
+ * the master key, so the hashes they stored keep verifying. That is the current key, unless the store is
+ * upgraded in the middle of a key change (retired keys given): then the key its records are wrapped under.
+ */
+async function legacyHashKey(ring: Keyring, sealed: readonly SealedRecords[]): Promise<Buffer> {
+  let best = ring.current;
+  let fewest = Number.POSITIVE_INFINITY;
+  if ((ring.previous ?? []).length > 0) {
+    for (const key of [ring.current, ...(ring.previous ?? [])]) {
+      const others = await countSealedNotUnder(sealed, key.id);
+      if (others < fewest) [best, fewest] = [key, others];
+    }
+  }
+  return deriveHashKey(best);
 }

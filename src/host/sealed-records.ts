@@ -6,16 +6,23 @@
  * a sealed column adds its part here (docs/security.md, "Master key and rotation").
  */
 import { type SealedRecords, sealedCaKey } from '../crypto/sealed-records.ts';
-import type { Directory } from '../directory/directory.ts';
 import { gatewaySealedRecords } from '../gateway/rewrap.ts';
 import { issuerSealedRecords } from '../issuer/rewrap.ts';
+import type { AnyStoreDb } from '../store/handle.ts';
 import { vaultSealedRecords } from '../vault/rewrap.ts';
 
-export function sealedRecordsOf(dataDir: string, directory: Directory): SealedRecords[] {
+export function sealedRecordsOf(dataDir: string, db: AnyStoreDb): SealedRecords[] {
   return [
-    ...vaultSealedRecords(directory),
-    ...issuerSealedRecords(directory.db),
-    ...gatewaySealedRecords(directory.db),
+    ...vaultSealedRecords(db),
+    ...issuerSealedRecords(db),
+    ...gatewaySealedRecords(db),
     sealedCaKey(dataDir),
   ];
+}
+
+/** How many records are wrapped under another master key than `keyId`, everywhere. */
+export async function countSealedNotUnder(all: readonly SealedRecords[], keyId: string): Promise<number> {
+  let n = 0;
+  for (const records of all) n += await records.countOther(keyId);
+  return n;
 }

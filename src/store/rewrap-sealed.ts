@@ -1,8 +1,8 @@
 /**
  * @module store/rewrap-sealed
  * Re-wrapping the sealed columns of one table after a master-key rotation, for the table's owner to call
- * (crypto/sealed-records): rows are walked in primary-key order, a batch per transaction, and a value is
- * replaced only if it is still the one read, so a value written meanwhile (sealed under the current key
+ * (crypto/sealed-records): rows are walked in primary-key order, a batch's writes in one transaction, and a
+ * value is replaced only if it is still the one read, so a value written meanwhile (sealed under the current key
  * already) is never overwritten. A crash midway leaves some rows under the old key and some under the new,
  * each whole and readable by a keyring that holds both; running it again finishes the job. The table is
  * named by its owner, which is the only caller (scripts/check-tables.ts).
@@ -34,6 +34,7 @@ export const transactOn =
 type Row = Record<string, unknown>;
 
 export async function rewrapColumns(
+  db: AnyStoreDb,
   transact: Transact,
   spec: SealedColumns,
   envelope: Pick<Envelope, 'rewrap'>,
@@ -45,49 +46,52 @@ export async function rewrapColumns(
   const progress: RewrapProgress = { scanned: 0, rewrapped: 0, batches: 0 };
   let cursor: Row | undefined;
   for (;;) {
-    const done = await transact(async (db) => {
-      let q = db
-        .selectFrom(spec.table)
-        .select([...spec.key, ...spec.sealed])
-        .limit(batchSize);
-      for (const k of spec.key) q = q.orderBy(k);
-      const c = cursor;
-      if (c) {
-        // After the cursor in key order: (k0 > c0) or (k0 = c0 and k1 > c1) or …
-        q = q.where((eb) =>
-          eb.or(
-            spec.key.map((k, i) =>
-              eb.and([...spec.key.slice(0, i).map((p) => eb(p, '=', c[p])), eb(k, '>', c[k])]),
-            ),
+    // Read before the transaction, which then only writes: on SQLite a transaction that reads and then writes
+    // fails at once ("database is locked") when another process committed in between, while one that starts
+    // with its write waits for the lock. The compare-and-set below makes the gap harmless.
+    let q = db
+      .selectFrom(spec.table)
+      .select([...spec.key, ...spec.sealed])
+      .limit(batchSize);
+    for (const k of spec.key) q = q.orderBy(k);
+    const c = cursor;
+    if (c) {
+      // After the cursor in key order: (k0 > c0) or (k0 = c0 and k1 > c1) or …
+      q = q.where((eb) =>
+        eb.or(
+          spec.key.map((k, i) =>
+            eb.and([...spec.key.slice(0, i).map((p) => eb(p, '=', c[p])), eb(k, '>', c[k])]),
           ),
-        );
+        ),
+      );
+    }
+    const rows = (await q.execute()) as Row[];
+    const updates: { row: Row; col: string; from: string; to: string }[] = [];
+    for (const row of rows) {
+      for (const col of spec.sealed) {
+        const from = row[col] as string | null;
+        if (from === null) continue;
+        const to = envelope.rewrap(from);
+        if (to !== from) updates.push({ row, col, from, to });
       }
-      const rows = (await q.execute()) as Row[];
-      let changed = 0;
-      for (const r of rows) {
-        let rowChanged = false;
-        for (const col of spec.sealed) {
-          const value = r[col] as string | null;
-          if (value === null) continue;
-          const next = envelope.rewrap(value);
-          if (next === value) continue;
-          let u = db.updateTable(spec.table).set({ [col]: next });
-          for (const k of spec.key) u = u.where(k, '=', r[k]);
-          await u.where(col, '=', value).execute();
-          rowChanged = true;
+    }
+    if (updates.length > 0) {
+      await transact(async (trx) => {
+        for (const { row, col, from, to } of updates) {
+          let u = trx.updateTable(spec.table).set({ [col]: to });
+          for (const k of spec.key) u = u.where(k, '=', row[k]);
+          // Only if unchanged since read: a value written meanwhile is sealed under the current key already.
+          await u.where(col, '=', from).execute();
         }
-        if (rowChanged) changed++;
-      }
-      if (changed > 0 && spec.topic !== undefined) await markChanged(db, spec.topic);
-      progress.scanned += rows.length;
-      progress.rewrapped += changed;
-      const last = rows[rows.length - 1];
-      if (last) cursor = last;
-      return rows.length < batchSize;
-    });
+        if (spec.topic !== undefined) await markChanged(trx, spec.topic);
+      });
+    }
+    progress.scanned += rows.length;
+    progress.rewrapped += new Set(updates.map((u) => u.row)).size;
     progress.batches++;
+    cursor = rows[rows.length - 1] ?? cursor;
     await options.afterBatch?.({ ...progress });
-    if (done) return progress;
+    if (rows.length < batchSize) return progress;
   }
 }
 
@@ -120,6 +124,6 @@ export function sealedColumns(db: AnyStoreDb, spec: SealedColumns): SealedRecord
   return {
     name: spec.table,
     countOther: (keyId) => countColumnsNotUnder(db, spec, keyId),
-    rewrap: (envelope, options) => rewrapColumns(transactOn(db), spec, envelope, options),
+    rewrap: (envelope, options) => rewrapColumns(db, transactOn(db), spec, envelope, options),
   };
 }

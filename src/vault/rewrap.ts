@@ -10,12 +10,8 @@
 import type { Envelope } from '../crypto/envelope.ts';
 import type { RewrapOptions, RewrapProgress, SealedRecords } from '../crypto/sealed-records.ts';
 import type { Directory } from '../directory/directory.ts';
-import {
-  countColumnsNotUnder,
-  rewrapColumns,
-  type SealedColumns,
-  sealedColumns,
-} from '../store/rewrap-sealed.ts';
+import type { AnyStoreDb } from '../store/handle.ts';
+import { rewrapColumns, type SealedColumns, sealedColumns } from '../store/rewrap-sealed.ts';
 import { SEALED_KEYS_COLUMNS } from './sealed-keys.ts';
 import { VAULT_TOPIC } from './store.ts';
 
@@ -33,17 +29,10 @@ export function rewrapAll(
   envelope: Pick<Envelope, 'rewrap'>,
   options: RewrapOptions = {},
 ): Promise<RewrapProgress> {
-  return rewrapColumns((fn) => d.transaction((t) => fn(t.db)), VERSIONS, envelope, options);
+  return rewrapColumns(d.db, (fn) => d.transaction((t) => fn(t.db)), VERSIONS, envelope, options);
 }
 
 /** The sealed keys (vault/sealed-keys), then the secret versions. */
-export function vaultSealedRecords(d: Directory): SealedRecords[] {
-  return [
-    sealedColumns(d.db, SEALED_KEYS_COLUMNS),
-    {
-      name: VERSIONS.table,
-      countOther: (keyId) => countColumnsNotUnder(d.db, VERSIONS, keyId),
-      rewrap: (envelope, options) => rewrapAll(d, envelope, options),
-    },
-  ];
+export function vaultSealedRecords(db: AnyStoreDb): SealedRecords[] {
+  return [sealedColumns(db, SEALED_KEYS_COLUMNS), sealedColumns(db, VERSIONS)];
 }

@@ -38,7 +38,7 @@ const aad = (name: string) => `lanyard|sealed-key|${name}`;
 export async function loadSecretHashKey(
   db: AnyStoreDb,
   envelope: Pick<Envelope, 'seal' | 'open'>,
-  initial: () => Buffer,
+  initial: () => Promise<Buffer>,
   now: () => Date = () => new Date(),
 ): Promise<Buffer> {
   const t = tablesOf<SealedKeyTables>(db);
@@ -46,7 +46,7 @@ export async function loadSecretHashKey(
     t.selectFrom('sealed_keys').select('key_sealed').where('name', '=', SECRET_HASH).executeTakeFirst();
   let row = await read();
   if (!row) {
-    const key = initial();
+    const key = await initial();
     try {
       await t
         .insertInto('sealed_keys')

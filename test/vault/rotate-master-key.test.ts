@@ -413,5 +413,40 @@ for (const kind of STORE_KINDS) {
       assert.equal((await rt.directory.verifyClientSecret(app.objectId, secretText)).ok, true);
       assert.equal((await rt.directory.verifyClientSecret(app.objectId, `${secretText}x`)).ok, false);
     });
+
+    it('a store from before the hash key, first opened in the middle of a key change: the hash key comes from the old key', async () => {
+      const dataDir = tempDir('lanyard-rotate-hash-env-');
+      const { location, drop } = testLocation(kind, dataDir);
+      const [k1, k2] = [generateMasterKey(), generateMasterKey()];
+      let rt: Runtime | undefined = await openRuntime({
+        dataDir,
+        store: location,
+        env: { LANYARD_MASTER_KEY: k1.key.toString('base64') },
+      });
+      cleanups.push(async () => {
+        await rt?.close();
+        await drop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      });
+      await rt.directory.createTenant({ name: 'contoso' });
+      const app = await rt.directory.createApp('contoso', { name: 'caller' });
+      const { secretText } = await rt.directory.addClientSecret('contoso', 'caller', { displayName: 'old' });
+      await rt.keys.ensureReady();
+      await tablesOf<SealedTables>(rt.store.db as AnyStoreDb)
+        .deleteFrom('sealed_keys')
+        .execute();
+      await rt.close();
+
+      // The new key current, the old one retired: the store's records are under the old one, so was every hash.
+      rt = await openRuntime({
+        dataDir,
+        store: location,
+        env: {
+          LANYARD_MASTER_KEY: k2.key.toString('base64'),
+          LANYARD_MASTER_KEY_PREVIOUS: k1.key.toString('base64'),
+        },
+      });
+      assert.equal((await rt.directory.verifyClientSecret(app.objectId, secretText)).ok, true);
+    });
   });
 }

@@ -18,9 +18,17 @@
  *   wrong AAD from tampering; this lets `open` say which. It is keyed by the DEK, so it reveals nothing.
  * - `iv` (12 B), `ciphertext`, `tag` (16 B): the plaintext under the DEK, AAD = the caller's AAD.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  type KeyObject,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import type { Keyring } from './master-key.ts';
+import { keptSecretKey, secretKeyOf } from './secret-keys.ts';
 
 export type { Keyring } from './master-key.ts';
 
@@ -88,7 +96,7 @@ export function createEnvelope(keyring: Keyring | KeyringSource): Envelope {
           'passing the old key as a previous key after a rotation. Key ids are derived from the keys.',
       );
     }
-    const dek = gcmDecrypt(master.key, p.dekIv, p.wrappedDek, p.dekTag, wrapAad(p.keyId));
+    const dek = gcmDecrypt(keptSecretKey(master), p.dekIv, p.wrappedDek, p.dekTag, wrapAad(p.keyId));
     if (!dek) {
       throw fail(
         'tampered',
@@ -100,7 +108,7 @@ export function createEnvelope(keyring: Keyring | KeyringSource): Envelope {
   };
 
   const wrap = (dek: Buffer) => {
-    const w = gcmEncrypt(current.key, dek, wrapAad(current.id));
+    const w = gcmEncrypt(keptSecretKey(current), dek, wrapAad(current.id));
     return { keyId: current.id, wrappedDek: w.ciphertext, dekIv: w.iv, dekTag: w.tag };
   };
 
@@ -110,7 +118,9 @@ export function createEnvelope(keyring: Keyring | KeyringSource): Envelope {
       const dek = randomBytes(32);
       try {
         const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
-        return format({ ...wrap(dek), aadCheck: aadCheck(dek, aad), ...gcmEncrypt(dek, data, aad) });
+        // One KeyObject for the data key's two uses (crypto/secret-keys.ts: a Buffer key costs far more).
+        const key = secretKeyOf(dek);
+        return format({ ...wrap(dek), aadCheck: aadCheck(key, aad), ...gcmEncrypt(key, data, aad) });
       } finally {
         dek.fill(0);
       }
@@ -120,7 +130,8 @@ export function createEnvelope(keyring: Keyring | KeyringSource): Envelope {
       const p = parse(sealed);
       const dek = unwrap(p);
       try {
-        if (!timingSafeEqual(aadCheck(dek, aad), p.aadCheck)) {
+        const key = secretKeyOf(dek);
+        if (!timingSafeEqual(aadCheck(key, aad), p.aadCheck)) {
           throw fail(
             'aad-mismatch',
             'The encrypted record was sealed for a different context (AAD) than the one it is opened for: it was ' +
@@ -128,7 +139,7 @@ export function createEnvelope(keyring: Keyring | KeyringSource): Envelope {
             p.keyId,
           );
         }
-        const plaintext = gcmDecrypt(dek, p.iv, p.ciphertext, p.tag, aad);
+        const plaintext = gcmDecrypt(key, p.iv, p.ciphertext, p.tag, aad);
         if (!plaintext) {
           throw fail('tampered', 'The encrypted record failed authentication: it was altered.', p.keyId);
         }
@@ -161,11 +172,11 @@ const wrapAad = (keyId: string) => `${VERSION}.${keyId}`;
 /** How every record wrapped under `keyId` begins: lets a store count them without opening any. */
 export const sealedPrefix = (keyId: string): string => `${VERSION}.${keyId}.`;
 
-function aadCheck(dek: Buffer, aad: string): Buffer {
+function aadCheck(dek: KeyObject, aad: string): Buffer {
   return createHmac('sha256', dek).update(AAD_CHECK_LABEL).update(aad, 'utf8').digest().subarray(0, 16);
 }
 
-function gcmEncrypt(key: Buffer, plaintext: Uint8Array, aad: string) {
+function gcmEncrypt(key: KeyObject, plaintext: Uint8Array, aad: string) {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad, 'utf8'));
@@ -175,7 +186,7 @@ function gcmEncrypt(key: Buffer, plaintext: Uint8Array, aad: string) {
 
 /** Returns undefined when authentication fails (wrong key, AAD or altered bytes). */
 function gcmDecrypt(
-  key: Buffer,
+  key: KeyObject,
   iv: Buffer,
   ciphertext: Buffer,
   tag: Buffer,

@@ -13,6 +13,7 @@ import type { ArmResource, ManagementView } from '../../management/view.ts';
 import { backupSecret, restoreSecret } from '../backup.ts';
 import type { WriteBatcher } from '../group-commit.ts';
 import { checkName, versionKey } from '../inputs.ts';
+import { secretReadCacheOf } from '../read-cache.ts';
 import * as store from '../store.ts';
 import { badParameter, KeyVaultError } from './errors.ts';
 import type { VaultHost } from './hosts.ts';
@@ -206,7 +207,8 @@ export async function getSecret(
   c.target = n;
   const v = version(rawVersion);
   authorize(c, DATA_ACTIONS.get, n);
-  const s = await store.getSecret(c.directory, c.ref, n, v);
+  // The rows from memory until the next vault write (read-cache.ts); the value is opened every time.
+  const s = await store.getSecret(c.directory, c.ref, n, v, secretReadCacheOf(c.directory).read);
   c.version = s.version;
   return { status: 200, body: secretBundle(c.host.origin, s) };
 }

@@ -4,6 +4,8 @@
  *
  *   server.ts upstream                        the app: a plain node:http server answering a small fixed JSON
  *                                             body to every request (run.ts keeps it off the measured core);
+ *                                             BENCH_UPSTREAM_BODY replaces the body (bench/vault/gets.ts
+ *                                             sends a Key Vault SecretBundle's);
  *   server.ts proxy <upstream> <certDir>      the baseline: a plain hand-written reverse proxy over HTTPS —
  *                                             node:https (the P-256 certificate in certDir, from a local CA, as
  *                                             Easy Auth's) + an undici Pool with `pool.dispatch` and a streaming
@@ -53,7 +55,7 @@ const keepAliveTimeout = Math.min(
 );
 
 if (mode === 'upstream') {
-  const body = Buffer.from(UPSTREAM_BODY);
+  const body = Buffer.from(process.env.BENCH_UPSTREAM_BODY ?? UPSTREAM_BODY);
   const server = http.createServer({ keepAliveTimeout: 65_000 }, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
     res.end(body);

@@ -38,17 +38,20 @@
  *                             writes N audit rows)
  *     [--cpu-prof-dir DIR]    write a V8 CPU profile of the proxy and Easy Auth processes there
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import { Agent, request } from 'undici';
-import { allowedCores, cpuSeconds, pinLoadToOtherCores } from '../lib/proc.ts';
-import { benchWorkspace } from '../lib/workspace.ts';
+import { BEARER_TOKENS_LUA, pickWrk, runAutocannon, runWrk } from '../lib/load.ts';
+import { nginxVersion, startNginx } from '../lib/nginx.ts';
+import { allowedCores, cpuSeconds, onPath, pinAllThreads, pinLoadToOtherCores } from '../lib/proc.ts';
+import { medianOf, medianRound, tableLines } from '../lib/report.ts';
+import { freePort, readLog, startNodeServer, stopChild, untilListening } from '../lib/servers.ts';
+import { benchWorkspace, watchdog } from '../lib/workspace.ts';
 import { findApache, startApache } from './apache.ts';
 import { identityHeadersFor, writeProxyCertificate } from './fixtures.ts';
 
@@ -83,147 +86,44 @@ const only = new Set(args.only.split(',').map((s) => s.trim()));
 const profileDir = args['cpu-prof-dir'] ? path.resolve(args['cpu-prof-dir']) : undefined;
 const here = import.meta.dirname;
 const PATH = '/api/data';
-const generator = args['load-generator'];
-if (!['auto', 'wrk', 'autocannon'].includes(generator))
-  throw new Error('--load-generator: auto, wrk or autocannon');
 // wrk cannot offer a fixed rate: --rate always uses autocannon.
-const wrk = generator === 'autocannon' || rate > 0 ? undefined : onPath('wrk');
-if (generator === 'wrk' && !wrk)
-  throw new Error('--load-generator wrk: no wrk on PATH (Debian: apt-get install wrk)');
+const wrk = pickWrk(args['load-generator'], rate === 0);
 
 // ---------------------------------------------------------------------------------------------- cores, pinning
 
 const cores = allowedCores();
 const { measuredCore, otherCores } = pinLoadToOtherCores();
 const pin = measuredCore !== undefined;
-/** Moves every thread of a running process onto `list` (threads it starts later inherit it). */
-const pinAll = (pid: number | undefined, list: string | undefined) => {
-  if (pid !== undefined && list !== undefined)
-    spawnSync('taskset', ['-a', '-cp', list, String(pid)], { stdio: 'ignore' });
-};
 
 // ---------------------------------------------------------------------------------------------- processes
-
-/** The direct children of a process (nginx's workers). */
-function childPids(pid: number | undefined): number[] {
-  try {
-    return fs
-      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
 
 const { dir: workDir, running, cleanup } = benchWorkspace('lanyard-ea-bench-', args['data-dir-root']);
 const phaseCount = only.size;
 const budgetMs = 90_000 + (rounds * phaseCount * (seconds + 3) + phaseCount * (warmup + 3)) * 1000;
-setTimeout(() => {
-  console.error(`bench/easyauth: still running after ${Math.round(budgetMs / 1000)} s; stopping`);
-  cleanup();
-  process.exit(1);
-}, budgetMs).unref();
+watchdog('bench/easyauth', budgetMs, cleanup);
 
 interface Server<T> {
   info: T;
   /** The server's CPU seconds so far (nginx: master and workers). */
   cpu(): number;
-  stop(): Promise<void>;
-}
-
-function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', also: () => number[] = () => []) {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const extra = also();
-    const kill = setTimeout(() => {
-      child.kill('SIGKILL');
-      for (const pid of extra) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {}
-      }
-    }, 5_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill(signal);
-  });
+  stop(): Promise<unknown>;
 }
 
 /** Starts `server.ts <mode>` and resolves with its `BENCH_READY` line. `cores` pins it from the start. */
-async function startNode<T>(
+function startNode<T>(
   mode: string,
   modeArgs: string[],
   options: { cores?: string | undefined; profile?: boolean; env?: Record<string, string> } = {},
 ): Promise<Server<T> & { pid: number | undefined }> {
-  const prof = options.profile && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const argv = [...prof, path.join(here, 'server.ts'), mode, ...modeArgs];
-  // stderr (Lanyard's log) into a file, not a pipe to this busy process: a full pipe would stall the server.
-  const logFile = path.join(workDir, `${mode}.log`);
-  const logFd = fs.openSync(logFile, 'w');
-  const stdio: ['ignore', 'pipe', number] = ['ignore', 'pipe', logFd];
-  const env = { ...process.env, ...options.env };
-  const child =
-    options.cores !== undefined
-      ? spawn('taskset', ['-c', options.cores, process.execPath, ...argv], { stdio, env })
-      : spawn(process.execPath, argv, { stdio, env });
-  fs.closeSync(logFd);
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  const info = await new Promise<T>((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      const line = out.split('\n').find((l) => l.startsWith('BENCH_READY '));
-      if (line) resolve(JSON.parse(line.slice('BENCH_READY '.length)) as T);
-    });
-    child.once('exit', (code) => {
-      const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-3000) : '';
-      reject(new Error(`server.ts ${mode} exited (${code}) before it was ready: ${tail}`));
-    });
+  return startNodeServer<T>({
+    name: `server.ts ${mode}`,
+    argv: [path.join(here, 'server.ts'), mode, ...modeArgs],
+    logFile: path.join(workDir, `${mode}.log`),
+    running,
+    cores: options.cores,
+    env: options.env,
+    cpuProfDir: options.profile ? profileDir : undefined,
   });
-  return { info, pid: child.pid, cpu: () => cpuSeconds(child.pid), stop: () => stopChild(child) };
-}
-
-/** A free port on 127.0.0.1 for nginx (which cannot listen on port 0 and report it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once `port` accepts connections; throws with the server's log when it exits or 10 s pass first. */
-async function untilListening(
-  port: number,
-  child: ChildProcess,
-  name: string,
-  logFile: string,
-): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
-      throw new Error(`${name} did not start: ${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /**
@@ -287,12 +187,12 @@ async function startApacheServer(
     });
     running.add(apache.child);
     apache.child.once('exit', () => running.delete(apache.child));
-    await untilListening(port, apache.child, 'Apache', path.join(dir, 'error.log'));
+    await untilListening(port, apache.child, 'Apache', () => readLog(path.join(dir, 'error.log')));
     return {
       info: { port, version: apache.version },
       cpu: () => apache.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0),
       stop: async () => {
-        await stopChild(apache.child, 'SIGTERM', () => apache.pids().slice(1));
+        await stopChild(apache.child, () => apache.pids().slice(1));
         fs.rmSync(dir, { recursive: true, force: true });
       },
     };
@@ -304,73 +204,25 @@ async function startApacheServer(
 
 function findNginx(): string | undefined {
   if (args.nginx) return fs.existsSync(args.nginx) ? args.nginx : undefined;
-  return onPath('nginx', ['/usr/sbin', '/usr/local/sbin', '/usr/local/nginx/sbin']);
+  return onPath('nginx', ['/usr/local/nginx/sbin']);
 }
 
-async function startNginx(
+/** nginx (bench/lib/nginx.ts) over HTTPS with the proxy certificate, pinned to the measured core. */
+async function startNginxServer(
   binary: string,
   upstreamPort: number,
   certDir: string,
 ): Promise<Server<{ port: number; version: string }>> {
-  const dir = path.join(workDir, 'nginx');
-  fs.mkdirSync(dir, { recursive: true });
-  const port = await freePort();
-  // One worker, as one Node process: the hop from TLS in to keep-alive HTTP/1.1 out, no access log.
-  const conf = `daemon off;
-master_process on;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  upstream app {
-    server 127.0.0.1:${upstreamPort};
-    keepalive 64;
-    keepalive_requests 1000000;
-  }
-  server {
-    listen 127.0.0.1:${port} ssl;
-    ssl_certificate ${certDir}/chain.pem;
-    ssl_certificate_key ${certDir}/key.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    keepalive_requests 1000000;
-    location / {
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $proxy_host;
-      proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_set_header X-Forwarded-Proto https;
-      proxy_set_header X-Forwarded-Host $http_host;
-    }
-  }
-}
-`;
-  fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
-  const version = spawnSync(binary, ['-v'], { encoding: 'utf8' })
-    .stderr.trim()
-    .replace(/^nginx version: /, '');
-  const test = spawnSync(binary, ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf')], { encoding: 'utf8' });
-  if (test.status !== 0) throw new Error(`nginx refused the generated config: ${test.stderr}`);
-  const argv = ['-p', dir, '-c', path.join(dir, 'nginx.conf')];
-  const child = measuredCore
-    ? spawn('taskset', ['-c', measuredCore, binary, ...argv], { stdio: 'ignore' })
-    : spawn(binary, argv, { stdio: 'ignore' });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  await untilListening(port, child, 'nginx', path.join(dir, 'error.log'));
-  const pids = () => [child.pid!, ...childPids(child.pid)];
-  return {
-    info: { port, version },
-    cpu: () => pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0),
-    stop: () => stopChild(child, 'SIGTERM', () => childPids(child.pid)),
-  };
+  const version = nginxVersion(binary);
+  const nginx = await startNginx({
+    binary,
+    dir: path.join(workDir, 'nginx'),
+    upstreamPort,
+    certDir,
+    cores: measuredCore,
+    running,
+  });
+  return { info: { port: nginx.port, version }, cpu: nginx.cpu, stop: nginx.stop };
 }
 
 // ---------------------------------------------------------------------------------------------- load
@@ -401,141 +253,50 @@ interface Target {
   cpu: () => number;
 }
 
-async function load(target: Target, duration: number, upstreamCpu: () => number): Promise<Run> {
-  return wrk
-    ? loadWithWrk(wrk, target, duration, upstreamCpu)
-    : loadWithAutocannon(target, duration, upstreamCpu);
-}
-
-/** Finds a program on PATH, else in `also` (the usual system folders). */
-function onPath(name: string, also: readonly string[] = ['/usr/bin', '/usr/local/bin']): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(':'), ...also];
-  return dirs.map((d) => path.join(d, name)).find((p) => fs.existsSync(p));
-}
-
-// Each wrk thread takes every n-th token of the list from its own offset: with one token, the same token every
-// time; with the fresh list, no token comes back before the whole list has gone by.
-const WRK_SCRIPT = `
-local counter = 0
-function setup(thread)
-  thread:set("tid", counter)
-  counter = counter + 1
-end
-local tokens, i, step, target
-function init(args)
-  tokens = {}
-  for line in io.lines(args[1]) do tokens[#tokens + 1] = "Bearer " .. line end
-  step = tonumber(args[2])
-  target = args[3]
-  i = tid
-end
-function request()
-  local t = tokens[i % #tokens + 1]
-  i = i + step
-  return wrk.format("GET", target, { Authorization = t })
-end
-function done(summary, latency, requests)
-  io.write(string.format('WRK_RESULT {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d}\\n',
-    summary.requests, summary.duration, summary.errors.connect, summary.errors.read, summary.errors.write,
-    summary.errors.status, summary.errors.timeout, latency:percentile(50), latency:percentile(99)))
-end
-`;
 const WRK_THREADS = 1;
 
-async function loadWithWrk(
-  binary: string,
-  target: Target,
-  duration: number,
-  upstreamCpu: () => number,
-): Promise<Run> {
-  const script = path.join(workDir, 'load.lua');
-  if (!fs.existsSync(script)) fs.writeFileSync(script, WRK_SCRIPT);
+async function load(target: Target, duration: number, upstreamCpu: () => number): Promise<Run> {
   const tokensFile = path.join(workDir, `tokens-${target.key}.txt`);
-  if (!fs.existsSync(tokensFile)) fs.writeFileSync(tokensFile, `${target.tokens.join('\n')}\n`);
-  const argv = [
-    '-t',
-    String(WRK_THREADS),
-    '-c',
-    String(connections),
-    '-d',
-    `${duration}s`,
-    '--timeout',
-    '5s',
-    '-s',
-    script,
-    target.url,
-    '--',
-    tokensFile,
-    String(WRK_THREADS),
-    PATH,
-  ];
+  if (wrk && !fs.existsSync(tokensFile)) fs.writeFileSync(tokensFile, `${target.tokens.join('\n')}\n`);
   const cpuBefore = target.cpu();
   const upBefore = upstreamCpu();
-  // This process is already on the load cores; wrk inherits that.
-  const child = spawn(binary, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => {
-    out += c;
-  });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => {
-    out += c;
-  });
-  const stopper = setTimeout(() => child.kill('SIGKILL'), duration * 1000 + 10_000);
-  await new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  clearTimeout(stopper);
-  running.delete(child);
-  const line = out.split('\n').find((l) => l.startsWith('WRK_RESULT '));
-  if (!line) throw new Error(`wrk gave no result for ${target.name}: ${out.slice(-500)}`);
-  const w = JSON.parse(line.slice('WRK_RESULT '.length)) as Record<string, number>;
-  const ok = w.requests! - w.status!;
+  const r = wrk
+    ? await runWrk({
+        binary: wrk,
+        requestLua: BEARER_TOKENS_LUA,
+        workDir,
+        url: target.url,
+        connections,
+        duration,
+        threads: WRK_THREADS,
+        scriptArgs: [tokensFile, String(WRK_THREADS), PATH],
+        running,
+        name: target.name,
+      })
+    : await runAutocannon({
+        url: `${target.url}${PATH}`,
+        connections,
+        duration,
+        ...(rate > 0 ? { overallRate: rate } : {}),
+        requests: [
+          {
+            setupRequest: (req: autocannon.Request) => {
+              req.headers = { ...req.headers, authorization: `Bearer ${target.token()}` };
+              return req;
+            },
+          },
+        ],
+        ...(target.servername ? { servername: target.servername } : {}),
+      });
   return {
     key: target.key,
-    rps: ok / (w.duration_us! / 1e6),
-    p50: w.p50_us! / 1000,
-    p99: w.p99_us! / 1000,
-    cpuUs: ((target.cpu() - cpuBefore) * 1e6) / ok,
-    upstreamCpuUs: ((upstreamCpu() - upBefore) * 1e6) / ok,
-    requests: w.requests!,
-    errors: w.connect! + w.read! + w.write! + w.timeout!,
-    non2xx: w.status!,
-  };
-}
-
-async function loadWithAutocannon(target: Target, duration: number, upstreamCpu: () => number): Promise<Run> {
-  const options: autocannon.Options & { servername?: string; overallRate?: number } = {
-    url: `${target.url}${PATH}`,
-    connections,
-    duration,
-    ...(rate > 0 ? { overallRate: rate } : {}),
-    requests: [
-      {
-        setupRequest: (req: autocannon.Request) => {
-          req.headers = { ...req.headers, authorization: `Bearer ${target.token()}` };
-          return req;
-        },
-      },
-    ],
-    ...(target.servername ? { servername: target.servername } : {}),
-  };
-  const cpuBefore = target.cpu();
-  const upBefore = upstreamCpu();
-  const instance = autocannon(options);
-  const stopper = setTimeout(() => instance.stop(), duration * 1000 + 2_000);
-  const r = await new Promise<autocannon.Result>((resolve, reject) => {
-    instance.once('done', resolve);
-    instance.once('error', reject);
-  }).finally(() => clearTimeout(stopper));
-  const ok = r['2xx'];
-  return {
-    key: target.key,
-    rps: ok / r.duration,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    cpuUs: ((target.cpu() - cpuBefore) * 1e6) / ok,
-    upstreamCpuUs: ((upstreamCpu() - upBefore) * 1e6) / ok,
-    requests: ok + r.non2xx,
-    errors: r.errors + r.timeouts,
+    rps: r.rps,
+    p50: r.p50,
+    p99: r.p99,
+    cpuUs: ((target.cpu() - cpuBefore) * 1e6) / r.ok,
+    upstreamCpuUs: ((upstreamCpu() - upBefore) * 1e6) / r.ok,
+    requests: r.requests,
+    errors: r.errors,
     non2xx: r.non2xx,
   };
 }
@@ -593,7 +354,7 @@ try {
       env: { BENCH_DATA_ROOT: workDir },
     });
     servers.push(front);
-    pinAll(front.pid, measuredCore);
+    pinAllThreads(front.pid, measuredCore);
     const all = fs.readFileSync(front.info.tokensFile, 'utf8').trim().split('\n');
     repeatedToken = all[0]!;
     freshTokens = all.slice(1);
@@ -682,7 +443,7 @@ try {
       );
       console.error(notes.at(-1));
     } else {
-      const nginx = await startNginx(binary, upstream.info.port, certDir);
+      const nginx = await startNginxServer(binary, upstream.info.port, certDir);
       servers.push(nginx);
       machineExtra = { ...machineExtra, nginx: nginx.info.version };
       targets.push({
@@ -779,16 +540,12 @@ if (profileDir) notes.push(`CPU profiles of the proxy and Easy Auth processes: $
 
 // ---------------------------------------------------------------------------------------------- report
 
-const medianOf = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const names = new Map(
   ((machineExtra.targets as { key: string; name: string }[] | undefined) ?? []).map((t) => [t.key, t.name]),
 );
 const phases = [...runs.entries()].map(([key, list]) => {
   // Latencies from the round whose rate is the median; rate and CPU are medians over the rounds.
-  const mid = [...list].sort((a, b) => a.rps - b.rps)[Math.floor((list.length - 1) / 2)]!;
+  const mid = medianRound(list);
   return {
     key,
     name: names.get(key) ?? key,
@@ -869,15 +626,11 @@ if (args.json) {
     'upstream CPU/req',
     'errors/non-2xx',
   ];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(`${machine.cpu}, ${machine.cores} cores, node ${machine.node}; ${machine.pinning}`);
   console.log(`load: ${machine.load}`);
   console.log(`machine load average (1 min) before/after: ${machine.loadAverage.join(' / ')}`);
   console.log("CPU/req: the measured server's CPU time per 2xx response (direct: the upstream's)");
-  console.log(line(head));
-  for (const r of rows) console.log(line(r));
+  for (const l of tableLines(head, rows)) console.log(l);
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   let shown = 0;
   const show = (label: string, r: ReturnType<typeof ratio>, target?: number) => {

@@ -29,16 +29,25 @@
  *     [--policies validate-jwt,set-header,rate-limit-by-key]   the gateway phases' API policies (a subset)
  *     [--haproxy PATH] [--nginx PATH] [--cpu-prof-dir DIR] [--json]
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { Agent, request } from 'undici';
-import { cpuSeconds, pinLoadToOtherCores } from '../lib/proc.ts';
-import { benchWorkspace } from '../lib/workspace.ts';
+import { BEARER_TOKENS_LUA, runWrk } from '../lib/load.ts';
+import { nginxVersion, startNginx } from '../lib/nginx.ts';
+import { childPids, cpuSeconds, onPath, pinLoadToOtherCores } from '../lib/proc.ts';
+import {
+  connects,
+  freePort,
+  spawnPinned,
+  startNodeServer,
+  stopChild,
+  untilListening,
+} from '../lib/servers.ts';
+import { benchWorkspace, watchdog } from '../lib/workspace.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -72,13 +81,6 @@ const PATH = '/api/data';
 const ISSUER = 'https://issuer.bench.invalid/';
 const AUDIENCE = 'api://bench-gateway';
 
-function onPath(
-  name: string,
-  also: readonly string[] = ['/usr/sbin', '/usr/local/sbin'],
-): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/bin', '/usr/local/bin', ...also];
-  return dirs.map((d) => path.join(d, name)).find((p) => fs.existsSync(p));
-}
 const wrk = onPath('wrk');
 if (!wrk) {
   console.error('bench/gateway needs wrk (Debian: apt-get install wrk)');
@@ -88,11 +90,7 @@ if (!wrk) {
 const { measuredCore, otherCores } = pinLoadToOtherCores();
 const { dir: workDir, running, cleanup } = benchWorkspace('lanyard-gw-bench-');
 const budgetMs = 60_000 + (rounds + 1) * only.size * (seconds + warmup + 4) * 1000;
-setTimeout(() => {
-  console.error(`bench/gateway: still running after ${Math.round(budgetMs / 1000)} s; stopping`);
-  cleanup();
-  process.exit(1);
-}, budgetMs).unref();
+watchdog('bench/gateway', budgetMs, cleanup);
 
 // ---------------------------------------------------------------------------------------------- processes
 
@@ -103,49 +101,6 @@ interface Server {
   stop(): Promise<void>;
 }
 
-function stopChild(child: ChildProcess, also: () => number[] = () => []): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const extra = also();
-    const kill = setTimeout(() => {
-      child.kill('SIGKILL');
-      for (const pid of extra) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {}
-      }
-    }, 5_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function childPids(pid: number | undefined): number[] {
-  try {
-    return fs
-      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function spawnPinned(cores: string | undefined, argv: string[], opts: Parameters<typeof spawn>[2]) {
-  const child =
-    cores !== undefined
-      ? spawn('taskset', ['-c', cores, ...argv], opts)
-      : spawn(argv[0]!, argv.slice(1), opts);
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  return child;
-}
-
 let started = 0;
 /** Starts a Node bench server (`script mode …`) and resolves with its `BENCH_READY` line. */
 async function startNode(
@@ -154,60 +109,16 @@ async function startNode(
   modeArgs: string[],
   o: { cores?: string | undefined; env?: Record<string, string>; profile?: boolean } = {},
 ): Promise<Server & { info: Record<string, unknown> }> {
-  const prof = o.profile && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const logFile = path.join(workDir, `${mode}-${++started}.log`);
-  const logFd = fs.openSync(logFile, 'w');
-  const child = spawnPinned(o.cores, [process.execPath, ...prof, script, mode, ...modeArgs], {
-    stdio: ['ignore', 'pipe', logFd],
-    env: { ...process.env, ...o.env },
+  const s = await startNodeServer<Record<string, unknown>>({
+    name: mode,
+    argv: [script, mode, ...modeArgs],
+    logFile: path.join(workDir, `${mode}-${++started}.log`),
+    running,
+    cores: o.cores,
+    env: o.env,
+    cpuProfDir: o.profile ? profileDir : undefined,
   });
-  fs.closeSync(logFd);
-  const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
-      const line = out.split('\n').find((l) => l.startsWith('BENCH_READY '));
-      if (line) resolve(JSON.parse(line.slice('BENCH_READY '.length)));
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`${mode} exited (${code}): ${fs.readFileSync(logFile, 'utf8').slice(-2000)}`)),
-    );
-  });
-  return {
-    info,
-    port: Number(info.port),
-    cpu: () => cpuSeconds(child.pid),
-    stop: () => stopChild(child),
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function connects(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, host, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-async function untilListening(port: number, child: ChildProcess, name: string, log: () => string) {
-  const deadline = Date.now() + 10_000;
-  while (!(await connects(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${name} did not start: ${log()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return { info: s.info, port: Number(s.info.port), cpu: s.cpu, stop: async () => void (await s.stop()) };
 }
 
 /** HAProxy with the gateway phase's policy in its config, one thread, pinned to the measured core. */
@@ -259,61 +170,11 @@ backend app
     throw new Error(`HAProxy refused the generated config: ${check.stderr}${check.stdout}`);
   const logFile = path.join(dir, 'haproxy.log');
   const logFd = fs.openSync(logFile, 'w');
-  const child = spawnPinned(measuredCore, [binary, '-db', '-f', cfg], { stdio: ['ignore', logFd, logFd] });
+  const child = spawnPinned(running, measuredCore, [binary, '-db', '-f', cfg], {
+    stdio: ['ignore', logFd, logFd],
+  });
   fs.closeSync(logFd);
   await untilListening(port, child, 'HAProxy', () => fs.readFileSync(logFile, 'utf8'));
-  const pids = () => [child.pid!, ...childPids(child.pid)];
-  return {
-    port,
-    cpu: () => pids().reduce((s, p) => s + cpuSeconds(p), 0),
-    stop: () => stopChild(child, () => childPids(child.pid)),
-  };
-}
-
-/** nginx as a plain proxy, 1 worker, keep-alive to the upstream, pinned to the measured core. */
-async function startNginx(binary: string, upstreamPort: number): Promise<Server> {
-  const dir = path.join(workDir, 'nginx');
-  fs.mkdirSync(dir, { recursive: true });
-  const port = await freePort();
-  const conf = `daemon off;
-master_process on;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  upstream app {
-    server 127.0.0.1:${upstreamPort};
-    keepalive 64;
-    keepalive_requests 1000000;
-  }
-  server {
-    listen 127.0.0.1:${port};
-    keepalive_requests 1000000;
-    location / {
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $proxy_host;
-      proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_set_header X-Forwarded-Proto http;
-      proxy_set_header X-Forwarded-Host $http_host;
-    }
-  }
-}
-`;
-  const cfg = path.join(dir, 'nginx.conf');
-  fs.writeFileSync(cfg, conf);
-  const test = spawnSync(binary, ['-t', '-p', dir, '-c', cfg], { encoding: 'utf8' });
-  if (test.status !== 0) throw new Error(`nginx refused the generated config: ${test.stderr}`);
-  const child = spawnPinned(measuredCore, [binary, '-p', dir, '-c', cfg], { stdio: 'ignore' });
-  await untilListening(port, child, 'nginx', () => fs.readFileSync(path.join(dir, 'error.log'), 'utf8'));
   const pids = () => [child.pid!, ...childPids(child.pid)];
   return {
     port,
@@ -344,17 +205,6 @@ interface Target {
   authenticates: boolean;
 }
 
-const WRK_SCRIPT = `
-local token
-function init(args) token = "Bearer " .. io.open(args[1]):read("*l") end
-function request() return wrk.format("GET", "${PATH}", { Authorization = token }) end
-function done(summary, latency, requests)
-  io.write(string.format('WRK_RESULT {"requests":%d,"duration_us":%d,"errors":%d,"status":%d,"p50_us":%d,"p99_us":%d}\\n',
-    summary.requests, summary.duration, summary.errors.connect + summary.errors.read + summary.errors.write +
-    summary.errors.timeout, summary.errors.status, latency:percentile(50), latency:percentile(99)))
-end
-`;
-
 const redisPid = (() => {
   const r = spawnSync('pidof', ['redis-server'], { encoding: 'utf8' });
   const pid = Number(r.stdout?.trim().split(/\s+/)[0]);
@@ -362,33 +212,27 @@ const redisPid = (() => {
 })();
 
 async function load(t: Target, duration: number, tokenFile: string): Promise<Run> {
-  const script = path.join(workDir, 'load.lua');
-  if (!fs.existsSync(script)) fs.writeFileSync(script, WRK_SCRIPT);
-  const argv = ['-t', '1', '-c', String(connections), '-d', `${duration}s`, '--timeout', '5s', '-s', script];
-  argv.push(`http://127.0.0.1:${t.port}`, '--', tokenFile);
   const cpu0 = t.cpu();
   const redis0 = cpuSeconds(redisPid);
-  const child = spawn(wrk!, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const stopper = setTimeout(() => child.kill('SIGKILL'), duration * 1000 + 10_000);
-  await new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  clearTimeout(stopper);
-  running.delete(child);
-  const line = out.split('\n').find((l) => l.startsWith('WRK_RESULT '));
-  if (!line) throw new Error(`wrk gave no result for ${t.name}: ${out.slice(-500)}`);
-  const w = JSON.parse(line.slice('WRK_RESULT '.length)) as Record<string, number>;
-  const ok = w.requests! - w.status!;
+  const r = await runWrk({
+    binary: wrk!,
+    requestLua: BEARER_TOKENS_LUA,
+    workDir,
+    url: `http://127.0.0.1:${t.port}`,
+    connections,
+    duration,
+    scriptArgs: [tokenFile, '1', PATH],
+    running,
+    name: t.name,
+  });
   return {
-    rps: ok / (w.duration_us! / 1e6),
-    p50: w.p50_us! / 1000,
-    p99: w.p99_us! / 1000,
-    cpuUs: ((t.cpu() - cpu0) * 1e6) / ok,
-    redisUs: t.key === 'gateway-redis' ? ((cpuSeconds(redisPid) - redis0) * 1e6) / ok : Number.NaN,
-    errors: w.errors!,
-    non2xx: w.status!,
+    rps: r.rps,
+    p50: r.p50,
+    p99: r.p99,
+    cpuUs: ((t.cpu() - cpu0) * 1e6) / r.ok,
+    redisUs: t.key === 'gateway-redis' ? ((cpuSeconds(redisPid) - redis0) * 1e6) / r.ok : Number.NaN,
+    errors: r.errors,
+    non2xx: r.non2xx,
   };
 }
 
@@ -533,10 +377,14 @@ try {
         'nginx not found (Debian: apt-get install nginx-light; or --nginx PATH): the nginx row is skipped',
       );
     } else {
-      versions.nginx = spawnSync(binary, ['-v'], { encoding: 'utf8' })
-        .stderr.trim()
-        .replace(/^nginx version: /, '');
-      const s = await startNginx(binary, upstream.port);
+      versions.nginx = nginxVersion(binary);
+      const s = await startNginx({
+        binary,
+        dir: path.join(workDir, 'nginx'),
+        upstreamPort: upstream.port,
+        cores: measuredCore,
+        running,
+      });
       servers.push(s);
       targets.push({
         key: 'nginx',

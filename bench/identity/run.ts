@@ -21,8 +21,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
+import { runAutocannon } from '../lib/load.ts';
 import { cpuSeconds } from '../lib/proc.ts';
+import { tableLines } from '../lib/report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -149,41 +151,38 @@ async function load(
 ): Promise<Phase> {
   let i = 0;
   const paths = options.paths;
-  const instance = autocannon({
-    url: `http://127.0.0.1:${server.port}${options.path ?? '/'}`,
-    headers: options.headers ?? {},
-    connections,
-    duration: options.duration,
-    ...(paths
-      ? {
-          // One request per pair, in order; stop early if the pairs run out before the time does.
-          amount: paths.length,
-          requests: [
-            {
-              setupRequest: (req: autocannon.Request) => {
-                req.path = paths[i++ % paths.length]!;
-                return req;
-              },
-            },
-          ],
-        }
-      : {}),
-  });
   const cpuBefore = server.cpu();
-  const stopper = setTimeout(() => instance.stop(), options.duration * 1000 + 200);
-  const r = await new Promise<autocannon.Result>((resolve, reject) => {
-    instance.once('done', resolve);
-    instance.once('error', reject);
-  }).finally(() => clearTimeout(stopper));
-  const ok = r['2xx'];
+  const r = await runAutocannon(
+    {
+      url: `http://127.0.0.1:${server.port}${options.path ?? '/'}`,
+      headers: options.headers ?? {},
+      connections,
+      duration: options.duration,
+      ...(paths
+        ? {
+            // One request per pair, in order; stop early if the pairs run out before the time does.
+            amount: paths.length,
+            requests: [
+              {
+                setupRequest: (req: autocannon.Request) => {
+                  req.path = paths[i++ % paths.length]!;
+                  return req;
+                },
+              },
+            ],
+          }
+        : {}),
+    },
+    200,
+  );
   return {
     name,
-    cpuUs: ((server.cpu() - cpuBefore) * 1e6) / ok,
-    rps: ok / r.duration,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    requests: ok + r.non2xx,
-    errors: r.errors + r.timeouts,
+    cpuUs: ((server.cpu() - cpuBefore) * 1e6) / r.ok,
+    rps: r.rps,
+    p50: r.p50,
+    p99: r.p99,
+    requests: r.requests,
+    errors: r.errors,
     non2xx: r.non2xx,
   };
 }
@@ -295,17 +294,13 @@ if (args.json) {
     `${p.errors}/${p.non2xx}`,
   ]);
   const head = ['phase', 'rps', 'p50', 'p99', 'CPU/request', 'errors/non-2xx'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(`${machine.cpu}, ${cores} cores, node ${machine.node}; ${machine.pinned}`);
   console.log(
     `load: autocannon, ${connections} connections, keep-alive, plain HTTP; ${warmup} s warm-up, then ${rounds} ` +
       `alternating rounds of ceiling and cached (${seconds} s each, medians shown); body ${bodyBytes} B; ` +
       `request log ${machine.requestLog ? 'on (as lanyard up)' : 'off'}`,
   );
-  console.log(line(head));
-  for (const r of rows) console.log(line(r));
+  for (const l of tableLines(head, rows)) console.log(l);
   console.log(
     `cached / ceiling:   ${(ratios.cachedVsCeiling * 100).toFixed(1)}%  (target ≥ 80%; per round: ${ratios.perRound
       .map((r) => `${(r * 100).toFixed(0)}%`)

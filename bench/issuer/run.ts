@@ -25,6 +25,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { allowedCores, cpuSeconds } from '../lib/proc.ts';
+import { tableLines } from '../lib/report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -272,15 +273,11 @@ if (args.json) {
     ...(several ? ['CPU every round (µs)'] : []),
     'errors/non-2xx',
   ];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
   console.log(`${machine.cpu}, ${machine.cores} cores, node ${machine.node}; ${machine.pinning}`);
   console.log(`load: ${machine.load}; Lanyard data folder under ${machine.dataDir}`);
   console.log(`machine load average (1 min) before/after: ${machine.loadAverage.join(' / ')}`);
-  console.log(line(head));
-  for (const r of rows) console.log(line(r));
+  for (const l of tableLines(head, rows)) console.log(l);
   const each = (xs: number[], f: (x: number) => string) =>
     rounds > 1 ? `  per round [${xs.map(f).join(', ')}]` : '';
   const times = (x: number | undefined) => (x === undefined ? '-' : `${x.toFixed(2)}×`);

@@ -1,10 +1,12 @@
 /**
  * @module bench/lib/proc
- * What every benchmark reads from Linux's /proc: the cores it may pin servers and load to, and a process's
- * own CPU time (the figure that holds up when other work shares the machine).
+ * What every benchmark reads from Linux's /proc and the machine: the cores it may pin servers and load to
+ * (and pinning with taskset), a process's own CPU time (the figure that holds up when other work shares the
+ * machine), a process's children, and where a program is installed.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 
 /** The cores this process may use, from /proc (Linux); empty when unknown. */
 export function allowedCores(): number[] {
@@ -54,6 +56,39 @@ export function pinLoadToOtherCores(): CorePlan {
   const hasTaskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
   if (!hasTaskset || cores.length < 2) return { measuredCore: undefined, otherCores: undefined };
   const otherCores = cores.slice(1).join(',');
-  spawnSync('taskset', ['-a', '-cp', otherCores, String(process.pid)], { stdio: 'ignore' });
+  pinAllThreads(process.pid, otherCores);
   return { measuredCore: String(cores[0]), otherCores };
+}
+
+/** Moves every thread of a running process onto the taskset list `cores` (threads it starts later inherit it). */
+export function pinAllThreads(pid: number | undefined, cores: string | undefined): void {
+  if (pid !== undefined && cores !== undefined)
+    spawnSync('taskset', ['-a', '-cp', cores, String(pid)], { stdio: 'ignore' });
+}
+
+/** The direct children of a process (nginx's or HAProxy's workers); empty when unknown. */
+export function childPids(pid: number | undefined): number[] {
+  try {
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Finds a program on PATH, else in the usual system folders, else in `also`. */
+export function onPath(name: string, also: readonly string[] = []): string | undefined {
+  const dirs = [
+    ...(process.env.PATH ?? '').split(':'),
+    '/usr/bin',
+    '/usr/local/bin',
+    '/usr/sbin',
+    '/usr/local/sbin',
+    ...also,
+  ];
+  return dirs.map((d) => path.join(d, name)).find((p) => fs.existsSync(p));
 }

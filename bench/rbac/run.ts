@@ -20,6 +20,7 @@ import {
   READER,
 } from '../../src/management/rbac/builtin-roles.ts';
 import { RbacIndex, type RoleAssignmentInput } from '../../src/management/rbac/evaluator.ts';
+import { medianOf } from '../lib/report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -137,10 +138,6 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const rows = built.map((b) => {
   const rates = perSize.get(b.size)!;
   return {
@@ -148,7 +145,7 @@ const rows = built.map((b) => {
     scopes: b.scopes,
     principals: b.principals,
     buildMs: Math.round(b.buildMs),
-    median: Math.round(median(rates)),
+    median: Math.round(medianOf(rates)),
     best: Math.round(Math.max(...rates)),
     rounds: rates.map(Math.round),
   };

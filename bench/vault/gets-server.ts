@@ -22,7 +22,6 @@
 import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -79,19 +78,13 @@ if (mode === 'fixed') {
     options: { 'value-bytes': { type: 'string', default: '100' } },
   });
   const valueBytes = Math.min(Math.max(Math.round(Number(o['value-bytes'])), 1), 25_000);
-  const { openRuntime } = await import('../../src/host/runtime.ts');
-  const { startHost } = await import('../../src/host/start-host.ts');
-  const { createLogger } = await import('../../src/http/logger.ts');
+  const { openBenchLanyard } = await import('../lib/lanyard-up.ts');
   const { assignRole } = await import('../../src/management/service.ts');
   const { resolveVault, setSecret } = await import('../../src/vault/store.ts');
   const { tablesOf } = await import('../../src/store/handle.ts');
 
-  const dataDir = fs.mkdtempSync(
-    path.join(process.env.BENCH_DATA_ROOT ?? os.tmpdir(), 'lanyard-vault-gets-bench-'),
-  );
-  const adminToken = `bench_${'b'.repeat(40)}`;
-  const runtime = await openRuntime({ dataDir, env: { LANYARD_ADMIN_TOKEN: adminToken } });
-  const d = runtime.directory;
+  const lanyard = await openBenchLanyard('lanyard-vault-gets-bench-');
+  const d = lanyard.runtime.directory;
   const tenant = await d.createTenant({ name: 'bench', domains: ['bench.onmicrosoft.com'] });
   await d.createResource('bench', { name: 'kv1', kind: 'vault' });
   const app = await d.createApp('bench', { name: 'reader' });
@@ -110,18 +103,7 @@ if (mode === 'fixed') {
     );
   await setSecret(d, vault, SECRET_NAME, { value, contentType: 'text/plain' });
 
-  const logger = createLogger({ level: 'info' });
-  // As `lanyard up` does: every audit event is stored and also logged as one JSON line.
-  runtime.audit.attach(logger);
-  const host = await startHost({
-    runtime,
-    logger,
-    adminToken,
-    host: '127.0.0.1',
-    port: 0,
-    settings: { identityPort: 0 },
-    serverInfo: false,
-  });
+  const host = await lanyard.serve();
   ready({
     port: host.server.port,
     tenantId: tenant.id,
@@ -134,15 +116,14 @@ if (mode === 'fixed') {
     await host.close();
     const rows = await tablesOf<{
       audit_events: { plane: string; action: string; outcome: string };
-    }>(runtime.store.db)
+    }>(lanyard.runtime.store.db)
       .selectFrom('audit_events')
       .select(['outcome', (eb) => eb.fn.countAll<number>().as('n')])
       .where('plane', '=', 'vault')
       .where('action', '=', 'secret.get')
       .groupBy('outcome')
       .execute();
-    await runtime.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await lanyard.close();
     return Object.fromEntries(rows.map((r) => [r.outcome, Number(r.n)]));
   });
 } else {

@@ -31,17 +31,18 @@
  *     [--cpu-prof-dir DIR]    V8 CPU profiles of the measured servers, and their self time by function printed
  *     [--json]
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { Agent, request } from 'undici';
 import { writeProxyCertificate } from '../easyauth/fixtures.ts';
 import { formatSummary, readProfile, summariseProfile } from '../lib/cpu-profile.ts';
-import { allowedCores, cpuSeconds, pinLoadToOtherCores } from '../lib/proc.ts';
-import { benchWorkspace } from '../lib/workspace.ts';
+import { pickWrk, runAutocannon, runWrk } from '../lib/load.ts';
+import { allowedCores, pinAllThreads, pinLoadToOtherCores } from '../lib/proc.ts';
+import { medianOf, medianRound, tableLines } from '../lib/report.ts';
+import { type NodeServer, startNodeServer } from '../lib/servers.ts';
+import { benchWorkspace, watchdog } from '../lib/workspace.ts';
 
 const PHASES = ['fixed', 'easyauth', 'vault'] as const;
 type PhaseKey = (typeof PHASES)[number];
@@ -72,11 +73,7 @@ const profileDir = args['cpu-prof-dir'] ? path.resolve(args['cpu-prof-dir']) : u
 if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
 const dataRootBase = path.resolve(args['data-dir-root'] ?? os.tmpdir());
 const generator = args['load-generator'];
-if (!['auto', 'wrk', 'autocannon'].includes(generator))
-  throw new Error('--load-generator: auto, wrk or autocannon');
-const wrk = generator === 'autocannon' ? undefined : onPath('wrk');
-if (generator === 'wrk' && !wrk)
-  throw new Error('--load-generator wrk: no wrk on PATH (Debian: apt-get install wrk)');
+const wrk = pickWrk(generator);
 if (!wrk && generator === 'auto' && !args.json)
   console.error(
     'warning: no wrk (Debian: apt-get install wrk): autocannon, one Node thread, may be the bottleneck',
@@ -84,20 +81,10 @@ if (!wrk && generator === 'auto' && !args.json)
 const here = import.meta.dirname;
 const API_VERSION = '7.4';
 
-/** Finds a program on PATH, else in the usual system folders. */
-function onPath(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/bin', '/usr/local/bin'];
-  return dirs.map((d) => path.join(d, name)).find((p) => fs.existsSync(p));
-}
-
 // ---------------------------------------------------------------------------------------------- cores, work
 
 const cores = allowedCores();
 const { measuredCore, otherCores } = pinLoadToOtherCores();
-const pinAll = (pid: number | undefined, list: string | undefined) => {
-  if (pid !== undefined && list !== undefined)
-    spawnSync('taskset', ['-a', '-cp', list, String(pid)], { stdio: 'ignore' });
-};
 
 const { dir: workDir, running, cleanup: cleanWork } = benchWorkspace('lanyard-vault-gets-');
 // The vault's data folder goes under its own temporary folder, removed at the end even if the server is killed.
@@ -111,89 +98,25 @@ process.once('SIGINT', () => {
   process.exit(130);
 });
 const budgetMs = 120_000 + (rounds * only.size * (seconds + 3) + only.size * (warmup + 3)) * 1000;
-setTimeout(() => {
-  console.error(`bench/vault/gets: still running after ${Math.round(budgetMs / 1000)} s; stopping`);
-  cleanup();
-  process.exit(1);
-}, budgetMs).unref();
+watchdog('bench/vault/gets', budgetMs, cleanup);
 
 // ---------------------------------------------------------------------------------------------- processes
 
-interface Server<T> {
-  info: T;
-  pid: number | undefined;
-  /** performance.now() when it was spawned (a CPU profile's time 0). */
-  startedAt: number;
-  cpu(): number;
-  /** Stops it; resolves with its `BENCH_STATS` line, if it printed one. */
-  stop(): Promise<Record<string, unknown> | undefined>;
-}
-
 /** Starts `script` and resolves with its `BENCH_READY` line. `cores` pins it from the start. */
-async function startNode<T>(
+function startNode<T>(
   name: string,
   script: string,
   scriptArgs: string[],
   options: { cores?: string | undefined; profile?: boolean; env?: Record<string, string> } = {},
-): Promise<Server<T>> {
-  const prof = options.profile && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const argv = [...prof, script, ...scriptArgs];
-  // stderr (Lanyard's log) into a file, not a pipe to this busy process: a full pipe would stall the server.
-  const logFile = path.join(workDir, `${name}.log`);
-  const logFd = fs.openSync(logFile, 'w');
-  const stdio: ['ignore', 'pipe', number] = ['ignore', 'pipe', logFd];
-  const env = { ...process.env, ...options.env };
-  const startedAt = performance.now();
-  const child =
-    options.cores !== undefined
-      ? spawn('taskset', ['-c', options.cores, process.execPath, ...argv], { stdio, env })
-      : spawn(process.execPath, argv, { stdio, env });
-  fs.closeSync(logFd);
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    out += s;
-  });
-  const lineOf = (tag: string) => {
-    const line = out.split('\n').find((l) => l.startsWith(`${tag} `));
-    return line === undefined ? undefined : JSON.parse(line.slice(tag.length + 1));
-  };
-  const info = await new Promise<T>((resolve, reject) => {
-    const check = () => {
-      const ready = lineOf('BENCH_READY');
-      if (ready) {
-        child.stdout!.off('data', check);
-        resolve(ready as T);
-      }
-    };
-    child.stdout!.on('data', check);
-    child.once('exit', (code) => {
-      const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-3000) : '';
-      reject(new Error(`${name} exited (${code}) before it was ready: ${tail}`));
-    });
-  });
-  return {
-    info,
-    pid: child.pid,
-    startedAt,
-    cpu: () => cpuSeconds(child.pid),
-    stop: async () => {
-      await stopChild(child);
-      return lineOf('BENCH_STATS');
-    },
-  };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
+): Promise<NodeServer<T>> {
+  return startNodeServer<T>({
+    name,
+    argv: [script, ...scriptArgs],
+    logFile: path.join(workDir, `${name}.log`),
+    running,
+    cores: options.cores,
+    env: options.env,
+    cpuProfDir: options.profile ? profileDir : undefined,
   });
 }
 
@@ -224,14 +147,6 @@ interface Run {
   non2xx: number;
 }
 
-const WRK_SCRIPT = `
-function done(summary, latency, requests)
-  io.write(string.format('WRK_RESULT {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d}\\n',
-    summary.requests, summary.duration, summary.errors.connect, summary.errors.read, summary.errors.write,
-    summary.errors.status, summary.errors.timeout, latency:percentile(50), latency:percentile(99)))
-end
-`;
-
 const measuredPath = (secretName: string) => `/secrets/${secretName}/?api-version=${API_VERSION}`;
 let requestPath = measuredPath('db-password');
 
@@ -242,83 +157,34 @@ async function load(t: Target, duration: number): Promise<Run> {
   if (!firstLoadAt.has(t.key)) firstLoadAt.set(t.key, performance.now());
   const cpuBefore = t.cpu();
   const sideBefore = t.sideCpu?.() ?? 0;
-  const r = wrk ? await loadWithWrk(wrk, t, duration) : await loadWithAutocannon(t, duration);
+  const url = `${t.origin}${requestPath}`;
+  const r = wrk
+    ? await runWrk({
+        binary: wrk,
+        workDir,
+        url,
+        connections,
+        duration,
+        headers: t.headers,
+        running,
+        name: t.name,
+      })
+    : await runAutocannon({
+        url,
+        connections,
+        duration,
+        headers: t.headers,
+        ...(t.servername ? { servername: t.servername } : {}),
+      });
   return {
-    ...r,
+    rps: r.rps,
+    p50: r.p50,
+    p99: r.p99,
+    ok: r.ok,
+    errors: r.errors,
+    non2xx: r.non2xx,
     cpuUs: ((t.cpu() - cpuBefore) * 1e6) / r.ok,
     sideCpuUs: t.sideCpu ? (((t.sideCpu() ?? 0) - sideBefore) * 1e6) / r.ok : Number.NaN,
-  };
-}
-
-type Raw = Omit<Run, 'cpuUs' | 'sideCpuUs'>;
-
-async function loadWithWrk(binary: string, t: Target, duration: number): Promise<Raw> {
-  const script = path.join(workDir, 'result.lua');
-  if (!fs.existsSync(script)) fs.writeFileSync(script, WRK_SCRIPT);
-  const headerArgs = Object.entries(t.headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
-  const argv = [
-    '-t',
-    '1',
-    '-c',
-    String(connections),
-    '-d',
-    `${duration}s`,
-    '--timeout',
-    '5s',
-    '-s',
-    script,
-    ...headerArgs,
-    `${t.origin}${requestPath}`,
-  ];
-  // This process is already on the load cores; wrk inherits that.
-  const child = spawn(binary, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => {
-    out += c;
-  });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => {
-    out += c;
-  });
-  const stopper = setTimeout(() => child.kill('SIGKILL'), duration * 1000 + 10_000);
-  await new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  clearTimeout(stopper);
-  running.delete(child);
-  const line = out.split('\n').find((l) => l.startsWith('WRK_RESULT '));
-  if (!line) throw new Error(`wrk gave no result for ${t.name}: ${out.slice(-500)}`);
-  const w = JSON.parse(line.slice('WRK_RESULT '.length)) as Record<string, number>;
-  const ok = w.requests! - w.status!;
-  return {
-    rps: ok / (w.duration_us! / 1e6),
-    p50: w.p50_us! / 1000,
-    p99: w.p99_us! / 1000,
-    ok,
-    errors: w.connect! + w.read! + w.write! + w.timeout!,
-    non2xx: w.status!,
-  };
-}
-
-async function loadWithAutocannon(t: Target, duration: number): Promise<Raw> {
-  const instance = autocannon({
-    url: `${t.origin}${requestPath}`,
-    connections,
-    duration,
-    headers: t.headers,
-    ...(t.servername ? { servername: t.servername } : {}),
-  } as autocannon.Options);
-  const stopper = setTimeout(() => instance.stop(), duration * 1000 + 2_000);
-  const r = await new Promise<autocannon.Result>((resolve, reject) => {
-    instance.once('done', resolve);
-    instance.once('error', reject);
-  }).finally(() => clearTimeout(stopper));
-  const ok = r['2xx'];
-  return {
-    rps: ok / r.duration,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    ok,
-    errors: r.errors + r.timeouts,
-    non2xx: r.non2xx,
   };
 }
 
@@ -339,7 +205,7 @@ interface VaultInfo {
   value: string;
 }
 
-const servers: Server<unknown>[] = [];
+const servers: NodeServer<unknown>[] = [];
 const stats = new Map<string, Record<string, unknown> | undefined>();
 const loadBefore = os.loadavg()[0]!;
 const runs = new Map<PhaseKey, Run[]>();
@@ -348,7 +214,7 @@ const notes: string[] = [];
 let vaultAnswered = 0;
 let tokenBytes = 0;
 let bodyBytes = 0;
-const profiled: { key: PhaseKey; server: Server<unknown> }[] = [];
+const profiled: { key: PhaseKey; server: NodeServer<unknown> }[] = [];
 try {
   const certDir = await writeProxyCertificate(workDir);
   const targets: Target[] = [];
@@ -442,7 +308,7 @@ try {
       { profile: true, env: { BENCH_DATA_ROOT: dataRoot } },
     );
     servers.push(front);
-    pinAll(front.pid, measuredCore);
+    pinAllThreads(front.pid, measuredCore);
     profiled.push({ key: 'easyauth', server: front });
     const frontToken = fs.readFileSync(front.info.tokensFile, 'utf8').trim().split('\n')[0]!;
     const origin = `https://127.0.0.1:${front.info.port}`;
@@ -507,17 +373,13 @@ try {
 
 // ---------------------------------------------------------------------------------------------- report
 
-const medianOf = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const NAMES: Record<PhaseKey, string> = {
   fixed: 'fixed SecretBundle (node:https)',
   easyauth: 'Easy Auth front, repeated token',
   vault: 'Lanyard vault, GET secret',
 };
 const phases = [...runs.entries()].map(([key, list]) => {
-  const mid = [...list].sort((a, b) => a.rps - b.rps)[Math.floor((list.length - 1) / 2)]!;
+  const mid = medianRound(list);
   return {
     key,
     name: NAMES[key],
@@ -615,12 +477,8 @@ if (args.json) {
     `[${p.cpuRounds.join(', ')}]`,
     `${p.errors}/${p.non2xx}`,
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) =>
-    r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log("CPU/req: the measured server's CPU time (utime + stime, every thread) per 2xx answer");
-  console.log(line(head));
-  for (const r of rows) console.log(line(r));
+  for (const l of tableLines(head, rows)) console.log(l);
   const ea = phase('easyauth');
   if (ea && !Number.isNaN(ea.sideCpuUs))
     console.log(`(Easy Auth's upstream, on the other core: ${ea.sideCpuUs.toFixed(1)} µs per request)`);

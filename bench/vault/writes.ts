@@ -30,6 +30,7 @@ import pg from 'pg';
 import { openRuntime } from '../../src/host/runtime.ts';
 import { createWriteBatcher } from '../../src/vault/group-commit.ts';
 import { resolveVault, setSecret } from '../../src/vault/store.ts';
+import { medianOf } from '../lib/report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -236,23 +237,19 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const summary = phases.map((p) => {
   const results = perPhase.get(p.name)!;
   return {
     phase: p.name,
-    rate: Math.round(median(results.map((x) => x.rate))),
+    rate: Math.round(medianOf(results.map((x) => x.rate))),
     best: Math.round(Math.max(...results.map((x) => x.rate))),
-    perTransaction: Number(median(results.map((x) => x.perTransaction)).toFixed(1)),
-    p50Ms: Number(median(results.map((x) => x.p50Ms)).toFixed(2)),
-    p99Ms: Number(median(results.map((x) => x.p99Ms)).toFixed(2)),
-    cpuUsPerWrite: Math.round(median(results.map((x) => x.cpuUsPerWrite))),
-    running: Number(median(results.map((x) => x.main.running)).toFixed(2)),
-    waitingForCpu: Number(median(results.map((x) => x.main.waitingForCpu)).toFixed(2)),
-    blocked: Number(median(results.map((x) => x.main.blocked)).toFixed(2)),
+    perTransaction: Number(medianOf(results.map((x) => x.perTransaction)).toFixed(1)),
+    p50Ms: Number(medianOf(results.map((x) => x.p50Ms)).toFixed(2)),
+    p99Ms: Number(medianOf(results.map((x) => x.p99Ms)).toFixed(2)),
+    cpuUsPerWrite: Math.round(medianOf(results.map((x) => x.cpuUsPerWrite))),
+    running: Number(medianOf(results.map((x) => x.main.running)).toFixed(2)),
+    waitingForCpu: Number(medianOf(results.map((x) => x.main.waitingForCpu)).toFixed(2)),
+    blocked: Number(medianOf(results.map((x) => x.main.blocked)).toFixed(2)),
     rounds: results.map((x) => Math.round(x.rate)),
   };
 });

@@ -3,7 +3,7 @@
  * Every place that keeps records sealed under the master key, seen the same way by `lanyard vault
  * rotate-master-key`: how many records are still wrapped under another key than the current one, and a
  * re-wrap of them all (crypto/envelope `rewrap`: only each record's data key changes). Each owner implements
- * it for its own tables (vault/rewrap.ts, issuer/rewrap.ts, gateway/rewrap.ts, with store/rewrap-sealed.ts);
+ * it for its own tables (vault/rewrap.ts, issuer/rewrap.ts, gateway/rewrap.ts, with plane/rewrap-kit.ts);
  * the CA key, a file, is here. The host lists them all (host/sealed-records.ts).
  */
 import fs from 'node:fs';

@@ -1,11 +1,11 @@
 /**
  * @module gateway/rewrap
  * The gateway's part of a master-key rotation: secret named values and subscription keys, sealed under the
- * master key (store/rewrap-sealed). The values themselves do not change, so running gateways are not told.
+ * master key (plane/rewrap-kit). The values themselves do not change, so running gateways are not told.
  */
 import type { SealedRecords } from '../crypto/sealed-records.ts';
+import { sealedColumns } from '../plane/rewrap-kit.ts';
 import type { AnyStoreDb } from '../store/handle.ts';
-import { sealedColumns } from '../store/rewrap-sealed.ts';
 
 export function gatewaySealedRecords(db: AnyStoreDb): SealedRecords[] {
   return [

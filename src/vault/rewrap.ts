@@ -4,14 +4,14 @@
  * re-wrapped (crypto/envelope `rewrap`; the value's ciphertext and its AAD binding stay as they are). Rows are
  * walked in key order, a batch at a time, each batch in its own transaction: a crash midway leaves some rows
  * under the old key and some under the new, all readable by a keyring holding both, and running it again
- * finishes the job (store/rewrap-sealed). `vaultSealedRecords` is the vault's part of what
+ * finishes the job (plane/rewrap-kit). `vaultSealedRecords` is the vault's part of what
  * `lanyard vault rotate-master-key` re-wraps: the secret versions and the sealed keys (vault/sealed-keys).
  */
 import type { Envelope } from '../crypto/envelope.ts';
 import type { RewrapOptions, RewrapProgress, SealedRecords } from '../crypto/sealed-records.ts';
 import type { Directory } from '../directory/directory.ts';
+import { rewrapColumns, type SealedColumns, sealedColumns } from '../plane/rewrap-kit.ts';
 import type { AnyStoreDb } from '../store/handle.ts';
-import { rewrapColumns, type SealedColumns, sealedColumns } from '../store/rewrap-sealed.ts';
 import { SEALED_KEYS_COLUMNS } from './sealed-keys.ts';
 import { VAULT_TOPIC } from './store.ts';
 

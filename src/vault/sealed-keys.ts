@@ -6,8 +6,8 @@
  * plane owns the table as it owns the master key's rotation (`lanyard vault rotate-master-key`).
  */
 import type { Envelope } from '../crypto/envelope.ts';
+import type { SealedColumns } from '../plane/rewrap-kit.ts';
 import { type AnyStoreDb, tablesOf } from '../store/handle.ts';
-import type { SealedColumns } from '../store/rewrap-sealed.ts';
 
 export interface SealedKeysTable {
   /** What the key is for, e.g. `secret-hash`. */

@@ -1,5 +1,5 @@
 /**
- * @module store/rewrap-sealed
+ * @module plane/rewrap-kit
  * Re-wrapping the sealed columns of one table after a master-key rotation, for the table's owner to call
  * (crypto/sealed-records): rows are walked in primary-key order, a batch's writes in one transaction, and a
  * value is replaced only if it is still the one read, so a value written meanwhile (sealed under the current key
@@ -9,8 +9,8 @@
  */
 import { type Envelope, sealedPrefix } from '../crypto/envelope.ts';
 import type { RewrapOptions, RewrapProgress, SealedRecords } from '../crypto/sealed-records.ts';
-import { markChanged } from './change-feed.ts';
-import type { AnyStoreDb } from './handle.ts';
+import { markChanged } from '../store/change-feed.ts';
+import type { AnyStoreDb } from '../store/handle.ts';
 
 export interface SealedColumns {
   /** The owner's table. */

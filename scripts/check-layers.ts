@@ -21,6 +21,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['identity', 'validator'],
   ['easyauth', 'gateway', 'management'],
   ['vault'],
+  ['flows'],
   ['host'],
   ['demo'],
   ['cli'],

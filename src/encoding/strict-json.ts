@@ -12,8 +12,11 @@ const MAX_DEPTH = 16;
 /** Sticky: matched at `lastIndex` in the whole text, without slicing it. */
 const LITERAL = /-?[0-9][0-9eE+.-]*|true|false|null/y;
 
-/** Throws StrictJsonError when `text` is not JSON, nests deeper than 16, or repeats a member name. */
-export function assertNoDuplicateNames(text: string): void {
+/**
+ * Throws StrictJsonError when `text` is not JSON, nests deeper than `maxDepth` (16 unless given), or repeats a
+ * member name.
+ */
+export function assertNoDuplicateNames(text: string, maxDepth = MAX_DEPTH): void {
   let i = 0;
   const fail = (why: string): never => {
     throw new StrictJsonError(why);
@@ -43,7 +46,7 @@ export function assertNoDuplicateNames(text: string): void {
     return fail('unterminated string');
   };
   const value = (depth: number): void => {
-    if (depth > MAX_DEPTH) fail('nested too deeply');
+    if (depth > maxDepth) fail('nested too deeply');
     ws();
     const c = text[i];
     if (c === '{') {
@@ -145,18 +148,18 @@ function membersInText(text: string): number {
   return members;
 }
 
-/** Members of every object in a parsed value; refuses nesting deeper than MAX_DEPTH below it. */
-function membersInValue(value: unknown, depth: number): number {
+/** Members of every object in a parsed value; refuses nesting deeper than maxDepth below it. */
+function membersInValue(value: unknown, depth: number, maxDepth: number): number {
   if (typeof value !== 'object' || value === null) return 0;
-  if (depth > MAX_DEPTH) throw new StrictJsonError('nested too deeply');
+  if (depth > maxDepth) throw new StrictJsonError('nested too deeply');
   let members = 0;
   if (Array.isArray(value)) {
-    for (const v of value) members += membersInValue(v, depth + 1);
+    for (const v of value) members += membersInValue(v, depth + 1, maxDepth);
     return members;
   }
   for (const name of Object.keys(value)) {
     members++;
-    members += membersInValue((value as Record<string, unknown>)[name], depth + 1);
+    members += membersInValue((value as Record<string, unknown>)[name], depth + 1, maxDepth);
   }
   return members;
 }
@@ -165,9 +168,10 @@ function membersInValue(value: unknown, depth: number): number {
  * Parses a JSON object strictly: duplicates refused, depth bounded, and the result must be a plain object.
  * JSON.parse (native) first; JSON.parse keeps one member per distinct name, so a repeated name shows as fewer
  * members in the result than in the text — only then does the scanner above run, to name it. A third of the
- * cost of scanning every token first.
+ * cost of scanning every token first. Tokens keep the default depth (16); documents such as workflow
+ * definitions, which nest deeper by design, pass their own bound.
  */
-export function parseStrictObject(text: string): Record<string, unknown> {
+export function parseStrictObject(text: string, maxDepth = MAX_DEPTH): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -176,8 +180,8 @@ export function parseStrictObject(text: string): Record<string, unknown> {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new StrictJsonError('not a JSON object');
-  if (membersInValue(parsed, 0) !== membersInText(text)) {
-    assertNoDuplicateNames(text);
+  if (membersInValue(parsed, 0, maxDepth) !== membersInText(text)) {
+    assertNoDuplicateNames(text, maxDepth);
     throw new StrictJsonError('a member name appears twice');
   }
   return parsed as Record<string, unknown>;

@@ -69,6 +69,13 @@ describe('strict JSON', () => {
     assert.ok(fastest < 10, `${fastest} ms`);
   });
 
+  it('takes a deeper bound from a caller whose documents nest by design', () => {
+    const nest = (n: number) => `{"x":${'['.repeat(n)}${']'.repeat(n)}}`;
+    assert.doesNotThrow(() => parseStrictObject(nest(40), 64));
+    assert.throws(() => parseStrictObject(nest(65), 64), /nested too deeply/);
+    assert.throws(() => parseStrictObject(`{"a":1,"a":2,"x":${nest(40)}}`, 64), /"a" appears twice/);
+  });
+
   it('only objects: arrays, strings, numbers and null are refused', () => {
     for (const text of ['[1,2,3]', '[]', '"x"', '1', 'null', 'true']) refuses(text, /not a JSON object/);
   });

@@ -128,6 +128,16 @@ export const ERROR_CODES = {
     summary:
       'A secret backup is malformed, altered, or sealed under a master key this Lanyard does not hold.',
   },
+
+  // Flows (Logic Apps workflows)
+  ERR_FLOW_DEFINITION: {
+    status: 400,
+    summary: 'A workflow definition is malformed, breaks a rule of the definition language, or exceeds a bound.',
+  },
+  ERR_FLOW_UNSUPPORTED: {
+    status: 400,
+    summary: 'A workflow uses a trigger, action, authentication or option Lanyard does not run.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -10,32 +10,16 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
 import type { Command } from 'commander';
 import { LanyardError } from '../../errors/lanyard-error.ts';
-import { AZURE_HOST_PATTERNS } from '../../net/azure-hosts.ts';
 import type { CliKit } from '../../plane/cli-kit.ts';
 import { printError } from '../../plane/cli-output.ts';
 import type { IdentityDeps } from '../deps.ts';
 import { readServerInfo } from '../server-info.ts';
-import { ensureTrustBundle } from './trust-bundle.ts';
+import { openWorkloadSession, type WorkloadSession } from '../workload-session.ts';
 
-const PRELOAD = path.resolve(import.meta.dirname, '../localhost-preload.mjs');
 const RUN_TTL_MS = 30 * 24 * 3_600_000;
-
-/** Variables `lanyard run` owns: inherited or `--env-file` values are dropped, never passed through. */
-const OWNED_VARIABLES = [
-  'IDENTITY_ENDPOINT',
-  'IDENTITY_HEADER',
-  'MSI_ENDPOINT',
-  'MSI_SECRET',
-  'AZURE_POD_IDENTITY_AUTHORITY_HOST',
-  'WEBSITE_SITE_NAME',
-  'APPSETTING_WEBSITE_SITE_NAME',
-  'LANYARD_AZURE_HOSTS',
-];
 
 interface RunOptions {
   as: string;
@@ -101,69 +85,30 @@ async function run(
   /** Where the user typed the command: the program runs there (npm runs `lanyard` in the package folder). */
   cwd: string,
 ): Promise<number> {
-  // The certificate library and the HTTP stack load for this command only, not for every `lanyard` start.
-  const [{ ensureLocalCa }, { startIdentityListener }, { openServerLog }] = await Promise.all([
-    import('../../crypto/local-ca.ts'),
-    import('../listener.ts'),
-    import('../../audit/server-log.ts'),
-  ]);
-  await deps.keys.ensureReady();
+  const { openServerLog } = await import('../../audit/server-log.ts');
   // --azure-hosts sends the program's connections to Azure's names to the running main listener.
   const main = o.azureHosts ? runningMainListener(deps.dataDir) : undefined;
-  const ca = await ensureLocalCa({ dataDir: deps.dataDir, envelope: deps.envelope });
-  const resource = await deps.directory.getResource(tenant, o.as);
-  const workload = await deps.workloads.issue(tenant, o.as, {
-    ttlMs: RUN_TTL_MS,
-    label: `lanyard run ${argv[0] ?? ''}`.trim(),
-  });
   // Its audit events and requests go to the data folder's log, beside the server's (audit/server-log.ts).
   const log = openServerLog(deps.dataDir, { cmd: 'run' });
   deps.audit.attach(log.logger);
-  // With --imds the listener is this program's alone and acts as its workload for any caller: no secret
-  // travels, because @azure/identity 3.x would drop it from the authority host (docs/identity.md).
-  const listener = await startIdentityListener({
-    service: deps.identity,
-    audit: deps.audit,
-    logger: log.logger,
-    port: 0,
-    workloadSecret: o.imds ? workload.secret : undefined,
-  });
+  let session: WorkloadSession;
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-    for (const name of OWNED_VARIABLES) delete env[name];
-    if (o.imds) {
-      env.AZURE_POD_IDENTITY_AUTHORITY_HOST = listener.origin;
-    } else {
-      env.IDENTITY_ENDPOINT = listener.endpoint;
-      env.IDENTITY_HEADER = workload.secret;
-      env.MSI_ENDPOINT = listener.endpoint;
-      env.MSI_SECRET = workload.secret;
-      // App Service names the site in both; azure-cli 2.45 (msrestazure) speaks the App Service protocol only
-      // when APPSETTING_WEBSITE_SITE_NAME is set, else it POSTs Cloud Shell's form without the secret.
-      if (resource.kind === 'app') {
-        env.WEBSITE_SITE_NAME = resource.name;
-        env.APPSETTING_WEBSITE_SITE_NAME = resource.name;
-      }
-    }
-    env.NODE_EXTRA_CA_CERTS = ca.caCertPath;
-    // Python `requests` and OpenSSL runtimes take one whole bundle: what they trusted before, plus the CA.
-    const bundle = ensureTrustBundle(deps.dataDir, ca.caCertPem, env);
-    env.REQUESTS_CA_BUNDLE = bundle;
-    env.SSL_CERT_FILE = bundle;
-    env.LANYARD_RESOURCE = o.as;
-    if (main) env.LANYARD_AZURE_HOSTS = JSON.stringify({ target: main, hosts: AZURE_HOST_PATTERNS });
-    // A file URL: NODE_OPTIONS splits on spaces, and a URL has none (and works on Windows too).
-    env.NODE_OPTIONS = `${env.NODE_OPTIONS ? `${env.NODE_OPTIONS} ` : ''}--import=${pathToFileURL(PRELOAD).href}`;
-    // Clients honour HTTP(S)_PROXY; a proxy adds Via / X-Forwarded-For, which the endpoint refuses (as IMDS
-    // does). The endpoint is on loopback: keep it, and *.localhost, off any proxy the caller configured.
-    for (const name of ['NO_PROXY', 'no_proxy']) {
-      const list = (env[name] ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      for (const host of ['127.0.0.1', 'localhost', '.localhost']) if (!list.includes(host)) list.push(host);
-      env[name] = list.join(',');
-    }
+    session = await openWorkloadSession(deps, {
+      tenant,
+      resource: o.as,
+      label: `lanyard run ${argv[0] ?? ''}`.trim(),
+      ttlMs: RUN_TTL_MS,
+      imds: o.imds,
+      azureHostsTarget: main,
+      baseEnv: { ...process.env, ...extra },
+      logger: log.logger,
+    });
+  } catch (err) {
+    log.close();
+    throw err;
+  }
+  try {
+    const env = session.env;
     const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env, cwd });
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, forward(s)] as const);
@@ -181,8 +126,7 @@ async function run(
     for (const [s, h] of handlers) process.off(s, h);
     return code;
   } finally {
-    await listener.close();
-    await deps.workloads.revoke(workload.id);
+    await session.close();
     log.close();
   }
 }

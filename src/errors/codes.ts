@@ -130,6 +130,14 @@ export const ERROR_CODES = {
   },
 
   // Flows (Logic Apps workflows)
+  ERR_FLOW_EXPRESSION: {
+    status: 400,
+    summary: 'A workflow expression is malformed, too large, or calls a function that does not exist.',
+  },
+  ERR_FLOW_EXPRESSION_EVALUATION: {
+    status: 400,
+    summary: "A workflow expression failed while a run evaluated it (Azure's InvalidTemplate).",
+  },
   ERR_FLOW_DEFINITION: {
     status: 400,
     summary: 'A workflow definition is malformed, breaks a rule of the definition language, or exceeds a bound.',

@@ -146,6 +146,10 @@ export const ERROR_CODES = {
     status: 400,
     summary: 'A workflow uses a trigger, action, authentication or option Lanyard does not run.',
   },
+  ERR_FLOW_SCHEDULE: {
+    status: 400,
+    summary: 'A Recurrence, NCRONTAB or TimeSpan schedule, or its time zone, is malformed or out of bounds.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

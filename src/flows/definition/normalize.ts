@@ -7,6 +7,7 @@
  * supported list; nothing is skipped. Graph rules (`runAfter`, references, placement) are validate.ts's.
  */
 import { z } from 'zod';
+import { parseRecurrence } from '../schedule/recurrence.ts';
 import { parseDuration } from './duration.ts';
 import { invalid, unsupported } from './problems.ts';
 import { normalizeRetryPolicy } from './retry.ts';
@@ -23,7 +24,6 @@ import {
   type OperationOption,
   PARAMETER_TYPES,
   type ParameterType,
-  RECURRENCE_FREQUENCIES,
   REQUEST_KINDS,
   RUN_AFTER_STATUSES,
   type RunAfterEntry,
@@ -84,16 +84,6 @@ const CONDITION_LEAVES = [
   'startsWith',
   'endsWith',
 ];
-/** Interval ranges per frequency, Azure's. */
-const INTERVAL_MAX: Record<string, number> = {
-  Second: 9_999_999,
-  Minute: 72_000,
-  Hour: 12_000,
-  Day: 500,
-  Week: 71,
-  Month: 16,
-};
-
 /** Where each operation option means something; elsewhere it is refused rather than ignored. */
 const OPTION_PLACES: Record<OperationOption, readonly string[]> = {
   DisableAsyncPattern: ['Http', 'Response'],
@@ -196,14 +186,7 @@ const SHAPES = {
   }),
   Recurrence: z.strictObject({
     ...commonShape,
-    recurrence: z.strictObject({
-      frequency: z.string(),
-      interval: z.int({ error: 'interval must be a whole number' }).min(1),
-      startTime: z.string().optional(),
-      endTime: z.string().optional(),
-      timeZone: z.string().optional(),
-      schedule: record('schedule').optional(),
-    }),
+    recurrence: required('recurrence'),
     conditions: conditionsSchema.optional(),
   }),
   Http: z.strictObject({
@@ -461,28 +444,11 @@ function normalizeTrigger(name: string, value: unknown, path: string, ctx: Conte
   }
   if ('inputs' in raw) throw invalid(`${path}.inputs`, 'shape', 'a Recurrence trigger takes no inputs');
   const t = parse(SHAPES.Recurrence, raw, path);
-  const frequency = canonical(RECURRENCE_FREQUENCIES, t.recurrence.frequency);
-  if (frequency === undefined)
-    throw invalid(
-      `${path}.recurrence.frequency`,
-      'shape',
-      `'${t.recurrence.frequency}' is not one of ${RECURRENCE_FREQUENCIES.join(', ')}`,
-    );
-  const highest = INTERVAL_MAX[frequency]!;
-  if (t.recurrence.interval > highest)
-    throw invalid(`${path}.recurrence.interval`, 'shape', `a ${frequency} interval is at most ${highest}`);
-  const r = t.recurrence;
   return {
     ...common(name, path, 'Recurrence', t, config),
     type: 'Recurrence',
-    recurrence: {
-      frequency,
-      interval: r.interval,
-      ...opt('startTime', r.startTime),
-      ...opt('endTime', r.endTime),
-      ...opt('timeZone', r.timeZone),
-      ...opt('schedule', r.schedule),
-    },
+    // The schedule module's rules, errors (ERR_FLOW_SCHEDULE) and result: one reading of a recurrence.
+    recurrence: parseRecurrence(t.recurrence, `${path}.recurrence`),
     conditions: (t.conditions ?? []).map((c) => c.expression),
     ...opt('concurrency', concurrency),
   };

@@ -5,6 +5,7 @@
  * of the JSON (actions, triggers, parameters) become arrays in document order, each entry carrying its name, so
  * a name such as `__proto__` is only ever data.
  */
+import type { Recurrence } from '../schedule/recurrence.ts';
 
 /** The one schema of the Workflow Definition Language; emitted with the trailing `#` exports carry. */
 export const WORKFLOW_SCHEMA =
@@ -51,9 +52,6 @@ export type ParameterType = (typeof PARAMETER_TYPES)[number];
 
 export const VARIABLE_TYPES = ['Integer', 'Float', 'Boolean', 'String', 'Array', 'Object'] as const;
 export type VariableType = (typeof VARIABLE_TYPES)[number];
-
-export const RECURRENCE_FREQUENCIES = ['Second', 'Minute', 'Hour', 'Day', 'Week', 'Month'] as const;
-export type RecurrenceFrequency = (typeof RECURRENCE_FREQUENCIES)[number];
 
 export const HTTP_METHODS = ['GET', 'PUT', 'POST', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -138,15 +136,8 @@ export interface RequestTrigger extends Common {
 
 export interface RecurrenceTrigger extends Common {
   readonly type: 'Recurrence';
-  /** Frequency and interval checked here; the schedule module reads the rest (start time, time zone, slots). */
-  readonly recurrence: {
-    readonly frequency: RecurrenceFrequency;
-    readonly interval: number;
-    readonly startTime?: string;
-    readonly endTime?: string;
-    readonly timeZone?: string;
-    readonly schedule?: Readonly<Record<string, unknown>>;
-  };
+  /** Checked and read by the schedule module (`parseRecurrence`), ready for `firstRecurrence`. */
+  readonly recurrence: Recurrence;
   readonly conditions: readonly unknown[];
   readonly concurrency?: { readonly runs?: number; readonly maximumWaitingRuns?: number };
 }

@@ -51,7 +51,7 @@ export const fakeReferences: ReferenceLister = (value) => {
 /** Asserts a LanyardError with `code`, a message matching `message`, and (when given) `details` members. */
 export function refuses(
   fn: () => unknown,
-  code: 'ERR_FLOW_DEFINITION' | 'ERR_FLOW_UNSUPPORTED',
+  code: 'ERR_FLOW_DEFINITION' | 'ERR_FLOW_UNSUPPORTED' | 'ERR_FLOW_SCHEDULE',
   message: RegExp,
   details: Record<string, unknown> = {},
 ): void {

@@ -164,20 +164,32 @@ describe('triggers', () => {
     );
   });
 
-  it('a Recurrence trigger: frequency and interval', () => {
+  it('a Recurrence trigger: read by the schedule module, its refusals included', () => {
     const rec = (recurrence: unknown) => ({ triggers: { Recurrence: { type: 'Recurrence', recurrence } } });
-    const t = load({}, rec({ frequency: 'hour', interval: 2, timeZone: 'UTC' })).triggers[0]!;
+    const t = load({}, rec({ frequency: 'hour', interval: 2, startTime: '2024-03-01T08:00:00Z' }))
+      .triggers[0]!;
     assert.ok(t.type === 'Recurrence');
-    assert.deepEqual(t.recurrence, { frequency: 'Hour', interval: 2, timeZone: 'UTC' });
-    refuses(
-      () => load({}, rec({ frequency: 'Year', interval: 1 })),
-      'ERR_FLOW_DEFINITION',
-      /'Year' is not one of/,
-    );
+    assert.equal(t.recurrence.frequency, 'Hour');
+    assert.equal(t.recurrence.interval, 2);
+    assert.equal(t.recurrence.startTime?.toISOString(), '2024-03-01T08:00:00.000Z');
+    refuses(() => load({}, rec({ frequency: 'Year', interval: 1 })), 'ERR_FLOW_SCHEDULE', /Year/);
     refuses(
       () => load({}, rec({ frequency: 'Month', interval: 17 })),
+      'ERR_FLOW_SCHEDULE',
+      /triggers\.Recurrence\.recurrence\.interval/,
+    );
+    refuses(
+      () =>
+        load(
+          {},
+          {
+            triggers: {
+              Recurrence: { type: 'Recurrence', inputs: {}, recurrence: { frequency: 'Day', interval: 1 } },
+            },
+          },
+        ),
       'ERR_FLOW_DEFINITION',
-      /a Month interval is at most 16/,
+      /a Recurrence trigger takes no inputs/,
     );
   });
 });

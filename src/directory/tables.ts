@@ -78,7 +78,7 @@ export interface ResourcesTable {
   id: string;
   tenant_id: string;
   name: string;
-  kind: 'app' | 'automation' | 'gateway' | 'vault' | 'vm';
+  kind: 'app' | 'automation' | 'gateway' | 'vault' | 'vm' | 'workflow';
   subscription_id: string;
   resource_group: string;
   arm_id: string;

@@ -4,8 +4,8 @@
  * (appId, identifierUris, appRoles, appRoleAssignmentRequired, principalId, servicePrincipalType …).
  */
 
-export type ResourceKind = 'app' | 'automation' | 'gateway' | 'vault' | 'vm';
-export const RESOURCE_KINDS: readonly ResourceKind[] = ['app', 'automation', 'gateway', 'vault', 'vm'];
+export type ResourceKind = 'app' | 'automation' | 'gateway' | 'vault' | 'vm' | 'workflow';
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['app', 'automation', 'gateway', 'vault', 'vm', 'workflow'];
 
 /** The Azure resource provider type of each kind: what its ARM id names after `/providers/`. */
 export const PROVIDER_OF_KIND: Readonly<Record<ResourceKind, string>> = {
@@ -14,6 +14,8 @@ export const PROVIDER_OF_KIND: Readonly<Record<ResourceKind, string>> = {
   gateway: 'Microsoft.ApiManagement/service',
   vault: 'Microsoft.KeyVault/vaults',
   vm: 'Microsoft.Compute/virtualMachines',
+  // A Logic Apps (Consumption) workflow: its definition and runs belong to the flows plane.
+  workflow: 'Microsoft.Logic/workflows',
 };
 
 /** A virtual machine's power state, as Azure's instance view names it (`PowerState/<state>`). */

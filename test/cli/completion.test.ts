@@ -60,7 +60,7 @@ describe('lanyard completion', () => {
       [['lanyard', 'tenant', 'list', '--output', 'j'], 'json'],
       // The value of --data-dir is skipped, not taken for a command.
       [['lanyard', '--data-dir', 'tenant', 'tenant', 'l'], 'list'],
-      [['lanyard', 'resource', 'create', '--kind', ''], 'app automation gateway vault vm'],
+      [['lanyard', 'resource', 'create', '--kind', ''], 'app automation gateway vault vm workflow'],
       [['lanyard', 'easyauth', 'set', '--action', 'Return4'], 'Return401 Return403 Return404'],
       [['lanyard', 'completion', ''], 'bash zsh'],
       [['lanyard', 'app', 'federated', 'a'], 'add'],

@@ -201,7 +201,9 @@ export function parseInterpolation(text: string, at: number): ParsedExpression {
   checkLength(text, guess, start);
   const parser = new Parser(text, start, guess);
   const node = parser.expression(1);
-  const close = parser.expect('RightCurlyBracket');
+  // checked, not consumed: what follows the brace is literal text, not tokens
+  if (parser.current.kind !== 'RightCurlyBracket') parser.fail('RightCurlyBracket');
+  const close = parser.current;
   const source = text.slice(start, close.start);
   checkLength(text, source, start);
   return { node, source, start, end: close.end };

@@ -8,6 +8,7 @@
  * drop an action), sizes are bounded, then normalize.ts and validate.ts run.
  */
 import { parseStrictObject, StrictJsonError } from '../../encoding/strict-json.ts';
+import { canonicalMembers } from './members.ts';
 import {
   DEFAULT_LIMITS,
   type DefinitionLimits,
@@ -104,7 +105,8 @@ function givenValues(raw: unknown, path: string, into: Map<string, GivenValue>):
   }
 }
 
-function identityOf(raw: unknown): WorkflowIdentity | undefined {
+function identityOf(value: unknown): WorkflowIdentity | undefined {
+  const raw = canonicalMembers(value, ['type', 'userAssignedIdentities'], 'identity');
   if (!isRecord(raw) || typeof raw.type !== 'string') return undefined;
   const types = raw.type.split(',').map((t) => t.trim().toLowerCase());
   const ids = isRecord(raw.userAssignedIdentities) ? Object.keys(raw.userAssignedIdentities) : [];
@@ -166,8 +168,25 @@ interface Located {
   identity?: WorkflowIdentity | undefined;
 }
 
-function fromResource(resource: Record<string, unknown>, form: ExportForm, path: string): Located {
-  const properties = resource.properties;
+/** The envelope members the forms are told apart by, spelled canonically (Azure reads them without case). */
+const ENVELOPE = [
+  '$schema',
+  'triggers',
+  'actions',
+  'definition',
+  'parameters',
+  'properties',
+  'resources',
+  'type',
+  'kind',
+  'name',
+  'identity',
+];
+const PROPERTIES = ['definition', 'parameters', 'state', 'displayName'];
+
+function fromResource(value: Record<string, unknown>, form: ExportForm, path: string): Located {
+  const resource = canonicalMembers(value, ENVELOPE, path) as Record<string, unknown>;
+  const properties = canonicalMembers(resource.properties, PROPERTIES, `${path}properties`);
   if (!isRecord(properties) || !isRecord(properties.definition))
     throw invalid(`${path}properties.definition`, 'form', 'the workflow resource has no definition');
   const values = new Map<string, GivenValue>();
@@ -182,12 +201,16 @@ function fromResource(resource: Record<string, unknown>, form: ExportForm, path:
   };
 }
 
-function locate(source: Record<string, unknown>, resourceName: string | undefined): Located {
+function locate(root: Record<string, unknown>, resourceName: string | undefined): Located {
+  const source = canonicalMembers(root, ENVELOPE, '') as Record<string, unknown>;
   if (Array.isArray(source.resources)) {
-    const workflows = source.resources.filter(
-      (r): r is Record<string, unknown> => isRecord(r) && typeIs(r.type, 'Microsoft.Logic/workflows'),
-    );
-    const named = workflows.map((r) => ({ r, name: armName(r.name, source) }));
+    const named = source.resources
+      .map((r: unknown, index) => ({ r: canonicalMembers(r, ENVELOPE, `resources[${index}]`), index }))
+      .filter(
+        (w): w is { r: Record<string, unknown>; index: number } =>
+          isRecord(w.r) && typeIs(w.r.type, 'Microsoft.Logic/workflows'),
+      )
+      .map(({ r, index }) => ({ r, index, name: armName(r.name, source) }));
     const chosen = resourceName === undefined ? named : named.filter((w) => w.name === resourceName);
     if (chosen.length !== 1)
       throw invalid(
@@ -199,8 +222,8 @@ function locate(source: Record<string, unknown>, resourceName: string | undefine
             : `the ARM template holds no workflow named '${resourceName}'`
           : `the ARM template holds ${chosen.length} workflows (${named.map((w) => w.name ?? '?').join(', ')}); name the one to load`,
       );
-    const { r, name } = chosen[0]!;
-    const located = fromResource(r, 'arm-template', `resources[${source.resources.indexOf(r)}].`);
+    const { r, index, name } = chosen[0]!;
+    const located = fromResource(r, 'arm-template', `resources[${index}].`);
     // A template is what a deployment evaluates: the definition and its values must already be literal.
     located.definition = armExpressionsResolved(located.definition, '');
     for (const [key, g] of located.values) {
@@ -210,8 +233,8 @@ function locate(source: Record<string, unknown>, resourceName: string | undefine
     return { ...located, name };
   }
   if (typeIs(source.type, 'Microsoft.Logic/workflows')) return fromResource(source, 'arm-resource', '');
-  if (isRecord(source.properties) && 'definition' in source.properties) {
-    const properties = source.properties;
+  const properties = canonicalMembers(source.properties, PROPERTIES, 'properties');
+  if (isRecord(properties) && 'definition' in properties) {
     const form: ExportForm = typeIs(source.type, 'Microsoft.Flow/flows')
       ? 'power-automate-package'
       : 'power-automate-solution';

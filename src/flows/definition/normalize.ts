@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { parseRecurrence } from '../schedule/recurrence.ts';
 import { parseDuration } from './duration.ts';
+import { canonicalMembers } from './members.ts';
 import { invalid, unsupported } from './problems.ts';
 import { normalizeRetryPolicy } from './retry.ts';
 import {
@@ -122,9 +123,25 @@ function opt<K extends string, V>(key: K, value: V | undefined): Partial<Record<
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }
 
+/** `value` with the members of `schema`'s objects, at every depth the schema describes, canonically spelled. */
+function canonicalFor(schema: z.ZodType, value: unknown, path: string): unknown {
+  let s: z.ZodType = schema;
+  while (s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+  if (s instanceof z.ZodArray && Array.isArray(value))
+    return value.map((v, i) => canonicalFor(s.element as z.ZodType, v, `${path}[${i}]`));
+  if (!(s instanceof z.ZodObject) || !isRecord(value)) return value;
+  const shape = s.shape as Record<string, z.ZodType>;
+  const out = canonicalMembers(value, Object.keys(shape), path) as Record<string, unknown>;
+  for (const key of Object.keys(out)) {
+    const member = Object.hasOwn(shape, key) ? shape[key] : undefined;
+    if (member) out[key] = canonicalFor(member, out[key], path === '' ? key : `${path}.${key}`);
+  }
+  return out;
+}
+
 /** Parses with zod; the first issue becomes the message, at the path it points to. */
 function parse<S extends z.ZodType>(schema: S, value: unknown, path: string): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(canonicalFor(schema, value, path));
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const at = [path, ...issue.path.map(String)].filter((p) => p !== '').join('.');
@@ -319,10 +336,11 @@ function runtimeConfiguration(raw: unknown, path: string): RuntimeConfiguration 
   if (raw === undefined) return { secureInputs: false, secureOutputs: false, concurrency: undefined };
   if (!isRecord(raw)) throw invalid(at, 'shape', 'must be an object');
   const known = ['concurrency', 'secureData', 'staticResult'];
-  for (const key of Object.keys(raw)) {
+  const members = canonicalMembers(raw, known, at) as Record<string, unknown>;
+  for (const key of Object.keys(members)) {
     if (!known.includes(key)) throw unsupported(`${at}.${key}`, 'runtime configuration', key, known);
   }
-  const config = parse(runtimeConfigurationSchema, raw, at);
+  const config = parse(runtimeConfigurationSchema, members, at);
   if (config.staticResult && config.staticResult.staticResultOptions.toLowerCase() === 'enabled')
     throw unsupported(
       `${at}.staticResult`,
@@ -367,13 +385,35 @@ function refuseUnsupportedMembers(raw: Record<string, unknown>, path: string, wh
   }
 }
 
+/** Every fixed member a trigger or action may have, for spelling them canonically before anything reads them. */
+const MEMBERS = [
+  'type',
+  'kind',
+  'inputs',
+  'runAfter',
+  'description',
+  'metadata',
+  'trackedProperties',
+  'runtimeConfiguration',
+  'operationOptions',
+  'limit',
+  'expression',
+  'actions',
+  'else',
+  'foreach',
+  'recurrence',
+  'conditions',
+  ...Object.keys(UNSUPPORTED_MEMBERS),
+];
+
 function typeOf<T extends string>(
-  raw: unknown,
+  value: unknown,
   path: string,
   what: 'trigger' | 'action',
   list: readonly T[],
 ): { raw: Record<string, unknown>; type: T } {
-  if (!isRecord(raw)) throw invalid(path, 'shape', `a ${what} must be an object`);
+  if (!isRecord(value)) throw invalid(path, 'shape', `a ${what} must be an object`);
+  const raw = canonicalMembers(value, MEMBERS, path) as Record<string, unknown>;
   if (typeof raw.type !== 'string' || raw.type === '')
     throw invalid(`${path}.type`, 'shape', `a ${what} needs a type`);
   const type = canonical(list, raw.type);
@@ -498,7 +538,7 @@ function authenticationOf(raw: unknown, path: string): ManagedIdentityAuthentica
   if (raw === undefined) return undefined;
   if (!isRecord(raw))
     throw invalid(path, 'authentication', 'must be an object such as { "type": "ManagedServiceIdentity" }');
-  const type = raw.type;
+  const type = (canonicalMembers(raw, ['type'], path) as Record<string, unknown>).type;
   if (typeof type !== 'string' || type.toLowerCase() !== 'managedserviceidentity')
     throw unsupported(
       `${path}.type`,
@@ -941,11 +981,12 @@ const DEFINITION_KEYS = [
 
 /** Normalizes one definition object. `given` are parameter values from outside the definition. */
 export function normalizeDefinition(
-  raw: unknown,
+  value: unknown,
   given: ReadonlyMap<string, GivenValue> = new Map(),
   limits: DefinitionLimits = DEFAULT_LIMITS,
 ): WorkflowDefinition {
-  if (!isRecord(raw)) throw invalid('', 'shape', 'the definition must be a JSON object');
+  if (!isRecord(value)) throw invalid('', 'shape', 'the definition must be a JSON object');
+  const raw = canonicalMembers(value, DEFINITION_KEYS, '') as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
     if (!DEFINITION_KEYS.includes(key))
       throw invalid(

@@ -6,6 +6,7 @@
  */
 
 import { parseDuration } from './duration.ts';
+import { canonicalMembers } from './members.ts';
 import { invalid } from './problems.ts';
 import type { Duration, RetryPolicy } from './types.ts';
 
@@ -47,8 +48,9 @@ function interval(raw: unknown, path: string, key: string): Duration {
   return d;
 }
 
-export function normalizeRetryPolicy(raw: unknown, path: string): RetryPolicy {
-  if (raw === undefined) return DEFAULT_RETRY_POLICY;
+export function normalizeRetryPolicy(value: unknown, path: string): RetryPolicy {
+  if (value === undefined) return DEFAULT_RETRY_POLICY;
+  const raw = canonicalMembers(value, KEYS.exponential, path);
   if (!isRecord(raw))
     throw invalid(
       path,

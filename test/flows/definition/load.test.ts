@@ -251,6 +251,43 @@ describe('type names and shapes', () => {
     assert.equal(d.triggers[0]!.kind, 'Button');
   });
 
+  it("matches fixed member names without case, as Azure's reader does; names chosen by the user keep theirs", () => {
+    const d = loadWorkflow({
+      $Schema: SCHEMA,
+      Triggers: { manual: { Type: 'Request', Kind: 'Http' } },
+      Actions: {
+        First: { Type: 'Compose', Inputs: { Keep: 'As Written' } },
+        Call: {
+          TYPE: 'Http',
+          runafter: { First: ['Succeeded'] },
+          inputs: {
+            Method: 'get',
+            URI: 'https://api.example/x',
+            Authentication: { Type: 'ManagedServiceIdentity', Audience: 'api://x' },
+            RetryPolicy: { Type: 'Fixed', Count: 2, Interval: 'PT10S' },
+          },
+          Limit: { Timeout: 'PT1M' },
+        },
+      },
+    }).definition;
+    const [first, call] = d.actions;
+    assert.ok(first?.type === 'Compose' && call?.type === 'Http');
+    assert.deepEqual(first.inputs, { Keep: 'As Written' });
+    assert.deepEqual(call.runAfter, [{ action: 'First', statuses: ['Succeeded'] }]);
+    assert.deepEqual(call.inputs.authentication, { type: 'ManagedServiceIdentity', audience: 'api://x' });
+    assert.deepEqual(call.inputs.retryPolicy, {
+      type: 'fixed',
+      count: 2,
+      interval: { text: 'PT10S', ms: 10_000 },
+    });
+    assert.equal(call.timeout?.ms, 60_000);
+    refuses(
+      () => loadWorkflow(def({ A: { type: 'Compose', inputs: 1, Inputs: 2 } })),
+      'ERR_FLOW_DEFINITION',
+      /actions\.A\.inputs: the member 'inputs' is written twice, in two cases/,
+    );
+  });
+
   it('refuses unknown members and missing inputs, naming the place', () => {
     refuses(
       () => loadWorkflow(def({ Get: http({ timeout: 5 }) })),

@@ -140,7 +140,8 @@ export const ERROR_CODES = {
   },
   ERR_FLOW_DEFINITION: {
     status: 400,
-    summary: 'A workflow definition is malformed, breaks a rule of the definition language, or exceeds a bound.',
+    summary:
+      'A workflow definition is malformed, breaks a rule of the definition language, or exceeds a bound.',
   },
   ERR_FLOW_UNSUPPORTED: {
     status: 400,
@@ -149,6 +150,16 @@ export const ERROR_CODES = {
   ERR_FLOW_SCHEDULE: {
     status: 400,
     summary: 'A Recurrence, NCRONTAB or TimeSpan schedule, or its time zone, is malformed or out of bounds.',
+  },
+
+  // Flows (Automation runbooks)
+  ERR_FLOW_RUNBOOK: {
+    status: 400,
+    summary: 'A runbook is malformed: its name, command, variables or timeout.',
+  },
+  ERR_FLOW_JOB_RUNNING: {
+    status: 409,
+    summary: 'A job of the runbook is still running; one job of a runbook runs at a time.',
   },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

@@ -9,6 +9,7 @@
  */
 import { directoryCommands } from '../directory/cli/commands.ts';
 import { easyAuthCommands } from '../easyauth/cli/commands.ts';
+import { flowsCommands } from '../flows/cli/commands.ts';
 import { gatewayCommands } from '../gateway/cli/commands.ts';
 import { identityCommands } from '../identity/cli/commands.ts';
 import { issuerCommands } from '../issuer/cli/commands.ts';
@@ -55,5 +56,11 @@ export const REGISTRY = [
     name: 'gateway',
     commands: gatewayCommands,
     load: async () => (await import('../gateway/plane.ts')).gatewayPlane,
+  }),
+  // Last: its jobs call what the others serve.
+  entry({
+    name: 'flows',
+    commands: flowsCommands,
+    load: async () => (await import('../flows/plane.ts')).flowsPlane,
   }),
 ] as const;

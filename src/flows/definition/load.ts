@@ -8,6 +8,9 @@
  * drop an action), sizes are bounded, then normalize.ts and validate.ts run.
  */
 import { parseStrictObject, StrictJsonError } from '../../encoding/strict-json.ts';
+import { LanyardError } from '../../errors/lanyard-error.ts';
+import { ExpressionSyntaxError } from '../expressions/errors.ts';
+import { namesReferenced } from '../expressions/references.ts';
 import { canonicalMembers } from './members.ts';
 import {
   DEFAULT_LIMITS,
@@ -31,8 +34,11 @@ export interface LoadOptions {
    * override values the export carries.
    */
   readonly parameters?: Readonly<Record<string, unknown>>;
-  /** The expression module's lister; without it, expression references are not checked. */
-  readonly references?: ReferenceLister;
+  /**
+   * What an expression refers to; default the expression module's own (expressions/references.ts), which also
+   * refuses an expression that does not compile. `null`: references are not checked (tests of the shapes only).
+   */
+  readonly references?: ReferenceLister | null;
   /** An ARM template with several workflows: the one to load, by resource name. */
   readonly resourceName?: string;
 }
@@ -287,7 +293,9 @@ export function loadWorkflow(source: unknown, options: LoadOptions = {}): Loaded
     ...DEFAULT_LIMITS,
     ...options.limits,
   });
-  validateDefinition(definition, { references: options.references, identity: located.identity });
+  const references =
+    options.references === undefined ? expressionReferences : (options.references ?? undefined);
+  validateDefinition(definition, { references, identity: located.identity });
   return {
     form: located.form,
     ...(located.name === undefined ? {} : { name: located.name }),
@@ -297,3 +305,20 @@ export function loadWorkflow(source: unknown, options: LoadOptions = {}): Loaded
     definition,
   };
 }
+
+/**
+ * The expression module's lister, with the place in the definition added to a syntax error's message: the
+ * module knows where in the value the string is, the definition where the value is.
+ */
+const expressionReferences: ReferenceLister = (value, path) => {
+  try {
+    return namesReferenced(value);
+  } catch (err) {
+    if (!(err instanceof ExpressionSyntaxError)) throw err;
+    const inner = err.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');
+    throw new LanyardError('ERR_FLOW_EXPRESSION', `${path}${inner}: ${err.message}`, {
+      hint: err.hint,
+      details: { ...err.details, path: `${path}${inner}` },
+    });
+  }
+};

@@ -593,7 +593,21 @@ describe('expression references (through the lister)', () => {
     );
   });
 
-  it('without a lister, references are not checked', () => {
-    loadWorkflow(def({ A: compose("@body('Nope')") }));
+  it('with references: null, references are not checked', () => {
+    loadWorkflow(def({ A: compose("@body('Nope')") }), { references: null });
+  });
+
+  it('by default, the expression module checks references and syntax, naming the place', () => {
+    assert.throws(
+      () => loadWorkflow(def({ A: compose("@body('Nope')") })),
+      (err: unknown) =>
+        (err as { code?: string }).code === 'ERR_FLOW_DEFINITION' && /Nope/.test((err as Error).message),
+    );
+    assert.throws(
+      () => loadWorkflow(def({ A: compose("@concat('a'") })),
+      (err: unknown) =>
+        (err as { code?: string }).code === 'ERR_FLOW_EXPRESSION' &&
+        /^actions\.A\.inputs/.test((err as Error).message),
+    );
   });
 });

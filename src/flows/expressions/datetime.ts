@@ -12,6 +12,7 @@
  * `f`…`fffffff`, `F`…`FFFFFFF`, `tt`/`t`, `K`, `z`/`zz`/`zzz`, quoted text, `\` escapes and `%`. The era `g`
  * and any other single-letter format are refused with the reason.
  */
+import { MONTHS, WEEK_DAYS } from '../calendar-names.ts';
 
 export interface Timestamp {
   /** Milliseconds since the Unix epoch; an unspecified time is placed as if it were UTC. */
@@ -91,21 +92,7 @@ export function parseTimestamp(text: string): Timestamp | undefined {
   return { ms, sub: Number(digits.slice(3)), utc };
 }
 
-const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
+const DAYS = WEEK_DAYS;
 
 /** The standard formats, as the custom patterns they stand for (en-US, Azure's culture). */
 const STANDARD: Record<string, string> = {

@@ -18,6 +18,7 @@
  * high-low (NCrontab swaps the ends, so `22-2` means 2-22, not the wrap-around one would expect).
  */
 import { Cron } from 'croner';
+import { MONTHS, WEEK_DAYS } from '../calendar-names.ts';
 import { scheduleError } from './schedule-error.ts';
 import { type ResolvedTimeZone, timerTimeZone } from './time-zones.ts';
 import { nextInstant, type RepeatedSlots } from './wall-clock.ts';
@@ -83,27 +84,14 @@ const FIELD_SPECS: readonly FieldSpec[] = [
     label: 'month',
     min: 1,
     max: 12,
-    names: [
-      'January',
-      'February',
-      'March',
-      'April',
-      'May',
-      'June',
-      'July',
-      'August',
-      'September',
-      'October',
-      'November',
-      'December',
-    ],
+    names: MONTHS,
   },
   {
     name: 'dayOfWeek',
     label: 'day of week',
     min: 0,
     max: 6,
-    names: ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'],
+    names: WEEK_DAYS,
   },
 ];
 

@@ -20,6 +20,7 @@
  * is the first occurrence after now, whatever was missed before it.
  */
 import { LanyardError } from '../../errors/lanyard-error.ts';
+import { WEEK_DAYS, type WeekDay } from '../calendar-names.ts';
 import { scheduleError } from './schedule-error.ts';
 import { type ResolvedTimeZone, UTC_ZONE, windowsTimeZone } from './time-zones.ts';
 import {
@@ -45,17 +46,7 @@ export const RECURRENCE_INTERVAL_MAX: Readonly<Record<RecurrenceFrequency, numbe
   Month: 16,
 };
 
-/** Week days in JavaScript's order (0 = Sunday), as Azure spells them. */
-export const WEEK_DAYS = [
-  'Sunday',
-  'Monday',
-  'Tuesday',
-  'Wednesday',
-  'Thursday',
-  'Friday',
-  'Saturday',
-] as const;
-export type WeekDay = (typeof WEEK_DAYS)[number];
+export { WEEK_DAYS, type WeekDay };
 
 /** Which `schedule` fields go with which frequency. */
 const SCHEDULE_FIELDS: Readonly<Record<RecurrenceFrequency, readonly string[]>> = {

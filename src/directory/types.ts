@@ -5,7 +5,14 @@
  */
 
 export type ResourceKind = 'app' | 'automation' | 'gateway' | 'vault' | 'vm' | 'workflow';
-export const RESOURCE_KINDS: readonly ResourceKind[] = ['app', 'automation', 'gateway', 'vault', 'vm', 'workflow'];
+export const RESOURCE_KINDS: readonly ResourceKind[] = [
+  'app',
+  'automation',
+  'gateway',
+  'vault',
+  'vm',
+  'workflow',
+];
 
 /** The Azure resource provider type of each kind: what its ARM id names after `/providers/`. */
 export const PROVIDER_OF_KIND: Readonly<Record<ResourceKind, string>> = {

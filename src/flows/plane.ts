@@ -4,13 +4,15 @@
  * Automation's statuses and streams; runbooks/) and, being built, Logic Apps workflows (definitions/,
  * expressions/) and schedules (schedule/). Its rows are in migration `0013-runbooks`; its noun of the CLI is
  * `lanyard runbook` (cli/commands.ts), and its admin routes are in admin-routes.ts. When it starts, jobs a stopped
- * Lanyard left running are ended as Failed; when it stops, the jobs it runs are stopped.
+ * Lanyard left running are ended as Failed, and runbooks with a schedule get their jobs started on it
+ * (runbooks/scheduler.ts); when it stops, the jobs it runs are stopped.
  */
 import type { Plane } from '../plane/contract.ts';
 import { flowsAdminRoutes } from './admin-routes.ts';
 import type { FlowsDeps } from './deps.ts';
 import * as m0013 from './migrations/0013-runbooks.ts';
 import { stopJobs } from './runbooks/running-jobs.ts';
+import { RunbookScheduler } from './runbooks/scheduler.ts';
 import { failOrphanedJobs } from './runbooks/store.ts';
 
 export const flowsPlane: Plane<FlowsDeps> = {
@@ -18,13 +20,23 @@ export const flowsPlane: Plane<FlowsDeps> = {
   owns: 'Automation runbooks and their jobs (and, being built, Logic Apps workflows and schedules)',
   migrations: { '0013-runbooks': m0013 },
   admin: flowsAdminRoutes,
+  watches: ['flows', 'directory'],
   async start(deps, ctx) {
     const n = await failOrphanedJobs(deps.directory);
     if (n > 0) ctx.logger.warn({ jobs: n }, 'flows: jobs left running by a stopped Lanyard ended as Failed');
+    const scheduler = new RunbookScheduler(deps, { logger: ctx.logger });
+    await scheduler.reload();
+    const n2 = scheduler.scheduled().length;
     return {
-      lines: [],
-      // Jobs the admin API started in this process end Stopped, and are recorded so, before it stops.
-      close: () => stopJobs(deps, 'Lanyard stopped; the job was stopped with it.'),
+      lines: n2 > 0 ? [`runbooks on a schedule: ${n2} (lanyard runbook list)`] : [],
+      changed: async (topic) => {
+        if (topic === 'flows' || topic === 'directory') await scheduler.reload();
+      },
+      close: async () => {
+        await scheduler.close();
+        // Jobs this process runs end Stopped, and are recorded so, before it stops.
+        await stopJobs(deps, 'Lanyard stopped; the job was stopped with it.');
+      },
     };
   },
 };

@@ -520,3 +520,76 @@ export async function failOrphanedJobs(d: Directory): Promise<number> {
     return rows.length;
   });
 }
+
+// ---- schedules -----------------------------------------------------------------------------------------
+
+/** Every enabled runbook with a schedule, in every tenant (what the scheduler runs). */
+export async function listScheduledRunbooks(d: Directory): Promise<Runbook[]> {
+  const rows = await tables(d.db)
+    .selectFrom('flow_runbooks')
+    .selectAll()
+    .where('schedule', 'is not', null)
+    .where('enabled', '=', 1)
+    .orderBy('resource_id')
+    .orderBy('name_key')
+    .execute();
+  if (rows.length === 0) return [];
+  const names = new Map<string, string>();
+  for (const t of await d.listTenants()) {
+    for (const r of await d.listResources(t.id)) names.set(r.id, r.name);
+  }
+  return rows
+    .filter((row) => names.has(row.resource_id))
+    .map((row) => runbookOf(row, names.get(row.resource_id)!));
+}
+
+export interface StoredScheduleState {
+  /** The schedule (and time zone) the state was computed for. */
+  schedule: string;
+  last: string | null;
+  next: string | null;
+  lastUpdated: string;
+}
+
+/** The text a runbook's schedule state is keyed on: a changed schedule or zone owes nothing. */
+export const scheduleKey = (rb: Pick<Runbook, 'schedule' | 'timeZone'>): string =>
+  `${rb.schedule ?? ''}|${rb.timeZone ?? ''}`;
+
+export async function getScheduleState(d: Directory, rb: Runbook): Promise<StoredScheduleState | undefined> {
+  const row = await tables(d.db)
+    .selectFrom('flow_schedule_state')
+    .selectAll()
+    .where('resource_id', '=', rb.resourceId)
+    .where('runbook_key', '=', rb.name.toLowerCase())
+    .executeTakeFirst();
+  return row && { schedule: row.schedule, last: row.last, next: row.next, lastUpdated: row.last_updated };
+}
+
+export async function putScheduleState(d: Directory, rb: Runbook, s: StoredScheduleState): Promise<void> {
+  const values = { schedule: s.schedule, last: s.last, next: s.next, last_updated: s.lastUpdated };
+  await tables(d.db)
+    .insertInto('flow_schedule_state')
+    .values({ resource_id: rb.resourceId, runbook_key: rb.name.toLowerCase(), ...values })
+    .onConflict((oc) => oc.columns(['resource_id', 'runbook_key']).doUpdateSet(values))
+    .execute();
+}
+
+/**
+ * Claims the occurrence a scheduler was waiting for (`expectedNext`), for one process only: the state moves on
+ * only where it still names that occurrence, so of two Lanyards on one store that both wake for it, one runs it.
+ */
+export async function claimOccurrence(
+  d: Directory,
+  rb: Runbook,
+  expectedNext: string,
+  claimedAt: string,
+): Promise<boolean> {
+  const r = await tables(d.db)
+    .updateTable('flow_schedule_state')
+    .set({ next: null, last_updated: claimedAt })
+    .where('resource_id', '=', rb.resourceId)
+    .where('runbook_key', '=', rb.name.toLowerCase())
+    .where('next', '=', expectedNext)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

@@ -7,19 +7,22 @@
  * Lanyard left running are ended as Failed, and runbooks with a schedule get their jobs started on it
  * (runbooks/scheduler.ts); when it stops, the jobs it runs are stopped.
  */
+import type { Directory } from '../directory/directory.ts';
 import type { Plane } from '../plane/contract.ts';
 import { flowsAdminRoutes } from './admin-routes.ts';
 import type { FlowsDeps } from './deps.ts';
+import { flowsManifest } from './manifest-section.ts';
 import * as m0013 from './migrations/0013-runbooks.ts';
 import { stopJobs } from './runbooks/running-jobs.ts';
 import { RunbookScheduler } from './runbooks/scheduler.ts';
 import { failOrphanedJobs } from './runbooks/store.ts';
 
-export const flowsPlane: Plane<FlowsDeps> = {
+export const flowsPlane: Plane<FlowsDeps, Directory> = {
   name: 'flows',
   owns: 'Automation runbooks and their jobs (and, being built, Logic Apps workflows and schedules)',
   migrations: { '0013-runbooks': m0013 },
   admin: flowsAdminRoutes,
+  manifest: flowsManifest,
   watches: ['flows', 'directory'],
   async start(deps, ctx) {
     const n = await failOrphanedJobs(deps.directory);

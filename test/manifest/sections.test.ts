@@ -142,10 +142,10 @@ describe('manifest sections: a plane of its own', () => {
       { name: 'gear', color: 'grey' },
     ]);
     assert.deepEqual(Object.keys(tenant).slice(-5), [
-      'roleAssignments',
       'management',
       'vault',
       'gateways',
+      'runbooks',
       'widgets',
     ]);
   });
@@ -155,12 +155,12 @@ describe('manifest sections: a plane of its own', () => {
     assert.equal(err.code, 'ERR_MANIFEST_SCHEMA');
     assert.match(
       err.message,
-      /^lanyard\.yaml:6:5 tenants\[0\]\.widgets: unknown key "widgets" \(allowed: .*roleAssignments, management, vault, gateways\)$/,
+      /^lanyard\.yaml:6:5 tenants\[0\]\.widgets: unknown key "widgets" \(allowed: .*roleAssignments, management, vault, gateways, runbooks\)$/,
     );
     const gadgets = refusal(() => withWidgets.parseManifest(manifest('    gadgets: []\n'), 'lanyard.yaml'));
     assert.match(
       gadgets.message,
-      /unknown key "gadgets" \(allowed: .*, roleAssignments, management, vault, gateways, widgets\)$/,
+      /unknown key "gadgets" \(allowed: .*, roleAssignments, management, vault, gateways, runbooks, widgets\)$/,
     );
   });
 

@@ -12,8 +12,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from '../http/logger.ts';
 import { AZURE_HOST_PATTERNS } from '../net/azure-hosts.ts';
-import { ensureTrustBundle } from './cli/trust-bundle.ts';
 import type { IdentityDeps } from './deps.ts';
+import { ensureTrustBundle } from './trust-bundle.ts';
 
 const PRELOAD = path.resolve(import.meta.dirname, 'localhost-preload.mjs');
 

@@ -1,6 +1,6 @@
 /**
- * @module identity/cli/trust-bundle
- * The CA file `lanyard run` gives programs that take one whole bundle rather than an extra certificate:
+ * @module identity/trust-bundle
+ * The CA file `lanyard run` (and a runbook job) gives programs that take one whole bundle rather than an extra certificate:
  * Python `requests` (REQUESTS_CA_BUNDLE), OpenSSL-based runtimes (SSL_CERT_FILE). Those variables *replace* the
  * trusted set, so the file holds what the program trusted before — the bundle the caller already named, or
  * else the system store — plus Lanyard's CA: calls to any other host verify exactly as they did.
@@ -13,8 +13,8 @@ import { createHash, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
-import { writeFileAtomic } from '../../crypto/atomic-file.ts';
-import { PRIVATE_FILE_MODE } from '../../files/file-modes.ts';
+import { writeFileAtomic } from '../crypto/atomic-file.ts';
+import { PRIVATE_FILE_MODE } from '../files/file-modes.ts';
 
 /** A caller's bundle larger than this is not read (the system store is about 250 KiB). */
 const MAX_BASE_BYTES = 8 * 1024 * 1024;

@@ -66,21 +66,14 @@ export function flowsAdminRoutes(routes: AdminRoutes<FlowsDeps>): void {
     await (await store()).deleteRunbook(deps.directory, params.tenant!, params.account!, params.name!);
     return noContent();
   });
-  routes.add('POST', `${runbook}/start`, async ({ deps, params }) => {
+  routes.add('POST', `${runbook}/start`, async ({ deps, params, logger }) => {
     const s = await store();
     const rb = await s.getRunbook(deps.directory, params.tenant!, params.account!, params.name!);
-    const [{ startRunbookJob }, { trackJob }, { createLogger }] = await Promise.all([
+    const [{ startRunbookJob }, { trackJob }] = await Promise.all([
       import('./runbooks/run-job.ts'),
       import('./runbooks/running-jobs.ts'),
-      import('../http/logger.ts'),
     ]);
-    const started = await startRunbookJob(deps, rb, {
-      startedBy: 'manual',
-      logger: createLogger({
-        level: 'warn',
-        destination: { write: (line: string) => process.stderr.write(line) },
-      }),
-    });
+    const started = await startRunbookJob(deps, rb, { startedBy: 'manual', logger });
     trackJob(deps, started);
     return { status: 202, body: started.job };
   });

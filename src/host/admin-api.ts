@@ -110,6 +110,7 @@ export function adminRoutes(runtime: Runtime, { adminToken, planes }: AdminRoute
           params: match.params,
           query: queryParams(ctx.query, match.handler.query),
           deps: runtime,
+          logger: ctx.logger,
           body: async <T>() => {
             parsed ??= { body: await readJsonBody(ctx.req, ADMIN_BODY_LIMIT) };
             return (parsed.body ?? {}) as T;

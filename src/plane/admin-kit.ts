@@ -7,6 +7,7 @@
  * body, error shapes, and the route table docs/admin-api.md documents.
  */
 import { LanyardError } from '../errors/lanyard-error.ts';
+import type { Logger } from '../http/logger.ts';
 import type { Params } from '../http/router.ts';
 
 export interface AdminCall<D> {
@@ -15,6 +16,8 @@ export interface AdminCall<D> {
   query: Readonly<Partial<Record<string, string>>>;
   /** The plane's dependencies, as the host provides them. */
   deps: D;
+  /** The server's logger, for work a route starts that outlives its answer (a runbook job). */
+  logger: Logger;
   /**
    * The parsed JSON body (`{}` when none was sent, so a missing body reads as "no fields"). Typed as the
    * operation's input only for the call: the plane validates it against that operation's schema.

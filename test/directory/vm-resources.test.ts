@@ -18,6 +18,7 @@ import type { DirectoryTables } from '../../src/directory/tables.ts';
 import { PROVIDER_OF_KIND, RESOURCE_KINDS, type Resource } from '../../src/directory/types.ts';
 import { isLanyardError } from '../../src/errors/lanyard-error.ts';
 import { MIGRATIONS } from '../../src/host/planes.ts';
+import { createLogger } from '../../src/http/logger.ts';
 import type { AdminCall, AdminReply } from '../../src/plane/admin-kit.ts';
 import { tablesOf } from '../../src/store/handle.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -162,6 +163,7 @@ for (const kind of STORE_KINDS) {
           params: { tenant: 'contoso', ...params },
           query: {},
           deps: { directory: t.directory },
+          logger: createLogger({ level: 'silent' }),
           body: async <T>() => body as T,
         });
       const createdVm = await call(

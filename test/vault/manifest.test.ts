@@ -24,6 +24,7 @@ import {
   resolveVault,
   setSecret,
 } from '../../src/vault/store.ts';
+import { assertManifestRefused } from '../helpers/manifest.ts';
 import { openTestRuntime } from '../helpers/runtime.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
 
@@ -54,17 +55,6 @@ const SECRETS = `      secrets:
           name: app-id
 `;
 
-const refused = (text: string, code: string, ...messages: RegExp[]) =>
-  assert.throws(
-    () => parseManifest(text, 'lanyard.yaml'),
-    (err: unknown) => {
-      assert.ok(isLanyardError(err));
-      assert.equal(err.code, code, err.message);
-      for (const m of messages) assert.match(err.message, m);
-      return true;
-    },
-  );
-
 describe('vault manifest: load', () => {
   it("refuses a secret's value, with the command that sets it", () => {
     const text = manifest(`      secrets:
@@ -72,7 +62,7 @@ describe('vault manifest: load', () => {
           name: app-secret
           value: hunter2-Xy7
 `);
-    refused(
+    assertManifestRefused(
       text,
       'ERR_MANIFEST_SCHEMA',
       /^lanyard\.yaml:13:\d+ tenants\[0\]\.vault\.secrets\[0\]\.value: a secret's value never sits in the manifest/,
@@ -85,7 +75,7 @@ describe('vault manifest: load', () => {
   });
 
   it('refuses references to what is not a declared vault, names declared twice, and purge protection without soft delete', () => {
-    refused(
+    assertManifestRefused(
       manifest(`      secrets:
         - { vault: fn1, name: a }
         - { vault: kv9, name: b }
@@ -94,7 +84,7 @@ describe('vault manifest: load', () => {
       /secrets\[0\]\.vault: resource fn1 is of kind app, not vault/,
       /secrets\[1\]\.vault: resource kv9 is not declared/,
     );
-    refused(
+    assertManifestRefused(
       manifest(`      vaults:
         - { vault: kv1 }
         - { vault: KV1 }
@@ -106,14 +96,14 @@ describe('vault manifest: load', () => {
       /vault KV1 is declared twice/,
       /secret A of vault kv1 is declared twice/,
     );
-    refused(
+    assertManifestRefused(
       manifest(`      vaults:
         - { vault: kv1, softDelete: false, purgeProtection: true }
 `),
       'ERR_MANIFEST_SCHEMA',
       /vaults\[0\]\.softDelete: soft delete cannot be off while purge protection is on/,
     );
-    refused(
+    assertManifestRefused(
       manifest(`      vaults:
         - { vault: kv1, retentionDays: 3 }
 `),

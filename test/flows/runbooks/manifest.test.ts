@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isLanyardError } from '../../../src/errors/lanyard-error.ts';
 import { getRunbook, listRunbooks } from '../../../src/flows/runbooks/store.ts';
 import { applyManifest, formatPlan, parseManifest, planManifest } from '../../../src/host/manifest.ts';
 import type { Runtime } from '../../../src/host/runtime.ts';
+import { assertManifestRefused } from '../../helpers/manifest.ts';
 import { openTestRuntime } from '../../helpers/runtime.ts';
 import { STORE_KINDS } from '../../helpers/stores.ts';
 
@@ -32,20 +32,9 @@ const REPORT = (schedule: string) => `      - account: nightly
         timeZone: W. Europe Standard Time
 `;
 
-const refused = (text: string, code: string, ...messages: RegExp[]) =>
-  assert.throws(
-    () => parseManifest(text, 'lanyard.yaml'),
-    (err: unknown) => {
-      assert.ok(isLanyardError(err));
-      assert.equal(err.code, code, err.message);
-      for (const m of messages) assert.match(err.message, m);
-      return true;
-    },
-  );
-
 describe('runbooks manifest: load', () => {
   it('refuses accounts that are not automation accounts, names declared twice, bad schedules and commands', () => {
-    refused(
+    assertManifestRefused(
       manifest(`      - { account: fn1, name: a, command: ['true'] }
       - { account: nope, name: b, command: ['true'] }
 `),
@@ -53,19 +42,19 @@ describe('runbooks manifest: load', () => {
       /runbooks\[0\]\.account: resource fn1 is of kind app; runbooks belong to a resource of kind automation/,
       /runbooks\[1\]\.account: resource nope is not declared/,
     );
-    refused(
+    assertManifestRefused(
       manifest(`      - { account: nightly, name: a, command: ['true'] }
       - { account: NIGHTLY, name: A, command: ['true'] }
 `),
       'ERR_MANIFEST_SCHEMA',
       /runbook A of NIGHTLY is declared twice/,
     );
-    refused(
+    assertManifestRefused(
       manifest(REPORT('*/5 * * * *')),
       'ERR_MANIFEST_SCHEMA',
       /^lanyard\.yaml:\d+:\d+ tenants\[0\]\.runbooks\[0\]\.schedule: schedule "\*\/5 \* \* \* \*" has 5 fields; Azure Functions timers take 6/,
     );
-    refused(
+    assertManifestRefused(
       manifest(`      - { account: nightly, name: 1bad, command: ['true'] }
 `),
       'ERR_MANIFEST_SCHEMA',

@@ -43,8 +43,13 @@ export interface AuthenticatorOptions {
   readonly service: string;
   /** The scope to ask a token for, for hints (`https://management.azure.com/.default`). */
   readonly scope: string;
-  /** Challenge `error_description`s are ARM's; Graph passes its own error maker. */
-  readonly refuse?: ((code: string, message: string, hint: string | undefined) => Error) | undefined;
+  /**
+   * Challenge `error_description`s are ARM's; Graph and Key Vault pass their own error makers, which get the
+   * refused token's audience for an audience mismatch (`found`).
+   */
+  readonly refuse?:
+    | ((code: string, message: string, hint: string | undefined, found?: string) => Error)
+    | undefined;
 }
 
 const challenge = (description: string) => ({
@@ -122,6 +127,7 @@ export class Authenticator {
             .map((a) => `'${a}'`)
             .join(',')}.`,
           `Ask for a token for ${this.#o.scope} (${this.#o.service}), not for ${aud}.`,
+          aud,
         );
       }
       if (result.reason === 'expired') {

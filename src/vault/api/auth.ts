@@ -26,12 +26,11 @@ export interface VaultAuthOptions {
 const MISSING = 'AKV10000: Request is missing a Bearer or PoP token.';
 
 function refuse(resource: string) {
-  return (code: string, message: string, hint: string | undefined): KeyVaultError => {
+  return (code: string, message: string, hint: string | undefined, found = ''): KeyVaultError => {
     if (code === 'AuthenticationFailed' || code === 'AuthenticationFailedInvalidHeader') {
       return new KeyVaultError(401, 'Unauthorized', MISSING, { reason: 'AKV10000', hint });
     }
     if (code === 'InvalidAuthenticationTokenAudience') {
-      const found = /resource '([^']*)'/.exec(message)?.[1] ?? '';
       return new KeyVaultError(
         401,
         'Unauthorized',

@@ -13,6 +13,8 @@
  *  5. a secret deleted → 404 SecretNotFound; recovered (soft delete) → Get-Creds works again.
  * The flow itself, which calls both, comes with the flows and runbooks.
  */
+import type { Directory } from '../directory/directory.ts';
+import { isLanyardError } from '../errors/lanyard-error.ts';
 import { type ExampleApp, startExampleApp } from './apps.ts';
 import { expectations, lanyardRunArgv, type StoryContext, type StoryResult } from './story.ts';
 
@@ -206,7 +208,7 @@ export async function runSeed004(ctx: StoryContext, setup: Seed004Setup): Promis
  * a new client secret of vm-reporter (the previous demo runs' removed), and the three secrets in the vault.
  */
 export async function provisionFlowCredentials(
-  d: import('../directory/directory.ts').Directory,
+  d: Directory,
   tenantId: string,
 ): Promise<{ applicationId: string; subscriptionId: string; vault: Seed004Setup['vault'] }> {
   const store = await import('../vault/store.ts');
@@ -220,7 +222,10 @@ export async function provisionFlowCredentials(
   const vault = await store.resolveVault(d, tenantId, 'flow-credentials');
   // A run stopped midway may have left one deleted: bring it back before writing a new version.
   for (const name of ['app-id', 'app-secret', 'subscription-id']) {
-    await store.recoverDeleted(d, vault, name).catch(() => undefined);
+    await store.recoverDeleted(d, vault, name).catch((err: unknown) => {
+      // Not deleted (the usual case): nothing to bring back.
+      if (!isLanyardError(err) || err.code !== 'ERR_VAULT_DELETED_SECRET_NOT_FOUND') throw err;
+    });
   }
   // text/plain, as the seed manifest's references declare them.
   const contentType = 'text/plain';

@@ -26,7 +26,7 @@ export const managementPlane: Plane<ManagementDeps, Directory> = {
   manifest: managementManifest,
   admin: managementAdminRoutes,
   routes(deps) {
-    const views = new ViewCache(deps.directory);
+    const views = ViewCache.shared(deps.directory);
     const tenantIds = async () => (await views.get()).tenants.map((t) => t.tenant.id);
     const arm = new Authenticator({
       keys: deps.keys,

@@ -103,16 +103,48 @@ async function loadView(d: Directory): Promise<ManagementView> {
   return { tenants: views, bySubscription, resources, index: await loadIndex(d.db) };
 }
 
-/** The view, read again only when the directory or the management rows changed since it was read. */
+/**
+ * The view, read again only when the directory or the management rows changed since it was read. Whether they
+ * changed is checked once per event-loop turn: the first call of a turn reads the two version rows, and the
+ * calls until that turn's check phase (setImmediate) share its answer, as the issuer's directory cache does with
+ * the directory version (issuer/directory-cache.ts). A request sees every write completed before the turn it is
+ * handled in; requests of one turn, which could as well have run at once, share one view. A failed read is not
+ * shared past the calls already waiting on it, nor kept.
+ */
 export class ViewCache {
+  static readonly #shared = new WeakMap<Directory, ViewCache>();
+
+  /** One cache per directory for every plane that reads the view (Resource Manager, Graph's roles, the vault). */
+  static shared(directory: Directory): ViewCache {
+    let cache = ViewCache.#shared.get(directory);
+    if (!cache) {
+      cache = new ViewCache(directory);
+      ViewCache.#shared.set(directory, cache);
+    }
+    return cache;
+  }
+
   readonly #directory: Directory;
   #current: { key: string; view: Promise<ManagementView> } | undefined;
+  #turn: Promise<ManagementView> | undefined;
 
   constructor(directory: Directory) {
     this.#directory = directory;
   }
 
-  async get(): Promise<ManagementView> {
+  get(): Promise<ManagementView> {
+    if (this.#turn) return this.#turn;
+    const view = this.#fresh();
+    this.#turn = view;
+    const forget = () => {
+      if (this.#turn === view) this.#turn = undefined;
+    };
+    setImmediate(forget);
+    view.catch(forget);
+    return view;
+  }
+
+  async #fresh(): Promise<ManagementView> {
     const [version, topics] = await Promise.all([
       this.#directory.version(),
       readVersions(this.#directory.db),

@@ -9,6 +9,7 @@
  */
 import { Cron } from 'croner';
 import type { Directory } from '../directory/directory.ts';
+import { ViewCache } from '../management/view.ts';
 import type { Plane } from '../plane/contract.ts';
 import { vaultAdminRoutes } from './admin-routes.ts';
 import { VaultAuthenticator } from './api/auth.ts';
@@ -19,7 +20,6 @@ import { vaultManifest } from './manifest-section.ts';
 import * as m0010 from './migrations/0010-vault.ts';
 import * as m0012 from './migrations/0012-sealed-keys.ts';
 import { purgeExpired } from './store.ts';
-import { TurnViews } from './turn-views.ts';
 
 /** One write batcher per runtime: the routes write through it, and stopping the plane waits for it. */
 const batchers = new WeakMap<VaultDeps, WriteBatcher>();
@@ -57,8 +57,8 @@ export const vaultPlane: Plane<VaultDeps, Directory> = {
   manifest: vaultManifest,
   admin: vaultAdminRoutes,
   routes(deps) {
-    // The view's versions read once per event-loop turn, not twice per request (turn-views.ts).
-    const views = new TurnViews(deps.directory);
+    // Shared with Resource Manager; its versions are read once per event-loop turn, not twice per request.
+    const views = ViewCache.shared(deps.directory);
     const auth = new VaultAuthenticator({
       keys: deps.keys,
       issuers: deps.issuers,

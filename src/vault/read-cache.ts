@@ -3,7 +3,7 @@
  * The rows a secret get reads (store.ts `readSecretRows`: the secret, the version, the vault's settings — three
  * queries), kept in memory until the next vault write, for the Key Vault API's gets. Every vault write, from this
  * process or another on the same store, moves the change-feed topic `vault` in its transaction (store.ts,
- * backup.ts, rewrap.ts); the cache reads that version once per event-loop turn (as vault/turn-views.ts reads the
+ * backup.ts, rewrap.ts); the cache reads that version once per event-loop turn (as management/view.ts reads the
  * view's) and drops every entry when it moved, so a get sees every write completed before the turn it is
  * handled in. Only found rows are kept: a miss, and the time-dependent purge date of a deleted secret, are read
  * again each time. What is kept is what the store holds — the value still sealed, opened on every get — and

@@ -1,13 +1,13 @@
 /**
- * The vault's management view, checked once per event-loop turn (src/vault/turn-views.ts): calls of one turn
- * share one read of the store's versions, the next turn reads again and sees a write made meanwhile, and a
- * failed read is not kept.
+ * The management view, checked once per event-loop turn (src/management/view.ts, ViewCache): calls of one turn
+ * share one read of the store's versions, the next turn reads again and sees a write made meanwhile, a failed
+ * read is not kept, and the planes that read the view share one cache per directory.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Directory } from '../../src/directory/directory.ts';
-import { TurnViews } from '../../src/vault/turn-views.ts';
-import { openVault, type VaultFixture } from './helpers.ts';
+import { ViewCache } from '../../src/management/view.ts';
+import { openVault, type VaultFixture } from '../vault/helpers.ts';
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -29,11 +29,11 @@ before(async () => {
 });
 after(async () => f?.cleanup());
 
-const vaultNames = (v: Awaited<ReturnType<TurnViews['get']>>) =>
+const vaultNames = (v: Awaited<ReturnType<ViewCache['get']>>) =>
   [...v.resources.values()].filter((r) => r.type === 'Microsoft.KeyVault/vaults').map((r) => r.name);
 
 test('calls of one turn share one read; the next turn reads again and sees a write', async () => {
-  const views = new TurnViews(f.directory);
+  const views = new ViewCache(f.directory);
   await nextTurn();
   reads = 0;
   const a = views.get();
@@ -49,7 +49,7 @@ test('calls of one turn share one read; the next turn reads again and sees a wri
 });
 
 test('a failed read is not kept: the next call reads again', async () => {
-  const views = new TurnViews(f.directory);
+  const views = new ViewCache(f.directory);
   await nextTurn();
   reads = 0;
   failNext = true;
@@ -57,4 +57,9 @@ test('a failed read is not kept: the next call reads again', async () => {
   const v = await views.get();
   assert.ok(vaultNames(v).includes('kv1'));
   assert.equal(reads, 2);
+});
+
+test('one shared cache per directory', () => {
+  assert.equal(ViewCache.shared(f.directory), ViewCache.shared(f.directory));
+  assert.notEqual(ViewCache.shared(f.directory), new ViewCache(f.directory));
 });

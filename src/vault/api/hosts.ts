@@ -40,12 +40,3 @@ export function vaultHostOf(hostHeader: string | undefined): VaultHost | undefin
   }
   return undefined;
 }
-
-/** Whether a Host header ends in one of the vault families (a vault name that is malformed included). */
-export function isVaultFamily(hostHeader: string | undefined): boolean {
-  const h = hostHeader?.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
-  return h !== undefined && FAMILIES.some((f) => h.endsWith(f.suffix));
-}
-
-/** The host patterns the main listener issues certificates for (one label before the family). */
-export const VAULT_HOST_PATTERNS: readonly string[] = FAMILIES.map((f) => `*${f.suffix}`);

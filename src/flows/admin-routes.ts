@@ -10,28 +10,13 @@
  * server stops. Validation is the store's (ERR_FLOW_RUNBOOK, ERR_FLOW_SCHEDULE, ERR_FLOW_JOB_RUNNING).
  */
 import { LanyardError } from '../errors/lanyard-error.ts';
-import { type AdminRoutes, noContent, ok } from '../plane/admin-kit.ts';
+import { type AdminRoutes, noContent, ok, onlyFields } from '../plane/admin-kit.ts';
 import type { FlowsDeps } from './deps.ts';
 
 const store = () => import('./runbooks/store.ts');
 
 type Body = Record<string, unknown>;
 const FIELDS = ['command', 'cwd', 'env', 'timeoutSeconds', 'schedule', 'timeZone', 'catchUp', 'enabled'];
-
-function fields(body: Body): Body {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new LanyardError('ERR_VALIDATION', 'The body must be a JSON object.');
-  }
-  for (const key of Object.keys(body)) {
-    if (!FIELDS.includes(key)) {
-      throw new LanyardError(
-        'ERR_VALIDATION',
-        `Unknown field \`${key}\`; this route takes ${FIELDS.join(', ')}.`,
-      );
-    }
-  }
-  return body;
-}
 
 export function flowsAdminRoutes(routes: AdminRoutes<FlowsDeps>): void {
   const runbook = '/admin/tenants/:tenant/automation/:account/runbooks/:name';
@@ -47,7 +32,7 @@ export function flowsAdminRoutes(routes: AdminRoutes<FlowsDeps>): void {
     ok(await (await store()).getRunbook(deps.directory, params.tenant!, params.account!, params.name!)),
   );
   routes.add('PUT', runbook, async ({ deps, params, body }) => {
-    const b = fields(await body<Body>());
+    const b = onlyFields(await body<Body>(), FIELDS);
     return ok(
       await (await store()).putRunbook(deps.directory, params.tenant!, params.account!, {
         name: params.name!,

@@ -51,3 +51,22 @@ export function booleanParam(name: string, value: string | undefined): boolean |
   if (value === 'false') return false;
   throw new LanyardError('ERR_VALIDATION', `Query parameter "${name}" must be true or false.`);
 }
+
+/**
+ * A JSON body that must be an object holding only `allowed` fields: a misspelt field is refused, naming it and
+ * what the route takes, rather than ignored.
+ */
+export function onlyFields(body: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new LanyardError('ERR_VALIDATION', 'The body must be a JSON object.');
+  }
+  for (const key of Object.keys(body)) {
+    if (!allowed.includes(key)) {
+      throw new LanyardError(
+        'ERR_VALIDATION',
+        `Unknown field \`${key}\`; this route takes ${allowed.join(', ')}.`,
+      );
+    }
+  }
+  return body as Record<string, unknown>;
+}

@@ -8,7 +8,7 @@
  * checked by the store (ERR_VAULT_BAD_PARAMETER naming the field).
  */
 import { LanyardError } from '../errors/lanyard-error.ts';
-import { type AdminRoutes, noContent, ok } from '../plane/admin-kit.ts';
+import { type AdminRoutes, noContent, ok, onlyFields } from '../plane/admin-kit.ts';
 import type { VaultDeps } from './deps.ts';
 import type { VaultCaller } from './service.ts';
 
@@ -22,22 +22,6 @@ const callerOf = (deps: VaultDeps): VaultCaller => ({
   dataDir: deps.dataDir,
   actor: 'admin',
 });
-
-/** Only the fields a route names: a misspelt one is refused rather than ignored. */
-function fields(body: Body, allowed: readonly string[]): Body {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new LanyardError('ERR_VALIDATION', 'The body must be a JSON object.');
-  }
-  for (const key of Object.keys(body)) {
-    if (!allowed.includes(key)) {
-      throw new LanyardError(
-        'ERR_VALIDATION',
-        `Unknown field \`${key}\`; this route takes ${allowed.join(', ')}.`,
-      );
-    }
-  }
-  return body;
-}
 
 const ATTRIBUTES = ['contentType', 'tags', 'enabled', 'nbf', 'exp'] as const;
 
@@ -57,7 +41,7 @@ export function vaultAdminRoutes(routes: AdminRoutes<VaultDeps>): void {
     ok(await (await service()).showVault(callerOf(deps), params.tenant!, params.vault!)),
   );
   routes.add('PATCH', base, async ({ deps, params, body }) => {
-    const b = fields(await body<Body>(), ['softDelete', 'retentionDays', 'purgeProtection']);
+    const b = onlyFields(await body<Body>(), ['softDelete', 'retentionDays', 'purgeProtection']);
     return ok(
       await (await service()).updateVault(callerOf(deps), params.tenant!, params.vault!, {
         softDelete: b.softDelete as boolean | undefined,
@@ -86,7 +70,7 @@ export function vaultAdminRoutes(routes: AdminRoutes<VaultDeps>): void {
     ['version'],
   );
   routes.add('PUT', `${base}/secrets/:name`, async ({ deps, params, body }) => {
-    const b = fields(await body<Body>(), ['value', ...ATTRIBUTES]);
+    const b = onlyFields(await body<Body>(), ['value', ...ATTRIBUTES]);
     if (typeof b.value !== 'string') {
       throw new LanyardError('ERR_VALIDATION', 'The body needs `value` as a string.');
     }
@@ -101,7 +85,7 @@ export function vaultAdminRoutes(routes: AdminRoutes<VaultDeps>): void {
     'PATCH',
     `${base}/secrets/:name`,
     async ({ deps, params, query, body }) => {
-      const b = fields(await body<Body>(), ATTRIBUTES);
+      const b = onlyFields(await body<Body>(), ATTRIBUTES);
       return ok(
         await (await service()).updateSecret(
           callerOf(deps),

@@ -1,7 +1,8 @@
 /**
  * @module flows/manifest-section
  * The flows plane's part of `lanyard.yaml`: under each tenant, `runbooks:`, the runbooks of its automation
- * accounts as `lanyard runbook set` saves them.
+ * accounts as `lanyard runbook set` saves them, and `workflows:`, the Logic Apps workflows of its resources of
+ * kind workflow as `lanyard workflow set` saves them.
  *
  *   runbooks:
  *     - account: runbook-automation        # a resource of kind automation this tenant declares
@@ -12,15 +13,27 @@
  *       catchUp: false
  *       env: { FUNCTION_URL: … }          # not for secrets: the manifest is committed
  *
- * A runbook is created or replaced as declared; one the manifest does not declare is reported, and deleted with
- * `--prune` (its jobs with it). Jobs are history, never declared.
+ *   workflows:
+ *     - resource: vm-report-flow           # a resource of kind workflow this tenant declares
+ *       definitionFile: flows/vm-report.json  # as Azure exports it, relative to the manifest; or definition: {…}
+ *       parameters: { target: { value: build-agent } }  # optional, override the export's values
+ *       state: Enabled                     # optional: default what the export says, else Enabled
+ *
+ * A runbook or workflow is created or replaced as declared; one the manifest does not declare is reported, and
+ * deleted with `--prune` (its jobs or runs with it). Jobs and runs are history, never declared. An inline
+ * definition is loaded and checked when the manifest is (the entry's line in the message); a definition file
+ * when the plan is made; an `Http` action's identity is checked against the resource's declared identities at
+ * load, and against the directory when applied.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import type { Directory } from '../directory/directory.ts';
 import { DIRECTORY_PHASE } from '../directory/manifest/plan.ts';
+import { LanyardError } from '../errors/lanyard-error.ts';
 import { duplicates, type ManifestProblem } from '../manifest/problems.ts';
 import type { DeclaredManifest, TenantPlan, TenantSection } from '../manifest/section.ts';
-import type { KeyPath } from '../manifest/source.ts';
+import { describeLocation, type KeyPath, manifestFileOf } from '../manifest/source.ts';
 import type { PlanObject } from '../manifest/types.ts';
 import {
   checkRunbook,
@@ -31,11 +44,26 @@ import {
   putRunbook,
   type Runbook,
 } from './runbooks/store.ts';
+import {
+  type CheckedWorkflow,
+  checkIdentities,
+  checkWorkflow,
+  deleteWorkflow,
+  listWorkflows,
+  putWorkflow,
+  type StoredWorkflow,
+  WORKFLOW_STATES,
+} from './workflows/store.ts';
 
-/** Runbooks are saved once their account exists, and deleted before it is. */
+/**
+ * Runbooks and workflows are saved once their resource exists (with its identities attached), and deleted
+ * before it is.
+ */
 export const FLOWS_PHASE = {
   deleteRunbook: DIRECTORY_PHASE.deleteResource - 2,
+  deleteWorkflow: DIRECTORY_PHASE.deleteResource - 3,
   runbook: DIRECTORY_PHASE.resource + 5,
+  workflow: DIRECTORY_PHASE.resource + 6,
 } as const;
 
 const runbook = z.strictObject({
@@ -195,7 +223,7 @@ function plan({ planner: p, declared }: TenantPlan<Directory>, state: State): vo
   }
 }
 
-export const flowsManifest: TenantSection<Directory, State> = {
+export const runbooksManifest: TenantSection<Directory, State> = {
   place: 'tenant',
   key: 'runbooks',
   schema: z
@@ -207,3 +235,221 @@ export const flowsManifest: TenantSection<Directory, State> = {
   read,
   plan,
 };
+
+// ---- workflows ---------------------------------------------------------------------------------------------
+
+const workflow = z.strictObject({
+  resource: z
+    .string()
+    .min(1)
+    .max(64)
+    .describe('A resource of kind workflow this tenant declares under `resources`.'),
+  definition: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe(
+      'The workflow inline: a definition, or any form Azure exports (code view, ARM template, Standard workflow.json).',
+    ),
+  definitionFile: z
+    .string()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe(
+      'A file holding the workflow as Azure exports it (e.g. workflow.json), relative to the manifest’s folder (instead of `definition`).',
+    ),
+  parameters: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('Parameter values, `{ name: { value: … } }`; they override values the export carries.'),
+  state: z
+    .enum(WORKFLOW_STATES)
+    .optional()
+    .describe('Enabled or Disabled. Default: what the export says, else Enabled.'),
+});
+
+type DeclaredWorkflow = z.output<typeof workflow>;
+const workflowsOf = (t: unknown): DeclaredWorkflow[] | undefined =>
+  (t as { workflows?: DeclaredWorkflow[] }).workflows;
+
+interface DeclaredIdentityResource extends DeclaredResource {
+  systemAssignedIdentity?: boolean;
+  userAssignedIdentities?: string[];
+}
+
+/** The declared workflow's input, its state made explicit (the manifest's default: the export's, else Enabled). */
+function declaredInput(w: DeclaredWorkflow, definition: string | object): CheckedWorkflow {
+  const checked = checkWorkflow({ definition, parameters: w.parameters, state: w.state });
+  return { ...checked, state: checked.state ?? 'Enabled' };
+}
+
+function checkWorkflows(declared: DeclaredManifest, out: ManifestProblem[]): void {
+  declared.tenants.forEach((tenant, t) => {
+    const list = workflowsOf(tenant);
+    if (!list) return;
+    const at = (...rest: (string | number)[]): KeyPath => ['tenants', t, 'workflows', ...rest];
+    const resources = ((tenant as { resources?: DeclaredIdentityResource[] }).resources ??
+      []) as DeclaredIdentityResource[];
+    duplicates(
+      list,
+      (w) => w.resource.toLowerCase(),
+      (i) => at(i, 'resource'),
+      (w) => `workflow ${w.resource} is declared twice`,
+      out,
+    );
+    list.forEach((w, i) => {
+      const res = resources.find((x) => x.name.toLowerCase() === w.resource.toLowerCase());
+      if (!res) {
+        out.push({
+          kind: 'reference',
+          path: at(i, 'resource'),
+          message: `resource ${w.resource} is not declared under tenants[${t}].resources`,
+        });
+      } else if (res.kind !== 'workflow') {
+        out.push({
+          kind: 'reference',
+          path: at(i, 'resource'),
+          message: `resource ${w.resource} is of kind ${res.kind}; a workflow belongs to a resource of kind workflow`,
+        });
+      }
+      if ((w.definition === undefined) === (w.definitionFile === undefined)) {
+        out.push({ kind: 'schema', path: at(i), message: 'give definition or definitionFile (one of them)' });
+        return;
+      }
+      // An inline definition is loaded now, so a bad one is refused at load with its line.
+      if (w.definition === undefined) return;
+      try {
+        const checked = declaredInput(w, w.definition);
+        if (res?.kind === 'workflow') {
+          checkIdentities(
+            res.name,
+            {
+              systemAssigned: res.systemAssignedIdentity === true,
+              userAssigned: (res.userAssignedIdentities ?? []).map((name) => ({ name })),
+            },
+            checked.loaded.definition,
+          );
+        }
+      } catch (err) {
+        const hint = (err as { hint?: string }).hint;
+        out.push({
+          kind: 'schema',
+          path: at(i, 'definition'),
+          message: `${(err as Error).message}${hint ? ` (${hint})` : ''}`,
+        });
+      }
+    });
+  });
+}
+
+const MAX_DEFINITION_FILE_BYTES = 1024 * 1024;
+
+/** The declared workflow's text: inline, or its file read relative to the manifest's folder. */
+function definitionOf(manifest: object, w: DeclaredWorkflow, at: KeyPath): string | object {
+  if (w.definition !== undefined) return w.definition;
+  const file = manifestFileOf(manifest);
+  const folder = file ? path.dirname(path.resolve(file)) : process.cwd();
+  const full = path.resolve(folder, w.definitionFile!);
+  try {
+    const stat = fs.statSync(full);
+    if (!stat.isFile()) throw new Error('not a file');
+    if (stat.size > MAX_DEFINITION_FILE_BYTES)
+      throw new Error(`larger than ${MAX_DEFINITION_FILE_BYTES} bytes`);
+    return fs.readFileSync(full, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new LanyardError(
+      'ERR_MANIFEST_FILE',
+      `${describeLocation(manifest, [...at, 'definitionFile'])}: cannot read workflow file ${w.definitionFile}: ${why}.`,
+      { hint: 'definitionFile is relative to the folder of the manifest file.' },
+    );
+  }
+}
+
+/** The declared workflow loaded; a definition file that does not load is refused with the entry's place. */
+function loadDeclared(manifest: object, w: DeclaredWorkflow, at: KeyPath): CheckedWorkflow {
+  const definition = definitionOf(manifest, w, at);
+  try {
+    return declaredInput(w, definition);
+  } catch (err) {
+    if (!(err instanceof LanyardError) || w.definitionFile === undefined) throw err;
+    throw new LanyardError(
+      err.code,
+      `${describeLocation(manifest, [...at, 'definitionFile'])} (${w.definitionFile}): ${err.message}`,
+      { hint: err.hint, details: err.details },
+    );
+  }
+}
+
+/** What differs between a stored workflow and a declared one, for the plan; definitions are not printed. */
+function workflowChanges(stored: StoredWorkflow, want: CheckedWorkflow): string[] {
+  const out: string[] = [];
+  if (stored.source !== want.source) out.push('definition: (changed)');
+  if (JSON.stringify(stored.parameters) !== JSON.stringify(want.parameters))
+    out.push('parameters: (changed)');
+  if (stored.state !== want.state) out.push(`state: ${stored.state} → ${want.state}`);
+  return out;
+}
+
+async function readWorkflows(d: Directory, tenant: { id: string } | undefined): Promise<StoredWorkflow[]> {
+  return tenant ? listWorkflows(d, tenant.id) : [];
+}
+
+function planWorkflows(
+  { planner: p, declared, index }: TenantPlan<Directory>,
+  stored: StoredWorkflow[],
+): void {
+  const t = declared.name;
+  const list = workflowsOf(declared) ?? [];
+  const obj = (name: string): PlanObject => ({ kind: 'workflow', tenant: t, name });
+  list.forEach((w, i) => {
+    const want = loadDeclared(p.manifest, w, ['tenants', index, 'workflows', i]);
+    const old = stored.find((s) => s.name.toLowerCase() === w.resource.toLowerCase());
+    const run = (d: Directory) => {
+      const envelope = d.deps.envelope;
+      if (!envelope) {
+        throw new LanyardError(
+          'ERR_INTERNAL',
+          'Saving a workflow needs the envelope to seal its access keys; this directory has none.',
+          { hint: 'Open the directory through the runtime (host/runtime.ts), which gives it the envelope.' },
+        );
+      }
+      return putWorkflow(
+        d,
+        t,
+        w.resource,
+        { definition: want.source, parameters: want.parameters, state: want.state },
+        envelope,
+      );
+    };
+    if (!old) p.add(FLOWS_PHASE.workflow, 'create', obj(w.resource), run);
+    else {
+      const changes = workflowChanges(old, want);
+      if (changes.length > 0) p.add(FLOWS_PHASE.workflow, 'update', obj(w.resource), run, changes);
+    }
+  });
+  for (const s of stored) {
+    if (list.some((w) => w.resource.toLowerCase() === s.name.toLowerCase())) continue;
+    p.undeclared(FLOWS_PHASE.deleteWorkflow, obj(s.name), (d) => deleteWorkflow(d, t, s.resourceId));
+  }
+}
+
+export const workflowsManifest: TenantSection<Directory, StoredWorkflow[]> = {
+  place: 'tenant',
+  key: 'workflows',
+  schema: z
+    .array(workflow)
+    .max(1000)
+    .default([])
+    .describe(
+      'The Logic Apps workflows of the tenant’s workflow resources; see docs/flows.md, "Workflows at rest".',
+    ),
+  check: checkWorkflows,
+  read: readWorkflows,
+  plan: planWorkflows,
+};
+
+/** The flows plane's keys of a tenant, in order. */
+export const flowsManifest = [runbooksManifest, workflowsManifest] as const;

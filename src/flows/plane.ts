@@ -2,10 +2,12 @@
  * @module flows/plane
  * The flows plane: Automation runbooks (a command run with its automation resource's identity, jobs with
  * Automation's statuses and streams; runbooks/) and, being built, Logic Apps workflows (definitions/,
- * expressions/) and schedules (schedule/). Its rows are in migration `0013-runbooks`; its noun of the CLI is
- * `lanyard runbook` (cli/commands.ts), and its admin routes are in admin-routes.ts. When it starts, jobs a stopped
- * Lanyard left running are ended as Failed, and runbooks with a schedule get their jobs started on it
- * (runbooks/scheduler.ts); when it stops, the jobs it runs are stopped.
+ * expressions/; saved with their runs and access keys in workflows/store.ts) and schedules (schedule/). Its rows
+ * are in migrations `0013-runbooks` and `0014-workflows`; its nouns of the CLI are `lanyard runbook`
+ * (cli/commands.ts) and `lanyard workflow` (cli/workflow-commands.ts), and its admin routes are in
+ * admin-routes.ts. When it starts, jobs and workflow runs a stopped Lanyard left running are ended as Failed,
+ * and runbooks with a schedule get their jobs started on it (runbooks/scheduler.ts); when it stops, the jobs it
+ * runs are stopped.
  */
 import type { Directory } from '../directory/directory.ts';
 import type { Plane } from '../plane/contract.ts';
@@ -13,20 +15,25 @@ import { flowsAdminRoutes } from './admin-routes.ts';
 import type { FlowsDeps } from './deps.ts';
 import { flowsManifest } from './manifest-section.ts';
 import * as m0013 from './migrations/0013-runbooks.ts';
+import * as m0014 from './migrations/0014-workflows.ts';
 import { stopJobs } from './runbooks/running-jobs.ts';
 import { RunbookScheduler } from './runbooks/scheduler.ts';
 import { failOrphanedJobs } from './runbooks/store.ts';
+import { failOrphanedRuns } from './workflows/store.ts';
 
 export const flowsPlane: Plane<FlowsDeps, Directory> = {
   name: 'flows',
   owns: 'Automation runbooks and their jobs (and, being built, Logic Apps workflows and schedules)',
-  migrations: { '0013-runbooks': m0013 },
+  migrations: { '0013-runbooks': m0013, '0014-workflows': m0014 },
   admin: flowsAdminRoutes,
   manifest: flowsManifest,
   watches: ['flows', 'directory'],
   async start(deps, ctx) {
     const n = await failOrphanedJobs(deps.directory);
     if (n > 0) ctx.logger.warn({ jobs: n }, 'flows: jobs left running by a stopped Lanyard ended as Failed');
+    const runs = await failOrphanedRuns(deps.directory);
+    if (runs > 0)
+      ctx.logger.warn({ runs }, 'flows: workflow runs left running by a stopped Lanyard ended as Failed');
     const scheduler = new RunbookScheduler(deps, { logger: ctx.logger });
     await scheduler.reload();
     const n2 = scheduler.scheduled().length;

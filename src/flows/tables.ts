@@ -1,7 +1,8 @@
 /**
  * @module flows/tables
- * The flows plane's tables, as Kysely sees them (migration `0013-runbooks`). Only the plane's store modules read
- * and write them; tenants and resources come from the directory. Times are ISO strings.
+ * The flows plane's tables, as Kysely sees them (migrations `0013-runbooks`, `0014-workflows`). Only the plane's
+ * store modules read and write them (and flows/rewrap.ts the sealed keys); tenants and resources come from the
+ * directory. Times are ISO strings.
  */
 import type { Selectable } from 'kysely';
 
@@ -59,13 +60,47 @@ export interface FlowScheduleStateTable {
   last_updated: string;
 }
 
+export interface FlowWorkflowsTable {
+  resource_id: string;
+  tenant_id: string;
+  /** 32 lower-case hex digits: Azure's workflow id, in callback URLs. */
+  workflow_id: string;
+  /** The JSON text as given (any export form the loader reads). */
+  definition: string;
+  /** JSON object of `{ name: { value } }`, or null. */
+  parameters: string | null;
+  state: string;
+  /** 20 digits, greater on every change. */
+  version: string;
+  primary_key_sealed: string;
+  secondary_key_sealed: string;
+  created_at: string;
+  changed_at: string;
+}
+
+export interface FlowWorkflowRunsTable {
+  name: string;
+  resource_id: string;
+  tenant_id: string;
+  status: string;
+  trigger_name: string;
+  start_time: string;
+  end_time: string | null;
+  /** The whole RunRecord as JSON. */
+  record: string;
+}
+
 export interface FlowTables {
   flow_runbooks: FlowRunbooksTable;
   flow_jobs: FlowJobsTable;
   flow_job_streams: FlowJobStreamsTable;
   flow_schedule_state: FlowScheduleStateTable;
+  flow_workflows: FlowWorkflowsTable;
+  flow_workflow_runs: FlowWorkflowRunsTable;
 }
 
 export type FlowRunbookRow = Selectable<FlowRunbooksTable>;
 export type FlowJobRow = Selectable<FlowJobsTable>;
 export type FlowJobStreamRow = Selectable<FlowJobStreamsTable>;
+export type FlowWorkflowRow = Selectable<FlowWorkflowsTable>;
+export type FlowWorkflowRunRow = Selectable<FlowWorkflowRunsTable>;

@@ -38,7 +38,9 @@ export interface HostManifest {
 
 /** The manifest of these planes, in their order (the directory's section is the base). */
 export function manifestOf(planes: readonly Plane<never, Directory>[]): HostManifest {
-  const sections: ManifestSection<Directory>[] = planes.flatMap((p) => (p.manifest ? [p.manifest] : []));
+  const sections: ManifestSection<Directory>[] = planes.flatMap((p) =>
+    p.manifest === undefined ? [] : 'place' in p.manifest ? [p.manifest] : [...p.manifest],
+  );
   const composed = composeManifest<Directory>(sections);
   const declared = (m: Manifest) => m as unknown as DeclaredManifest;
   const typed = (m: DeclaredManifest) => m as unknown as Manifest;

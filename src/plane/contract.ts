@@ -96,8 +96,11 @@ export interface Plane<D = unknown, M = unknown> {
   readonly watches?: readonly string[];
   /** Its routes of the admin API (`/admin/…`, admin token required; plane/admin-kit.ts). */
   admin?(routes: AdminRoutes<D>): void;
-  /** Its part of `lanyard.yaml`: where it sits, schema, checks, reading and planning (manifest/section.ts). */
-  readonly manifest?: ManifestSection<M> | undefined;
+  /**
+   * Its part of `lanyard.yaml`: where it sits, schema, checks, reading and planning (manifest/section.ts); a
+   * plane with several keys (the flows plane's `runbooks:` and `workflows:`) lists its sections in order.
+   */
+  readonly manifest?: ManifestSection<M> | readonly ManifestSection<M>[] | undefined;
 }
 
 /**

@@ -141,11 +141,12 @@ describe('manifest sections: a plane of its own', () => {
       { name: 'sprocket', color: 'red' },
       { name: 'gear', color: 'grey' },
     ]);
-    assert.deepEqual(Object.keys(tenant).slice(-5), [
+    assert.deepEqual(Object.keys(tenant).slice(-6), [
       'management',
       'vault',
       'gateways',
       'runbooks',
+      'workflows',
       'widgets',
     ]);
   });
@@ -155,12 +156,12 @@ describe('manifest sections: a plane of its own', () => {
     assert.equal(err.code, 'ERR_MANIFEST_SCHEMA');
     assert.match(
       err.message,
-      /^lanyard\.yaml:6:5 tenants\[0\]\.widgets: unknown key "widgets" \(allowed: .*roleAssignments, management, vault, gateways, runbooks\)$/,
+      /^lanyard\.yaml:6:5 tenants\[0\]\.widgets: unknown key "widgets" \(allowed: .*roleAssignments, management, vault, gateways, runbooks, workflows\)$/,
     );
     const gadgets = refusal(() => withWidgets.parseManifest(manifest('    gadgets: []\n'), 'lanyard.yaml'));
     assert.match(
       gadgets.message,
-      /unknown key "gadgets" \(allowed: .*, roleAssignments, management, vault, gateways, runbooks, widgets\)$/,
+      /unknown key "gadgets" \(allowed: .*, roleAssignments, management, vault, gateways, runbooks, workflows, widgets\)$/,
     );
   });
 

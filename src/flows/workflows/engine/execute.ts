@@ -497,6 +497,7 @@ export class Executor {
       headers: this.#value(action, 'headers', i.headers, scope),
       queries: this.#value(action, 'queries', i.queries, scope),
       body: this.#value(action, 'body', i.body, scope),
+      cookie: this.#value(action, 'cookie', i.cookie, scope),
       ...(authentication ? { authentication } : {}),
       retryPolicy: i.retryPolicy,
       ...(action.timeout ? { timeoutMs: action.timeout.ms } : {}),

@@ -78,6 +78,13 @@ function check(schema: unknown, value: JsonValue, at: string, problems: string[]
   }
 }
 
+/** Where `value` does not match `schema` (at most ten problems); empty when it matches. */
+export function schemaProblems(schema: unknown, value: JsonValue): string[] {
+  const problems: string[] = [];
+  check(schema, value, '', problems, 0);
+  return problems;
+}
+
 /** The action's `body`: the content parsed and checked. Throws ParseJsonError. */
 export function parseJsonContent(content: JsonValue | undefined, schema: unknown): JsonValue {
   if (content === undefined || content === null)
@@ -96,8 +103,7 @@ export function parseJsonContent(content: JsonValue | undefined, schema: unknown
       );
     }
   }
-  const problems: string[] = [];
-  check(schema, value, '', problems, 0);
+  const problems = schemaProblems(schema, value);
   if (problems.length > 0)
     throw new ParseJsonError('ValidationFailed', `The schema validation failed: ${problems.join('; ')}.`);
   return value;

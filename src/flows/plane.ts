@@ -19,31 +19,35 @@ import * as m0014 from './migrations/0014-workflows.ts';
 import { stopJobs } from './runbooks/running-jobs.ts';
 import { RunbookScheduler } from './runbooks/scheduler.ts';
 import { failOrphanedJobs } from './runbooks/store.ts';
-import { failOrphanedRuns } from './workflows/store.ts';
+import { startWorkflows, workflowRoutes } from './workflows/start.ts';
 
 export const flowsPlane: Plane<FlowsDeps, Directory> = {
   name: 'flows',
-  owns: 'Automation runbooks and their jobs (and, being built, Logic Apps workflows and schedules)',
+  owns: 'Automation runbooks and their jobs, Logic Apps workflows and their runs, and their schedules',
   migrations: { '0013-runbooks': m0013, '0014-workflows': m0014 },
   admin: flowsAdminRoutes,
   manifest: flowsManifest,
   watches: ['flows', 'directory'],
+  routes: (deps) => [workflowRoutes(deps)],
   async start(deps, ctx) {
     const n = await failOrphanedJobs(deps.directory);
     if (n > 0) ctx.logger.warn({ jobs: n }, 'flows: jobs left running by a stopped Lanyard ended as Failed');
-    const runs = await failOrphanedRuns(deps.directory);
-    if (runs > 0)
-      ctx.logger.warn({ runs }, 'flows: workflow runs left running by a stopped Lanyard ended as Failed');
+    const workflows = await startWorkflows(deps, ctx);
     const scheduler = new RunbookScheduler(deps, { logger: ctx.logger });
     await scheduler.reload();
     const n2 = scheduler.scheduled().length;
     return {
-      lines: n2 > 0 ? [`runbooks on a schedule: ${n2} (lanyard runbook list)`] : [],
+      lines: [
+        ...(n2 > 0 ? [`runbooks on a schedule: ${n2} (lanyard runbook list)`] : []),
+        ...workflows.lines,
+      ],
       changed: async (topic) => {
         if (topic === 'flows' || topic === 'directory') await scheduler.reload();
+        await workflows.changed(topic);
       },
       close: async () => {
         await scheduler.close();
+        await workflows.close();
         // Jobs this process runs end Stopped, and are recorded so, before it stops.
         await stopJobs(deps, 'Lanyard stopped; the job was stopped with it.');
       },

@@ -101,8 +101,6 @@ export class WorkflowRuntime {
   readonly #deps: FlowsDeps;
   readonly #o: WorkflowRuntimeOptions;
   readonly #runs = new Map<string, { cancel: AbortController; done: Promise<RunRecord> }>();
-  /** Loaded workflows (a definition is loaded and its expressions compiled once, not per run), until a change. */
-  readonly #loaded = new Map<string, { wf: StoredWorkflow; armId: string }>();
   #closed = false;
   #ended = 0;
 
@@ -129,21 +127,10 @@ export class WorkflowRuntime {
     };
   }
 
-  /** Drops the loaded workflows: a workflow or the directory changed. */
-  forget(): void {
-    this.#loaded.clear();
-  }
-
   async #load(tenant: string, ref: string): Promise<{ wf: StoredWorkflow; armId: string }> {
-    const key = `${tenant}\n${ref.toLowerCase()}`;
-    const hit = this.#loaded.get(key);
-    if (hit) return hit;
     const wf = await getWorkflow(this.#deps.directory, tenant, ref);
     const resource = await this.#deps.directory.getResource(wf.tenantId, wf.resourceId);
-    const entry = { wf, armId: resource.resourceId };
-    if (this.#loaded.size >= 1000) this.#loaded.clear();
-    this.#loaded.set(key, entry);
-    return entry;
+    return { wf, armId: resource.resourceId };
   }
 
   async fire(o: FireOptions): Promise<FireResult> {
@@ -317,7 +304,10 @@ export function setRuntime(deps: object, runtime: WorkflowRuntime | undefined): 
   else byDeps.delete(deps);
 }
 
-/** The runtime the plane started for these deps, if it runs. */
+/**
+ * The runtime the plane started on this directory, if it runs. Keyed by the directory (one per runtime): the
+ * host hands the plane's routes and its start the same directory, not always the same deps object.
+ */
 export function runtimeOf(deps: object): WorkflowRuntime | undefined {
   return byDeps.get(deps);
 }

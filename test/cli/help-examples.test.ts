@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { WORKFLOW_SCHEMA } from '../../src/flows/definition/types.ts';
 import { tempDir } from '../helpers/stores.ts';
 import { startUp } from './up-process.ts';
 
@@ -237,6 +238,22 @@ function prepare(example: Example, dataDir: string, cwd: string): string {
     fs.writeFileSync(
       path.join(cwd, openApi),
       "openapi: 3.0.1\ninfo: { title: Orders, version: '1' }\nservers: [{ url: 'http://127.0.0.1:7071' }]\npaths:\n  /orders/{id}:\n    get: { operationId: get-order }\n",
+    );
+  // `lanyard workflow set … --file workflow.json`: what the portal's code view exports, with a Request trigger.
+  const workflowFile = /^lanyard workflow set .*--file (\S+\.json)/.exec(line)?.[1];
+  if (workflowFile)
+    fs.writeFileSync(
+      path.join(cwd, workflowFile),
+      JSON.stringify({
+        definition: {
+          $schema: WORKFLOW_SCHEMA,
+          contentVersion: '1.0.0.0',
+          triggers: { manual: { type: 'Request', kind: 'Http', inputs: { schema: {} } } },
+          actions: { Reply: { type: 'Response', kind: 'Http', inputs: { statusCode: 200, body: 'hello' } } },
+          outputs: {},
+        },
+        parameters: {},
+      }),
     );
   if (/--id \S+…/.test(line)) {
     const rows = JSON.parse(run('role', 'list', '-o', 'json')) as { id: string }[];

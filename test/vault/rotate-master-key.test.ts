@@ -1,10 +1,10 @@
 /**
  * `lanyard vault rotate-master-key`, on every store kind:
  * - run as its own process while a server on the same data folder keeps serving: every sealed record (vault
- *   secret versions, signing keys, the CA key, the secret-hash key, gateway named values and subscription keys)
- *   ends under the new key; the server keeps issuing tokens for a client secret made before, reads records
- *   under the new key and seals under it once it has looked at master.key again; a restart reads everything;
- *   `--forget-retired` leaves master.key with the new key alone, and that is enough.
+ *   secret versions, signing keys, the CA key, the secret-hash key, gateway named values and subscription keys,
+ *   workflow access keys) ends under the new key; the server keeps issuing tokens for a client secret made
+ *   before, reads records under the new key and seals under it once it has looked at master.key again; a
+ *   restart reads everything; `--forget-retired` leaves master.key with the new key alone, and that is enough.
  * - killed with SIGKILL midway: master.key holds both keys, every secret opens, a rerun finishes the rotation
  *   to the same key instead of making another.
  * - with LANYARD_MASTER_KEY: no key is made; with the new key and the old in LANYARD_MASTER_KEY_PREVIOUS,
@@ -19,6 +19,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateMasterKey, loadKeyring, masterKeyPath } from '../../src/crypto/master-key.ts';
+import { putWorkflow, workflowAccessKeys } from '../../src/flows/workflows/store.ts';
 import * as gateway from '../../src/gateway/service.ts';
 import { openRuntime, type Runtime } from '../../src/host/runtime.ts';
 import { type AnyStoreDb, tablesOf } from '../../src/store/handle.ts';
@@ -78,7 +79,14 @@ interface SealedTables {
   vault_secret_versions: { name_key: string; value_sealed: string };
   gateway_named_values: { value_sealed: string | null };
   gateway_subscriptions: { primary_key_sealed: string; secondary_key_sealed: string };
+  flow_workflows: { primary_key_sealed: string; secondary_key_sealed: string };
 }
+
+/** A workflow to save (its access keys are sealed): a Request trigger answered by a Response. */
+const WORKFLOW = {
+  triggers: { manual: { type: 'Request', kind: 'Http' } },
+  actions: { Reply: { type: 'Response', inputs: { statusCode: 200 } } },
+};
 
 const keyIdOf = (sealed: string) => sealed.split('.')[1]!;
 
@@ -104,6 +112,9 @@ async function sealedKeyIds(runtime: Runtime): Promise<Record<string, string[]>>
         .selectFrom('gateway_subscriptions')
         .select(['primary_key_sealed', 'secondary_key_sealed'])
         .execute()
+    ).flatMap((r) => [keyIdOf(r.primary_key_sealed), keyIdOf(r.secondary_key_sealed)]),
+    flow_workflows: (
+      await t.selectFrom('flow_workflows').select(['primary_key_sealed', 'secondary_key_sealed']).execute()
     ).flatMap((r) => [keyIdOf(r.primary_key_sealed), keyIdOf(r.secondary_key_sealed)]),
     'ca/ca.key': fs.existsSync(caKey) ? [keyIdOf(fs.readFileSync(caKey, 'utf8').trim())] : [],
   };
@@ -171,6 +182,13 @@ for (const kind of STORE_KINDS) {
         value: 'named-secret',
         secret: true,
       });
+      await rt.directory.createResource('contoso', {
+        name: 'wf1',
+        kind: 'workflow',
+        systemAssignedIdentity: true,
+      });
+      await putWorkflow(rt.directory, 'contoso', 'wf1', { definition: WORKFLOW }, rt.envelope);
+      const workflowKeys = await workflowAccessKeys(rt.directory, rt.envelope, 'contoso', 'wf1');
 
       const oldId = rt.masterKey.id;
       const everywhere = Object.keys(await sealedKeyIds(rt));
@@ -206,6 +224,7 @@ for (const kind of STORE_KINDS) {
       assert.match(run.stderr, /vault_secret_versions: 5 scanned, 5 re-wrapped/);
       assert.match(run.stderr, /signing_keys: 1 scanned, 1 re-wrapped/);
       assert.match(run.stderr, /ca\/ca\.key: 1 scanned, 1 re-wrapped/);
+      assert.match(run.stderr, /flow_workflows: 1 scanned, 1 re-wrapped/);
       const keyText = fs.readFileSync(masterKeyPath(server.dataDir), 'utf8');
       for (const line of keyText.split('\n').filter((l) => l && !l.startsWith('#'))) {
         assert.ok(!run.stdout.includes(line) && !run.stderr.includes(line), 'no key material is printed');
@@ -237,6 +256,11 @@ for (const kind of STORE_KINDS) {
       assert.equal(
         (await gateway.subscriptionKeys(server.runtime.directory, 'contoso', 'gw1', 'sub1')).secondaryKey,
         sub.secondaryKey,
+      );
+      // Workflow access keys are the same keys: callback URLs signed before keep working.
+      assert.deepEqual(
+        await workflowAccessKeys(server.runtime.directory, server.runtime.envelope, 'contoso', 'wf1'),
+        workflowKeys,
       );
 
       // The clean-up: no new key, the retired one out of master.key; the new key alone opens everything.

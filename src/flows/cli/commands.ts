@@ -1,7 +1,8 @@
 /**
  * @module flows/cli/commands
- * The flows plane's noun of the `lanyard` CLI (`PlaneEntry.commands`):
+ * The flows plane's nouns of the `lanyard` CLI (`PlaneEntry.commands`):
  *   lanyard runbook set|list|show|start|jobs|output|delete   Automation runbooks and their jobs
+ *   lanyard workflow …                                       Logic Apps workflows (workflow-commands.ts)
  * `start` runs a job in the foreground, with the automation account's identity, printing its streams as they
  * come; Ctrl+C stops it (the job ends Stopped). Light: each action imports the store it calls.
  */
@@ -10,6 +11,7 @@ import type { CliKit } from '../../plane/cli-kit.ts';
 import { type Column, print, printDone, printRecord } from '../../plane/cli-output.ts';
 import type { FlowsDeps } from '../deps.ts';
 import type { Job, Runbook } from '../runbooks/store.ts';
+import { workflowCommands } from './workflow-commands.ts';
 
 const store = () => import('../runbooks/store.ts');
 
@@ -246,4 +248,6 @@ Example:
         printDone(`Deleted runbook ${rb.name} of ${rb.resource}.`, opts.output, rb);
       }),
     );
+
+  workflowCommands(program, kit);
 }

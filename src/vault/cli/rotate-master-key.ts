@@ -51,7 +51,8 @@ export function registerRotateMasterKey(vault: Command, kit: CliKit<VaultDeps>):
     .command('rotate-master-key')
     .description(
       'Make a new master key and re-wrap everything sealed under the old one (vault secrets, signing keys, ' +
-        'the CA key, the secret-hash key, gateway keys) while Lanyard keeps running; rerun after a crash to finish.',
+        'the CA key, the secret-hash key, gateway keys, workflow access keys) while Lanyard keeps running; rerun ' +
+        'after a crash to finish.',
     )
     .option('--batch-size <n>', 'records per transaction (default 100)', whole(1))
     .option('--pause <ms>', 'wait between batches, to spare a busy database', whole(0))

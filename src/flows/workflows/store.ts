@@ -2,12 +2,12 @@
  * @module flows/workflows/store
  * Logic Apps workflows and their runs at rest (migration `0014-workflows`; docs/flows.md, "Workflows at
  * rest"). A workflow belongs to a resource of kind workflow, one each: its definition kept as the text it was
- * given (any export form `loadWorkflow` reads) and loaded again on every read, the parameter values given
- * besides it, its state, a version that grows on every change of those, Azure's workflow id (what callback
- * URLs carry) and two access keys, sealed under the master key as the gateway seals subscription keys, that
- * callback-URL signatures are made with (callback.ts). A run is one row with the whole record the engine writes
- * (records.ts). Writes run in one transaction (inside `directory.transaction` when there is one) and mark the
- * change-feed topic `flows`.
+ * given (any export form `loadWorkflow` reads) and loaded again when read (once per version in a process),
+ * the parameter values given besides it, its state, a version that grows on every change of those, Azure's
+ * workflow id (what callback URLs carry) and two access keys, sealed under the master key as the gateway seals
+ * subscription keys, that callback-URL signatures are made with (callback.ts). A run is one row with the whole
+ * record the engine writes (records.ts). Writes run in one transaction (inside `directory.transaction` when
+ * there is one); writes of workflows mark the change-feed topic `flows`, writes of runs (history) do not.
  *
  * Saving checks what loading cannot: the resource is a workflow, and every `Http` action's managed identity is
  * one the resource has (system-assigned when `identity` is absent, else that user-assigned identity attached).

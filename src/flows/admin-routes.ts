@@ -10,6 +10,7 @@
  *   GET|PUT|DELETE /admin/tenants/:tenant/workflows/:name                   show, create or replace, delete
  *   POST   …/workflows/:name/enable, …/disable                              its state
  *   POST   …/workflows/:name/triggers/:trigger/listCallbackUrl              Azure's callback URL answer
+ *   POST   …/workflows/:name/triggers/:trigger/run[?wait=true]              fire a trigger: 202, or 200 with the Response
  *   POST   …/workflows/:name/regenerateAccessKey                            { keyType: Primary|Secondary }
  *   GET    …/workflows/:name/runs[?top=&status=]                            its runs, newest first
  *   GET    …/workflows/:name/runs/:run                                      one run's whole record
@@ -153,6 +154,40 @@ function workflowRoutes(routes: AdminRoutes<FlowsDeps>): void {
     const key = keyType === 'Primary' ? keys.primary : keys.secondary;
     return ok(c.listCallbackUrl(c.callbackOrigin(deps.dataDir), w, params.trigger!, key));
   });
+  routes.add(
+    'POST',
+    `${wf}/triggers/:trigger/run`,
+    async ({ deps, params, body, query }) => {
+      const b = onlyFields(await body<Body>(), ['body', 'headers']);
+      const runtime = (await import('./workflows/runtime.ts')).runtimeOf(deps.directory);
+      if (!runtime)
+        throw new LanyardError('ERR_CONFLICT', 'Workflows do not run in this process yet.', {
+          hint: 'Try again once the server has started.',
+        });
+      const headers = b.headers === undefined ? {} : b.headers;
+      if (typeof headers !== 'object' || headers === null || Array.isArray(headers))
+        throw new LanyardError('ERR_VALIDATION', 'headers is an object of names and values.', {
+          details: { field: 'headers' },
+        });
+      const fired = await runtime.fire({
+        tenant: params.tenant!,
+        workflow: params.name!,
+        trigger: params.trigger!,
+        outputs: {
+          headers: headers as Record<string, string>,
+          ...(b.body === undefined ? {} : { body: b.body as never }),
+        },
+        wait: query.wait === 'true',
+      });
+      const answer = {
+        run: fired.run,
+        outcome: fired.outcome,
+        ...(fired.response ? { response: fired.response } : {}),
+      };
+      return { status: fired.outcome === 'accepted' ? 202 : 200, body: answer };
+    },
+    ['wait'],
+  );
   routes.add('POST', `${wf}/regenerateAccessKey`, async ({ deps, params, body }) => {
     const b = onlyFields(await body<Body>(), ['keyType']);
     await (await workflows()).regenerateAccessKey(

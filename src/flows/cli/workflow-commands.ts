@@ -16,6 +16,7 @@ import { type Column, print, printDone, printRecord, renderTable } from '../../p
 import type { FlowsDeps } from '../deps.ts';
 import type { RunRecord, RunSummary } from '../workflows/records.ts';
 import type { WorkflowView } from '../workflows/store.ts';
+import { workflowTriggerCommand } from './workflow-trigger.ts';
 
 const store = () => import('../workflows/store.ts');
 
@@ -264,6 +265,8 @@ Examples:
         );
       }),
     );
+
+  workflowTriggerCommand(workflow, kit);
 
   workflow
     .command('runs')

@@ -211,6 +211,53 @@ for (const kind of STORE_KINDS) {
       assert.match(missing.stderr, /^hint: List its runs with `lanyard workflow runs report-flow`\.$/m);
     });
 
+    test('trigger runs the workflow in the foreground when no server runs, with the body given', () => {
+      cli.json('resource', 'create', '--name', 'echo-flow', '--kind', 'workflow', '--system-identity');
+      const flow = (actions: Record<string, unknown>) =>
+        file(
+          'echo.json',
+          JSON.stringify({
+            definition: {
+              $schema:
+                'https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#',
+              triggers: { manual: { type: 'Request', kind: 'Button', inputs: { schema: {} } } },
+              actions,
+            },
+          }),
+        );
+      const reply = {
+        Reply: {
+          type: 'Response',
+          kind: 'Http',
+          inputs: { statusCode: 200, body: { hello: "@triggerBody()?['who']" } },
+          runAfter: {},
+        },
+      };
+      assert.equal(cli.run('workflow', 'set', 'echo-flow', '--file', flow(reply)).status, 0);
+      const ran = cli.run('workflow', 'trigger', 'echo-flow', '--body', '{"who":"button"}');
+      assert.equal(ran.status, 0, ran.stderr);
+      assert.match(ran.stdout, /^Run \d{20}CU\d\d: Succeeded$/m);
+      assert.match(ran.stdout, /^Response 200: \{"hello":"button"\}$/m);
+      const runs = cli.json<{ status: string }[]>('workflow', 'runs', 'echo-flow');
+      assert.equal(runs.length, 1);
+      assert.equal(runs[0]!.status, 'Succeeded');
+
+      const stop = {
+        Stop: {
+          type: 'Terminate',
+          inputs: { runStatus: 'Failed', runError: { code: 'Nope', message: 'no' } },
+          runAfter: {},
+        },
+      };
+      assert.equal(cli.run('workflow', 'set', 'echo-flow', '--file', flow(stop)).status, 0);
+      const failed = cli.run('workflow', 'trigger', 'echo-flow');
+      assert.equal(failed.status, 1);
+      assert.match(failed.stdout, /: Failed — Nope: no$/m);
+      const badBody = cli.run('workflow', 'trigger', 'echo-flow', '--body', '{nope');
+      assert.match(badBody.stderr, /^error ERR_USAGE: The trigger body is not JSON/m);
+      assert.equal(cli.run('workflow', 'delete', 'echo-flow').status, 0);
+    });
+
     test('deletes the workflow and its runs', () => {
       const deleted = cli.run('workflow', 'delete', 'report-flow');
       assert.equal(deleted.status, 0, deleted.stderr);

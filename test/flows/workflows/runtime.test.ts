@@ -158,6 +158,26 @@ for (const kind of STORE_KINDS) {
       assert.ok(call.workflowId && /^[0-9a-f]{32}$/.test(call.workflowId));
     });
 
+    it('fires a trigger through the admin API, waiting for the Response or not', async () => {
+      const waited = await t.call(
+        'POST',
+        '/admin/tenants/contoso/workflows/vm-flow/triggers/manual/run?wait=true',
+        {
+          body: { body: { group: 'rg2' } },
+        },
+      );
+      assert.equal(waited.status, 200, waited.text);
+      assert.equal(waited.json.outcome, 'answered');
+      assert.deepEqual(waited.json.response.body, { vms: ['build-agent', 'test-runner'] });
+      assert.equal(seen.at(-1)!.path, '/api/vms?rg=rg2');
+      const queued = await t.call('POST', '/admin/tenants/contoso/workflows/vm-flow/triggers/manual/run');
+      assert.equal(queued.status, 202);
+      assert.equal(queued.json.outcome, 'accepted');
+      assert.equal(queued.json.run.status, 'Running');
+      const unknown = await t.call('POST', '/admin/tenants/contoso/workflows/vm-flow/triggers/nope/run');
+      assert.equal(unknown.status, 404);
+    });
+
     it('refuses a wrong signature and a disabled workflow with the reason', async () => {
       const url = await callbackUrl();
       url.searchParams.set('sig', 'A'.repeat(43));

@@ -109,7 +109,16 @@ export interface RunRecord {
 /** A run as listed: the record without its actions and contents. */
 export type RunSummary = Pick<
   RunRecord,
-  'name' | 'tenantId' | 'resourceId' | 'workflow' | 'version' | 'status' | 'code' | 'error' | 'startTime' | 'endTime'
+  | 'name'
+  | 'tenantId'
+  | 'resourceId'
+  | 'workflow'
+  | 'version'
+  | 'status'
+  | 'code'
+  | 'error'
+  | 'startTime'
+  | 'endTime'
 > & { readonly trigger: { readonly name: string; readonly scheduledTime?: string } };
 
 /** The text a secured input or output is shown as. */

@@ -1,6 +1,6 @@
 /**
  * @module flows/workflows/http-action
- * Runs one `Http` action of a workflow (docs/flows-http.md): the engine evaluates the action's expressions and
+ * Runs one `Http` action of a workflow (docs/flows.md, "Http actions"): the engine evaluates the action's expressions and
  * hands over plain values; this sends the request — with a managed-identity token when the action has
  * `authentication` — retries it as its retry policy says, follows Azure's asynchronous pattern (202 + Location,
  * polled with GET), and returns what the run record shows: status, code, inputs without secrets, outputs,

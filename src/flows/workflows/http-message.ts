@@ -1,6 +1,6 @@
 /**
  * @module flows/workflows/http-message
- * The two ends of an `Http` action's exchange as plain data (docs/flows-http.md): its evaluated inputs checked
+ * The two ends of an `Http` action's exchange as plain data (docs/flows.md, "Http actions"): its evaluated inputs checked
  * and turned into the request to send (method, URL with `queries`, headers, body bytes), what the run history
  * shows of them (never an `Authorization` header), and an answer's body turned into what `outputs.body` holds
  * (parsed JSON, text, or a `$content-type`/`$content` envelope). Every refusal is an `HttpInputError` whose

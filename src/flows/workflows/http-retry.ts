@@ -1,6 +1,6 @@
 /**
  * @module flows/workflows/http-retry
- * When an `Http` action tries again and how long it waits first (docs/flows-http.md, "Retries"): 408, 429 and
+ * When an `Http` action tries again and how long it waits first (docs/flows.md, "Http actions", "Retries"): 408, 429 and
  * 5xx answers and requests that got no answer are retried, other answers are not; the wait is the retry policy's
  * (`fixed`: its interval; `exponential`: a random time in a window that doubles with each retry, as Azure
  * documents it), lengthened by a `Retry-After` a 429 or 503 asks for. Pure: the random number comes in.

@@ -27,6 +27,7 @@ export const flowsPlane: Plane<FlowsDeps, Directory> = {
   migrations: { '0013-runbooks': m0013, '0014-workflows': m0014 },
   admin: flowsAdminRoutes,
   manifest: flowsManifest,
+  auditActions: ['workflow.run', 'callback.refuse'],
   watches: ['flows', 'directory'],
   routes: (deps) => [workflowRoutes(deps)],
   async start(deps, ctx) {

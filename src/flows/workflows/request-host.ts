@@ -12,6 +12,7 @@
  * never the signature.
  */
 import type { ServerResponse } from 'node:http';
+import type { AuditLog } from '../../audit/audit-log.ts';
 import type { Envelope } from '../../crypto/envelope.ts';
 import type { Directory } from '../../directory/directory.ts';
 import { isLanyardError } from '../../errors/lanyard-error.ts';
@@ -31,6 +32,7 @@ const SIGNATURE_PARAMS = new Set(['api-version', 'sp', 'sv', 'sig']);
 
 export interface RequestHostDeps {
   readonly directory: Directory;
+  readonly audit: Pick<AuditLog, 'record'>;
   readonly envelope: Pick<Envelope, 'open'>;
   /** The running runtime, or undefined while the plane is not started. */
   readonly runtime: () => WorkflowRuntime | undefined;
@@ -210,6 +212,15 @@ async function invoke(
       { workflow: wf.name, trigger: trigger.name, reason: check.reason },
       'flows: callback refused',
     );
+    await deps.audit.record({
+      plane: 'flows',
+      action: 'callback.refuse',
+      outcome: 'failure',
+      tenantId: wf.tenantId,
+      target: `workflow:${wf.name}`,
+      reason: check.reason,
+      details: { trigger: trigger.name },
+    });
     throw new TriggerError(
       401,
       check.reason === 'missing-signature'

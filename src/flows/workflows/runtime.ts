@@ -226,6 +226,18 @@ export class WorkflowRuntime {
         );
       }
       this.#runs.delete(record.name);
+      await this.#deps.audit
+        .record({
+          plane: 'flows',
+          action: 'workflow.run',
+          outcome: record.status === 'Succeeded' ? 'success' : 'failure',
+          tenantId: record.tenantId,
+          actor: `trigger:${trigger.name}`,
+          target: `workflow:${wf.name}`,
+          ...(record.error ? { reason: record.error.code } : {}),
+          details: { run: record.name, status: record.status },
+        })
+        .catch((err: unknown) => this.#o.logger.error({ err }, 'flows: a run could not be audited'));
       this.#o.logger.info(
         { workflow: wf.name, run: record.name, status: record.status, trigger: trigger.name },
         'flows: workflow run ended',

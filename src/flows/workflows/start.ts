@@ -19,6 +19,7 @@ import { failOrphanedRuns, listWorkflows, type StoredWorkflow } from './store.ts
 export function workflowRoutes(deps: FlowsDeps): RouteGroup {
   return requestTriggerRoutes({
     directory: deps.directory,
+    audit: deps.audit,
     envelope: deps.envelope,
     runtime: () => runtimeOf(deps.directory),
   });

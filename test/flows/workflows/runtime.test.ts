@@ -187,6 +187,10 @@ for (const kind of STORE_KINDS) {
       assert.match(bad.json.error.message, /lanyard workflow callback-url vm-flow/);
       url.searchParams.delete('sig');
       assert.equal((await post(url, {})).json.error.code, 'DirectApiAuthorizationRequired');
+      const refused = await t.runtime.audit.list({ plane: 'flows', action: 'callback.refuse' });
+      assert.deepEqual(refused.map((e) => e.reason).sort(), ['missing-signature', 'wrong-signature']);
+      const ran = await t.runtime.audit.list({ plane: 'flows', action: 'workflow.run' });
+      assert.ok(ran.some((e) => e.outcome === 'success' && e.target === 'workflow:vm-flow'));
 
       assert.equal((await t.call('POST', '/admin/tenants/contoso/workflows/vm-flow/disable')).status, 200);
       const off = await post(await callbackUrl(), {});

@@ -10,6 +10,7 @@
  */
 import { ensureLocalCa, type LocalCa } from '../crypto/local-ca.ts';
 import type { Directory } from '../directory/directory.ts';
+import { inProcessWorkload } from '../identity/workloads.ts';
 import type { Plane, RunningListener, StartContext, Started } from '../plane/contract.ts';
 import { gatewayAdminRoutes } from './admin-routes.ts';
 import { type CompiledGateway, compileGateway } from './compile-gateway.ts';
@@ -58,16 +59,7 @@ export function servicesFor(
   counters: Counters,
 ): GatewayServices {
   const backends = new Map(definition.backends.map((b) => [b.name, { url: b.url }]));
-  const mint = managedIdentityTokens(deps.identity, {
-    id: `gateway:${definition.resourceId}`,
-    tenantId: definition.tenantId,
-    resourceId: definition.resourceId,
-    resourceName: definition.name,
-    label: `gateway ${definition.name}`,
-    createdAt: '',
-    expiresAt: '',
-    revokedAt: null,
-  });
+  const mint = managedIdentityTokens(deps.identity, inProcessWorkload('gateway', definition));
   return {
     now: shared.now,
     tokens: shared.tokens,

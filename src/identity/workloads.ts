@@ -47,6 +47,26 @@ export interface WorkloadStoreOptions {
   now?: (() => Date) | undefined;
 }
 
+/**
+ * The workload of a part of Lanyard that asks for tokens in-process with a resource's identities (a gateway, a
+ * workflow): no secret, nothing stored, never expires. `kind` names the part (`gateway:<resource id>`).
+ */
+export function inProcessWorkload(
+  kind: string,
+  resource: { tenantId: string; resourceId: string; name: string },
+): Workload {
+  return {
+    id: `${kind}:${resource.resourceId}`,
+    tenantId: resource.tenantId,
+    resourceId: resource.resourceId,
+    resourceName: resource.name,
+    label: `${kind} ${resource.name}`,
+    createdAt: '',
+    expiresAt: '',
+    revokedAt: null,
+  };
+}
+
 /** Accepts only what a secret of ours can look like, before any hashing: bounds the work per request. */
 export function looksLikeWorkloadSecret(value: string): boolean {
   return value.length === WORKLOAD_SECRET_HEX && /^[0-9a-fA-F]+$/.test(value);

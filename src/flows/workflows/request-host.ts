@@ -24,7 +24,7 @@ import { verifySignature } from './callback.ts';
 import { schemaProblems } from './engine/parse-json.ts';
 import type { ResponseRecord } from './records.ts';
 import type { WorkflowRuntime } from './runtime.ts';
-import { findWorkflowById, type StoredWorkflow, workflowAccessKeys } from './store.ts';
+import { findCallbackTarget, type StoredWorkflow } from './store.ts';
 
 /** Logic Apps takes up to 100 MB; a local trigger takes less. */
 export const MAX_TRIGGER_BODY_BYTES = 10 * 1024 * 1024;
@@ -191,13 +191,14 @@ async function invoke(
   ctx: RequestContext,
   target: { workflowId: string; trigger: string; rest: string[] },
 ): Promise<void> {
-  const wf = await findWorkflowById(deps.directory, target.workflowId);
-  if (!wf)
+  const found = await findCallbackTarget(deps.directory, deps.envelope, target.workflowId);
+  if (!found)
     throw new TriggerError(
       404,
       'WorkflowNotFound',
       `No workflow has the id '${target.workflowId.slice(0, 40)}'. Get the current callback URL: lanyard workflow callback-url <workflow>.`,
     );
+  const wf = found.workflow;
   const trigger = wf.definition.triggers.find((t) => t.name.toLowerCase() === target.trigger.toLowerCase());
   if (trigger?.type !== 'Request')
     throw new TriggerError(
@@ -205,8 +206,7 @@ async function invoke(
       'TriggerNotFound',
       `The workflow '${wf.name}' has no Request trigger '${target.trigger.slice(0, 80)}'. Its triggers: ${wf.definition.triggers.map((t) => `${t.name} (${t.type})`).join(', ')}.`,
     );
-  const keys = await workflowAccessKeys(deps.directory, deps.envelope, wf.tenantId, wf.resourceId);
-  const check = verifySignature(wf.workflowId, ctx.query, keys, trigger.name);
+  const check = verifySignature(wf.workflowId, ctx.query, found.keys, trigger.name);
   if (!check.ok) {
     ctx.logger.warn(
       { workflow: wf.name, trigger: trigger.name, reason: check.reason },
@@ -299,6 +299,7 @@ async function invoke(
   const fired = await runtime.fire({
     tenant: wf.tenantId,
     workflow: wf.resourceId,
+    stored: wf,
     trigger: trigger.name,
     outputs,
     wait: true,

@@ -12,7 +12,7 @@ import type { Dispatcher } from 'undici';
 import { LanyardError } from '../../errors/lanyard-error.ts';
 import type { Logger } from '../../http/logger.ts';
 import type { IdentitySelector } from '../../identity/mi-service.ts';
-import type { Workload } from '../../identity/workloads.ts';
+import { inProcessWorkload } from '../../identity/workloads.ts';
 import type { WorkflowDefinition } from '../definition/types.ts';
 import type { FlowsDeps } from '../deps.ts';
 import type { JsonValue } from '../expressions/values.ts';
@@ -31,6 +31,8 @@ export interface FireOptions {
   readonly tenant: string;
   /** The workflow resource's name or id. */
   readonly workflow: string;
+  /** The workflow as just read (the callback host has it): not read again. */
+  readonly stored?: StoredWorkflow | undefined;
   /** The trigger's name; absent: the workflow's only Request trigger (or its only trigger, by hand). */
   readonly trigger?: string | undefined;
   /** The trigger's outputs: Request `{ headers, body, queries?, relativePathParameters? }`. */
@@ -114,29 +116,10 @@ export class WorkflowRuntime {
     return this.#runs.size;
   }
 
-  #workload(wf: StoredWorkflow): Workload {
-    return {
-      id: `workflow:${wf.resourceId}`,
-      tenantId: wf.tenantId,
-      resourceId: wf.resourceId,
-      resourceName: wf.name,
-      label: `workflow ${wf.name}`,
-      createdAt: '',
-      expiresAt: '',
-      revokedAt: null,
-    };
-  }
-
-  async #load(tenant: string, ref: string): Promise<{ wf: StoredWorkflow; armId: string }> {
-    const wf = await getWorkflow(this.#deps.directory, tenant, ref);
-    const resource = await this.#deps.directory.getResource(wf.tenantId, wf.resourceId);
-    return { wf, armId: resource.resourceId };
-  }
-
   async fire(o: FireOptions): Promise<FireResult> {
     if (this.#closed)
       throw new LanyardError('ERR_CONFLICT', 'The server is stopping; the run was not started.');
-    const { wf, armId } = await this.#load(o.tenant, o.workflow);
+    const wf = o.stored ?? (await getWorkflow(this.#deps.directory, o.tenant, o.workflow));
     if (wf.state !== 'Enabled')
       throw new LanyardError(
         'ERR_CONFLICT',
@@ -146,7 +129,7 @@ export class WorkflowRuntime {
         },
       );
     const trigger = pickTrigger(wf, o.trigger);
-    const workload = this.#workload(wf);
+    const workload = inProcessWorkload('workflow', wf);
     const identity = this.#deps.identity;
     const dispatcher = this.#o.dispatcher;
     const requestTimeoutMs = this.#o.requestTimeoutMs ?? HTTP_REQUEST_TIMEOUT_MS;
@@ -174,7 +157,7 @@ export class WorkflowRuntime {
         name: wf.name,
         workflowId: wf.workflowId,
         version: wf.version,
-        armId,
+        armId: wf.armId,
         definition: wf.definition,
       },
       trigger: fired,

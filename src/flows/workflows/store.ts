@@ -57,6 +57,8 @@ export interface StoredWorkflow {
   /** The workflow resource's directory id and name. */
   resourceId: string;
   name: string;
+  /** The resource's ARM id (`workflow().id`). */
+  armId: string;
   /** 32 lower-case hex digits: Azure's workflow id, in callback URLs. */
   workflowId: string;
   state: WorkflowState;
@@ -269,13 +271,18 @@ function loadedOf(row: FlowWorkflowRow, parameters: Record<string, unknown> | nu
   return loaded;
 }
 
-function storedOf(row: FlowWorkflowRow, name: string, loaded?: LoadedWorkflow): StoredWorkflow {
+function storedOf(
+  row: FlowWorkflowRow,
+  resource: Pick<Resource, 'name' | 'resourceId'>,
+  loaded?: LoadedWorkflow,
+): StoredWorkflow {
   const parameters = row.parameters === null ? null : (JSON.parse(row.parameters) as Record<string, unknown>);
   const definition = (loaded ?? loadedOf(row, parameters)).definition;
   return {
     tenantId: row.tenant_id,
     resourceId: row.resource_id,
-    name,
+    name: resource.name,
+    armId: resource.resourceId,
     workflowId: row.workflow_id,
     state: row.state as WorkflowState,
     version: row.version,
@@ -341,7 +348,7 @@ export async function putWorkflow(
       await tables(t.db).insertInto('flow_workflows').values(row).execute();
     }
     await markChanged(t.db, FLOWS_TOPIC);
-    return storedOf(row, resource.name, checked.loaded);
+    return storedOf(row, resource, checked.loaded);
   });
 }
 
@@ -361,7 +368,7 @@ export async function getWorkflow(
   resourceRef: string,
 ): Promise<StoredWorkflow> {
   const resource = await workflowResource(d, tenant, resourceRef);
-  return storedOf(await requireRow(d, resource), resource.name);
+  return storedOf(await requireRow(d, resource), resource);
 }
 
 /** The tenant's workflows, by resource name. */
@@ -369,14 +376,14 @@ export async function listWorkflows(d: Directory, tenant: string): Promise<Store
   const t = await d.getTenant(tenant);
   const resources = (await d.listResources(t.id)).filter((r) => r.kind === 'workflow');
   if (resources.length === 0) return [];
-  const names = new Map(resources.map((r) => [r.id, r.name]));
+  const byId = new Map(resources.map((r) => [r.id, r]));
   const rows = await tables(d.db)
     .selectFrom('flow_workflows')
     .selectAll()
-    .where('resource_id', 'in', [...names.keys()])
+    .where('resource_id', 'in', [...byId.keys()])
     .execute();
   return rows
-    .map((row) => storedOf(row, names.get(row.resource_id) ?? row.resource_id))
+    .map((row) => storedOf(row, byId.get(row.resource_id)!))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
@@ -406,7 +413,7 @@ export async function setWorkflowState(
   return d.transaction(async (t) => {
     const resource = await workflowResource(t, tenant, resourceRef);
     const old = await requireRow(t, resource);
-    if (old.state === wanted) return storedOf(old, resource.name);
+    if (old.state === wanted) return storedOf(old, resource);
     const now = t.clock();
     const values = { state: wanted, version: nextVersion(old.version, now), changed_at: now.toISOString() };
     await tables(t.db)
@@ -415,7 +422,7 @@ export async function setWorkflowState(
       .where('resource_id', '=', resource.id)
       .execute();
     await markChanged(t.db, FLOWS_TOPIC);
-    return storedOf({ ...old, ...values }, resource.name);
+    return storedOf({ ...old, ...values }, resource);
   });
 }
 
@@ -478,20 +485,40 @@ export async function regenerateAccessKey(
   });
 }
 
+async function rowById(d: Directory, workflowId: string): Promise<FlowWorkflowRow | undefined> {
+  if (!/^[0-9a-f]{32}$/i.test(workflowId)) return undefined;
+  return tables(d.db)
+    .selectFrom('flow_workflows')
+    .selectAll()
+    .where('workflow_id', '=', workflowId.toLowerCase())
+    .executeTakeFirst();
+}
+
 /** A workflow by the id its callback URLs carry (any tenant); undefined when there is none. */
 export async function findWorkflowById(
   d: Directory,
   workflowId: string,
 ): Promise<StoredWorkflow | undefined> {
-  if (!/^[0-9a-f]{32}$/i.test(workflowId)) return undefined;
-  const row = await tables(d.db)
-    .selectFrom('flow_workflows')
-    .selectAll()
-    .where('workflow_id', '=', workflowId.toLowerCase())
-    .executeTakeFirst();
+  const row = await rowById(d, workflowId);
   if (!row) return undefined;
-  const resource = await d.getResource(row.tenant_id, row.resource_id);
-  return storedOf(row, resource.name);
+  return storedOf(row, await d.getResource(row.tenant_id, row.resource_id));
+}
+
+/**
+ * What the callback host needs of a request's workflow, from one read of its row: the workflow and its access
+ * keys, opened. Undefined when no workflow has that id.
+ */
+export async function findCallbackTarget(
+  d: Directory,
+  envelope: Pick<Envelope, 'open'>,
+  workflowId: string,
+): Promise<{ workflow: StoredWorkflow; keys: AccessKeys } | undefined> {
+  const row = await rowById(d, workflowId);
+  if (!row) return undefined;
+  return {
+    workflow: storedOf(row, await d.getResource(row.tenant_id, row.resource_id)),
+    keys: keysOf(row, envelope),
+  };
 }
 
 // ---- runs ----------------------------------------------------------------------------------------------

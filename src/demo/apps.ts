@@ -1,8 +1,8 @@
 /**
  * @module demo/apps
  * Starts an example app of the seed stories (examples/seeds/apps) and waits until it listens. An app first
- * tries the port the manifest gives it (SomeFunction 7071 like `func start`, ExclusiveFunction 7072,
- * AutoTriggerFunction 7073); when that port is taken it is started again on a free one — the Easy Auth fronts
+ * tries the port the manifest gives it (SomeFunction 7071 like `func start`, ExclusiveFunction 7072, Get-Creds
+ * 7077, …); when that port is taken it is started again on a free one — the Easy Auth fronts
  * follow it — and the demo says so. `wrap` starts it under another command, e.g. `lanyard run --as …`.
  */
 import path from 'node:path';

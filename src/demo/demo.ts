@@ -2,11 +2,13 @@
  * @module demo/demo
  * `npm start`: the seed stories 000 to 004, end to end, on the seed manifest, with nothing to set up. It
  * applies examples/seeds/lanyard.yaml (idempotent), serves what `lanyard up` serves (issuer and admin API on
- * HTTPS, the managed-identity endpoint, the API Management gateways), starts the example apps (SomeFunction,
- * ExclusiveFunction, ProtectedApi, ApimBackendFunction) and their Easy Auth fronts, starts AutoTriggerFunction
- * under `lanyard run`, RUNS the stories with real curl and real `@azure/identity`, says in plain words what
- * happened, prints commands to try, and keeps serving until SIGINT or SIGTERM — then stops every child and
- * listener and returns (exit 0).
+ * HTTPS, the managed-identity endpoint, the API Management gateways, the runbook and workflow schedulers, the
+ * workflows' callback URLs), starts the example apps (SomeFunction, ExclusiveFunction, ProtectedApi,
+ * ApimBackendFunction, Get-Creds and Get-VM-Status) and their Easy Auth fronts, points the declared runbooks and
+ * workflows at those fronts (flows.ts), RUNS the stories with real curl and real `@azure/identity` — the
+ * runbooks' jobs, the workflows' buttons — says in plain words what happened, prints commands to try, and keeps
+ * serving until SIGINT or SIGTERM, printing the jobs the schedules start — then stops every child and listener
+ * and returns (exit 0).
  *
  * The server log (JSON lines, with every audit event, the `lanyard run` children's too) is appended to
  * <dataDir>/lanyard.log so the terminal shows the story; LANYARD_LOG_LEVEL sets its level.
@@ -18,19 +20,21 @@ import { isLanyardError, LanyardError } from '../errors/lanyard-error.ts';
 import type { RunningGateways } from '../gateway/plane.ts';
 import type { Runtime } from '../host/runtime.ts';
 import { type ExampleApp, portOf, startExampleApp } from './apps.ts';
-import { autoTrigger } from './auto-trigger.ts';
-import { runSeed000 } from './seed-000.ts';
-import { runSeed001 } from './seed-001.ts';
+import { adminClient, declaredJobs, keepPointed, type Pointers, pointAtFronts } from './flows.ts';
+import { parseRunbookOutput, runSeed000 } from './seed-000.ts';
+import { AUTO_TRIGGER, runSeed001 } from './seed-001.ts';
 import { runSeed002 } from './seed-002.ts';
 import { runSeed003 } from './seed-003.ts';
 import { provisionFlowCredentials, runSeed004, startSeed004Apps } from './seed-004.ts';
 import type { StoryContext, StoryResult } from './story.ts';
 import { tryItLines } from './try-it.ts';
-import { displayPath } from './words.ts';
+import { displayPath, when } from './words.ts';
 
 export const SEED_MANIFEST = path.resolve(import.meta.dirname, '../../examples/seeds/lanyard.yaml');
 const SEED_TENANT = 'contoso';
-const AUTO_TRIGGER_PORT = 7073;
+/** Seed 000's runbook; seed 001's timer is AUTO_TRIGGER; seed 004's two workflows. */
+const RUNBOOK_000 = { account: 'runbook-automation', name: 'call-somefunction' } as const;
+const FLOWS_004 = { withCredentials: 'vm-report-flow', withIdentity: 'vm-report-flow-msi' } as const;
 /** Seed 002's gateway and API (its backend: ProtectedApi), seed 003's (its backend: ApimBackendFunction). */
 const GW_002 = { gateway: 'contoso-apim', api: 'protected-api', subscription: 'apim-client-function' };
 const GW_003 = { gateway: 'functions-apim', api: 'backend-function', subscription: 'caller' };
@@ -38,11 +42,9 @@ const GW_003 = { gateway: 'functions-apim', api: 'backend-function', subscriptio
 export interface DemoOptions {
   port: number;
   identityPort: number;
-  /** AutoTriggerFunction's timer period, seconds; 0 turns it off. */
-  timerSeconds: number;
   /** Run the stories, then stop instead of serving. */
   once: boolean;
-  /** Start the example apps on free ports instead of the manifest's (7071, 7072, 7074, 7075) and 7073. */
+  /** Start the example apps on free ports instead of the manifest's (7071, 7072, 7074, 7075, 7077, 7078). */
   freeAppPorts?: boolean | undefined;
   /** `--store` as given (passed on to the `lanyard` children). */
   store?: string | undefined;
@@ -81,7 +83,16 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     );
 
     const { loadManifest, applyManifest, formatPlan } = await import('../host/manifest.ts');
-    const plan = await applyManifest(runtime.directory, await loadManifest(SEED_MANIFEST));
+    const plan = await applyManifest(runtime.directory, await loadManifest(SEED_MANIFEST)).catch(
+      (err: unknown) => {
+        // A data folder an older seed manifest made (an id or a kind the seed now pins otherwise).
+        if (!isLanyardError(err) || err.code !== 'ERR_CONFLICT') throw err;
+        throw new LanyardError(err.code, err.message, {
+          hint: `This data folder holds what an older seed manifest made. Start over with a new one: delete ${displayPath(runtime.dataDir)}, or give another with --data-dir.`,
+          details: err.details,
+        });
+      },
+    );
     const summary = formatPlan(plan).trim().split('\n').at(-1);
     out(`Applied ${displayPath(SEED_MANIFEST)}: ${summary}`);
 
@@ -89,8 +100,8 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     const tenant = await d.getTenant(SEED_TENANT);
     const somefunctionApp = await d.getApp(tenant.id, 'somefunction');
     const exclusiveApp = await d.getApp(tenant.id, 'exclusive-function');
-    const runbook = (await d.getResource(tenant.id, 'runbook-automation')).systemAssignedIdentity!;
-    const caller = (await d.getResource(tenant.id, 'auto-trigger-function')).systemAssignedIdentity!;
+    const runbook = (await d.getResource(tenant.id, RUNBOOK_000.account)).systemAssignedIdentity!;
+    const caller = (await d.getResource(tenant.id, AUTO_TRIGGER.account)).systemAssignedIdentity!;
     const protectedApp = await d.getApp(tenant.id, 'apim-protected-api');
     const backendApp = await d.getApp(tenant.id, 'apim-backend-function');
     const apimCaller = await d.getIdentity(tenant.id, 'apim-caller');
@@ -169,12 +180,12 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     // ---- what `lanyard up` serves, and the Easy Auth fronts ----
     const { resolveAdminToken } = await import('../host/admin-token.ts');
     const { startHost } = await import('../host/start-host.ts');
-    const admin = resolveAdminToken({ dataDir: runtime.dataDir });
+    const adminToken = resolveAdminToken({ dataDir: runtime.dataDir });
     const host = await startHost({
       runtime,
       logger,
-      adminToken: admin.token,
-      adminTokenFile: admin.path,
+      adminToken: adminToken.token,
+      adminTokenFile: adminToken.path,
       port: o.port,
       settings: {
         identityPort: o.identityPort,
@@ -199,17 +210,8 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     const gatewayUrlOf = (name: string) =>
       gateways?.fronts().find((f) => f.tenantId === tenant.id && f.name === name)?.url ?? '';
 
-    const trigger = autoTrigger({
-      env: childEnv,
-      port: o.freeAppPorts ? 0 : AUTO_TRIGGER_PORT,
-      exclusiveUrl: `${frontOf('exclusive-function').url}/api/ExclusiveFunction`,
-      clientId: exclusiveApp.appId,
-      timerSeconds: o.timerSeconds,
-    });
-    cleanups.push(() => trigger.stop());
-    const autoApp = await trigger.start();
-
-    // Seed 004: the flow's credentials in the vault, Get-Creds (as get-creds) and Get-VM-Status.
+    // Seed 004: the flow's credentials in the vault, Get-Creds (as get-creds) and Get-VM-Status (as
+    // get-vm-status), and their fronts pointed at them (the manifest says 7077 and 7078; free ports may differ).
     const flowCredentials = await provisionFlowCredentials(d, tenant.id);
     const vaultUrl = `https://flow-credentials.vault.localhost:${server.port}`;
     const seed004 = await startSeed004Apps({
@@ -221,6 +223,48 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
       freePorts: o.freeAppPorts === true,
     });
     cleanups.push(() => Promise.all([seed004.getCreds.handle.stop(), seed004.getVmStatus.handle.stop()]));
+    upstreamOf.set('get-creds', seed004.getCreds.url);
+    upstreamOf.set('get-vm-status', seed004.getVmStatus.url);
+    await host.planes.get('easyauth')?.changed?.('directory');
+
+    // The declared runbooks and workflows, pointed at this run's fronts (their ports are picked at start).
+    const exclusiveUrl = `${frontOf('exclusive-function').url}/api/ExclusiveFunction`;
+    const pointers: Pointers = {
+      runbooks: [
+        { ...RUNBOOK_000, env: { FUNCTION_URL: `${frontOf('somefunction').url}/api/SomeFunction` } },
+        { ...AUTO_TRIGGER, env: { EXCLUSIVE_FUNCTION_URL: exclusiveUrl } },
+      ],
+      workflows: [
+        {
+          name: FLOWS_004.withCredentials,
+          parameters: { getCredsUrl: frontOf('get-creds').url, getVmStatusUrl: frontOf('get-vm-status').url },
+        },
+        { name: FLOWS_004.withIdentity, parameters: { getVmStatusUrl: frontOf('get-vm-status').url } },
+      ],
+    };
+    await pointAtFronts(runtime, tenant.id, pointers);
+    // `lanyard apply` in another terminal puts the manifest's port-less URLs back: point them again.
+    const stopPointing = keepPointed(
+      runtime,
+      tenant.id,
+      pointers,
+      (saved) =>
+        out(
+          `  (${saved.join(', ')}: saved again with the manifest’s URLs; pointed at this run’s fronts again)`,
+        ),
+      logger,
+    );
+    cleanups.push(async () => stopPointing());
+    const jobs = declaredJobs(runtime, tenant.id, logger);
+    const admin = adminClient({ url: server.url, token: adminToken.token, caPath: server.caCertPath });
+    cleanups.push(() => admin.close());
+    const callbackUrlOf = async (name: string) => {
+      const r = await admin.admin(
+        'POST',
+        `/admin/tenants/${encodeURIComponent(tenant.name)}/workflows/${name}/triggers/manual/listCallbackUrl`,
+      );
+      return (r.json as { value?: string } | undefined)?.value ?? '';
+    };
 
     out(`Serving (the server log, with every audit event: ${displayPath(logFile)}):`);
     out(`  issuer and admin API        ${server.url}`);
@@ -240,14 +284,22 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
       if (f.resource.tenantId === tenant.id && upstreamOf.has(f.resource.name)) continue;
       out(`  easy auth ${f.resource.name}: ${f.url} → ${f.upstream}`);
     }
-    out(
-      `  ${'AutoTriggerFunction'.padEnd(27)} ${autoApp.url}, as auto-trigger-function (lanyard run), timer ${o.timerSeconds > 0 ? `every ${o.timerSeconds} s` : 'off'}${moved(autoApp)}`,
-    );
     out(`  ${'key vault flow-credentials'.padEnd(27)} ${vaultUrl}`);
     out(
-      `  ${'Get-Creds'.padEnd(27)} ${seed004.getCreds.url}, as get-creds (lanyard run), reads flow-credentials${moved(seed004.getCreds)}`,
+      `  ${'Get-Creds'.padEnd(27)} ${seed004.getCreds.url}, as get-creds (lanyard run), behind Easy Auth at ${frontOf('get-creds').url}${moved(seed004.getCreds)}`,
     );
-    out(`  ${'Get-VM-Status'.padEnd(27)} ${seed004.getVmStatus.url}${moved(seed004.getVmStatus)}`);
+    out(
+      `  ${'Get-VM-Status'.padEnd(27)} ${seed004.getVmStatus.url}, as get-vm-status (lanyard run), behind Easy Auth at ${frontOf('get-vm-status').url}${moved(seed004.getVmStatus)}`,
+    );
+    for (const r of [RUNBOOK_000, AUTO_TRIGGER]) {
+      const rb = await jobs.runbook(r.account, r.name);
+      out(
+        `  ${`runbook ${rb.name}`.padEnd(27)} of ${rb.resource}, "${rb.schedule}", next at ${when(await jobs.next(rb))}`,
+      );
+    }
+    for (const name of [FLOWS_004.withCredentials, FLOWS_004.withIdentity]) {
+      out(`  ${`workflow ${name}`.padEnd(27)} its button: lanyard workflow trigger ${name}`);
+    }
     if (otherAlive) out(`  (note: lanyard pid ${other!.pid} also serves this data folder, at ${other!.url})`);
     out();
 
@@ -271,18 +323,19 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
     const stories = (async () => {
       const ok000 = await story('Seed 000', () =>
         runSeed000(ctx, {
-          functionUrl: `${frontOf('somefunction').url}/api/SomeFunction`,
+          runbook: RUNBOOK_000,
+          jobs,
           appId: somefunctionApp.appId,
-          runbook: { principalId: runbook.principalId, clientId: runbook.clientId },
+          identity: { principalId: runbook.principalId, clientId: runbook.clientId },
         }),
       );
       const ok001 = await story('Seed 001', () =>
         runSeed001(ctx, {
-          exclusiveUrl: `${frontOf('exclusive-function').url}/api/ExclusiveFunction`,
+          exclusiveUrl,
           appId: exclusiveApp.appId,
           caller: { principalId: caller.principalId, clientId: caller.clientId },
           exclusive,
-          autoTrigger: trigger,
+          jobs,
         }),
       );
       const ok002 = await story('Seed 002', async () =>
@@ -309,8 +362,12 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
           tenantId: tenant.id,
           expected: {
             applicationId: flowCredentials.applicationId,
+            secret: flowCredentials.secret,
             subscriptionId: flowCredentials.subscriptionId,
           },
+          admin,
+          tenant: tenant.name,
+          flows: FLOWS_004,
           getCreds: seed004.getCreds,
           getVmStatus: seed004.getVmStatus,
           vault: flowCredentials.vault,
@@ -330,11 +387,15 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
       somefunctionAppId: somefunctionApp.appId,
       exclusiveFront: frontOf('exclusive-function').url,
       exclusiveAppId: exclusiveApp.appId,
-      autoTriggerUrl: trigger.app?.url ?? autoApp.url,
-      timerSeconds: o.timerSeconds,
+      runbooks: { seed000: RUNBOOK_000, seed001: AUTO_TRIGGER },
       adminUrl: server.url,
       vault: { getCredsUrl: `${seed004.getCreds.url}/api/get-creds`, vaultUrl },
-      adminTokenPath: admin.source === 'env' ? undefined : admin.path,
+      flow: {
+        name: FLOWS_004.withCredentials,
+        callbackUrl: await callbackUrlOf(FLOWS_004.withCredentials),
+        better: FLOWS_004.withIdentity,
+      },
+      adminTokenPath: adminToken.source === 'env' ? undefined : adminToken.path,
       gateways: {
         seed002Url: `${gatewayUrlOf(GW_002.gateway)}/protected/ProtectedApi`,
         seed002Key: await keyOf(GW_002),
@@ -347,8 +408,22 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
       out(line);
     }
     out();
-    out('Press Ctrl+C to stop. AutoTriggerFunction’s runs show up below.');
-    trigger.onLine((line) => out(`  ${line}`));
+    out(
+      'Press Ctrl+C to stop. The runbooks’ jobs show up below as they end (AutoTriggerFunction’s every minute).',
+    );
+    const stopWatching = jobs.watch([RUNBOOK_000, AUTO_TRIGGER], (job, output) => {
+      let said: string | undefined;
+      if (job.runbook === RUNBOOK_000.name) {
+        const { arm, function: fn } = parseRunbookOutput(output.join('\n'));
+        if (arm.status !== undefined || fn.status !== undefined)
+          said = `a token for Resource Manager → ${arm.status ?? 'no answer'}, for the function’s appId → ${fn.status ?? 'no answer'}`;
+      } else said = output.find((l) => !l.startsWith('result: '));
+      const at = job.scheduledTime ? ` ${when(new Date(job.scheduledTime))}` : '';
+      out(
+        `  ${job.runbook} job ${job.id.slice(0, 8)} (${job.startedBy}${at}) ${job.status}: ${said ?? job.exception ?? ''}`,
+      );
+    });
+    cleanups.push(async () => stopWatching());
     await o.stopSignal;
     return ok;
   } finally {

@@ -1,26 +1,31 @@
 /**
  * @module demo/seed-000
- * Seed 000, "Calling an Azure Function from an Azure Automation Runbook", as it happens: the runbook
- * (examples/seeds/apps/runbook.sh, curl) runs under `lanyard run --as runbook-automation`, asks the identity
- * endpoint for a token for Azure Resource Manager and calls SomeFunction through its Easy Auth front — 401, and
- * `WWW-Authenticate` names the audience to request — then asks for a token for the function's application id,
- * as the seed's fix does — 200, and the function was handed the runbook identity's principal.
+ * Seed 000, "Calling an Azure Function from an Azure Automation Runbook", as it happens: the runbook the seed
+ * manifest declares (`call-somefunction` of the Automation account runbook-automation, every hour; the script
+ * examples/seeds/apps/runbook.sh, curl for the seed's PowerShell) runs as a job started by hand, with the
+ * account's identity. It asks the identity endpoint for a token for Azure Resource Manager and calls SomeFunction
+ * through its Easy Auth front — 401, and `WWW-Authenticate` names the audience to request — then asks for a token
+ * for the function's application id, as the seed's fix does — 200, and the function was handed the runbook
+ * identity's principal. The job's Output stream is printed as stored.
  */
-import path from 'node:path';
-import { APPS_DIR } from './processes.ts';
-import { expectations, lanyard, type StoryContext, type StoryResult, short } from './story.ts';
-import { describeRefusal, principalFrom, readWwwAuthenticate } from './words.ts';
+import type { DeclaredJobs } from './flows.ts';
+import { expectations, type StoryContext, type StoryResult, short } from './story.ts';
+import { describeRefusal, principalFrom, readWwwAuthenticate, when } from './words.ts';
 
 export const ARM = 'https://management.core.windows.net/';
 
 export interface Seed000Setup {
-  /** `https://somefunction.localhost:<front port>/api/SomeFunction`. */
-  functionUrl: string;
+  /** The runbook's account and name in the seed manifest. */
+  runbook: { account: string; name: string };
+  jobs: DeclaredJobs;
   /** somefunction's application (client) id. */
   appId: string;
   /** The runbook account's system-assigned identity. */
-  runbook: { principalId: string; clientId: string };
+  identity: { principalId: string; clientId: string };
 }
+
+/** A stream line as printed: indented, long ones cut. */
+export const streamLine = (line: string) => `    ${line.length > 160 ? `${line.slice(0, 159)}…` : line}`;
 
 export interface RunbookAttempt {
   /** The resource the token was asked for, when one was issued. */
@@ -52,21 +57,27 @@ export function parseRunbookOutput(stdout: string): Record<'arm' | 'function', R
 export async function runSeed000(ctx: StoryContext, setup: Seed000Setup): Promise<StoryResult> {
   const { say } = ctx;
   const expect = expectations();
+  const { account, name } = setup.runbook;
+  const rb = await setup.jobs.runbook(account, name);
   say('Seed 000 — a runbook calls SomeFunction with the Automation account’s managed identity');
   say(
-    '  (curl, as the seed’s runbook: lanyard run --as runbook-automation -- sh examples/seeds/apps/runbook.sh)',
+    `  (runbook ${rb.name} of ${rb.resource}, declared in the seed manifest: ${rb.command.join(' ')}, curl for the seed’s PowerShell;`,
   );
-  const run = await lanyard(
-    { env: { ...ctx.env, FUNCTION_URL: setup.functionUrl, FUNCTION_APP_ID: setup.appId } },
-    ['run', '--as', 'runbook-automation', '--', 'sh', path.join(APPS_DIR, 'runbook.sh')],
+  say(
+    `   on its schedule "${rb.schedule}", next at ${when(await setup.jobs.next(rb))}; this job is started by hand, as lanyard runbook start does)`,
   );
-  const { arm, function: fn } = parseRunbookOutput(run.stdout);
+  const job = await setup.jobs.run(account, name);
+  say(`Seed 000: job ${short(job.id)} of ${rb.name} ended ${job.status}; its Output stream:`);
+  for (const line of job.output) say(streamLine(line));
+  for (const line of job.errors) say(streamLine(`error: ${line}`));
+  const { arm, function: fn } = parseRunbookOutput(job.output.join('\n'));
   if (arm.status === undefined && fn.status === undefined) {
-    const why = (run.stderr || run.stdout).trim().split('\n').slice(-3).join(' ') || `exit code ${run.code}`;
+    const why = job.exception ?? (job.errors.slice(-3).join(' ') || job.status);
     say(`Seed 000: the runbook did not run: ${why}`);
     expect.check(false, `the runbook did not run (${why})`);
     return expect.result();
   }
+  expect.check(job.status === 'Completed', `the job ended ${job.status}, not Completed`);
 
   // 1. The token `az account get-access-token` would have given: for Resource Manager.
   let told: string;
@@ -86,7 +97,7 @@ export async function runSeed000(ctx: StoryContext, setup: Seed000Setup): Promis
   if (fn.tokenRefused !== undefined) told = `no token: ${fn.tokenRefused}`;
   else if (fn.status === 200) {
     const who =
-      principal?.oid === setup.runbook.principalId
+      principal?.oid === setup.identity.principalId
         ? 'runbook-automation’s system-assigned identity'
         : 'not the runbook’s identity';
     told = principal
@@ -96,7 +107,7 @@ export async function runSeed000(ctx: StoryContext, setup: Seed000Setup): Promis
   say(`Seed 000: it asked for a token for the function’s appId ${setup.appId} → ${told}`);
   expect.check(fn.status === 200, `the appId token got ${fn.status ?? 'no answer'}, not 200`);
   expect.check(
-    principal?.oid === setup.runbook.principalId && principal?.appid === setup.runbook.clientId,
+    principal?.oid === setup.identity.principalId && principal?.appid === setup.identity.clientId,
     'the function was not handed the runbook identity’s principal',
   );
   return expect.result();

@@ -1,8 +1,8 @@
 /**
  * @module demo/try-it
  * The commands the demo prints after the stories, for the user to run in a second terminal against what the
- * demo keeps serving: the seed stories' calls with real curl under `lanyard run`, with the ports and ids of
- * this run filled in.
+ * demo keeps serving: the seed stories' calls with real curl under `lanyard run`, the declared runbooks' jobs,
+ * the flow's button and its runs, with the ports and ids of this run filled in.
  */
 import path from 'node:path';
 import { APPS_DIR, LANYARD_BIN } from './processes.ts';
@@ -18,8 +18,11 @@ export interface TryItInput {
   somefunctionAppId: string;
   exclusiveFront: string;
   exclusiveAppId: string;
-  autoTriggerUrl: string;
-  timerSeconds: number;
+  /** The declared runbooks of seeds 000 and 001. */
+  runbooks: {
+    seed000: { account: string; name: string };
+    seed001: { account: string; name: string };
+  };
   /** The main listener's URL (issuer and admin API), as this run got it. */
   adminUrl: string;
   /** The admin token's file; undefined when it comes from LANYARD_ADMIN_TOKEN. */
@@ -37,6 +40,8 @@ export interface TryItInput {
     | undefined;
   /** Seed 004: Get-Creds' URL and the vault's. */
   vault?: { getCredsUrl: string; vaultUrl: string } | undefined;
+  /** Seed 004: the flow's name and its button's callback URL, and the better way's name. */
+  flow?: { name: string; callbackUrl: string; better: string } | undefined;
   cwd?: string | undefined;
 }
 
@@ -64,16 +69,23 @@ export function tryItLines(o: TryItInput): string[] {
         `  curl -s --cacert ${ca} ${g.seed003Url} -H "Ocp-Apim-Subscription-Key: ${g.seed003Key}"`,
       ]
     : [];
+  const r000 = o.runbooks.seed000;
+  const r001 = o.runbooks.seed001;
+  const adminAuth = `-H "Authorization: Bearer ${o.adminTokenPath === undefined ? '$LANYARD_ADMIN_TOKEN' : `$(cat ${shellQuote(displayPath(o.adminTokenPath, cwd))})`}"`;
   return [
     'Try it yourself — in another terminal, in this folder:',
     `  alias lanyard=${shellQuote(alias)}`,
-    '  # Seed 000: the runbook again (curl, with the Automation account’s identity)',
-    `  FUNCTION_URL=${someUrl} lanyard run --as runbook-automation -- sh ${shellQuote(displayPath(path.join(APPS_DIR, 'runbook.sh'), cwd))}`,
+    '  # The declared runbooks and timers, their schedules, and their jobs',
+    '  lanyard runbook list',
+    `  lanyard runbook jobs --account ${r001.account} ${r001.name}`,
+    `  # Seed 000: a job of the runbook now (curl, with the Automation account’s identity), and its output again`,
+    `  lanyard runbook start --account ${r000.account} ${r000.name}`,
+    `  lanyard runbook output --account ${r000.account} ${r000.name}`,
     '  # one call by hand: a token from $IDENTITY_ENDPOINT for the function’s appId, then the function',
     `  lanyard run --as runbook-automation -- sh -c 'T=$(${fromEndpoint(o.somefunctionAppId)} | cut -d\\" -f4); curl -si --cacert "$NODE_EXTRA_CA_CERTS" -X POST ${someUrl} -H "Authorization: Bearer $T"'`,
     `  #   with resource=${ARM} instead: 401, and WWW-Authenticate names the audience to ask for`,
-    `  # Seed 001: run AutoTriggerFunction now (its timer runs it every ${o.timerSeconds} s)`,
-    `  curl -s -X POST ${o.autoTriggerUrl}/admin/functions/AutoTriggerFunction`,
+    `  # Seed 001: run AutoTriggerFunction now (its timer runs it at second 0 of every minute)`,
+    `  lanyard runbook start --account ${r001.account} ${r001.name}`,
     '  # no identity, no token: 401',
     `  curl -si --cacert ${ca} -X POST ${exclusiveUrl}`,
     '  # without the assignment a new token is refused (AADSTS501051); then put it back',
@@ -89,8 +101,16 @@ export function tryItLines(o: TryItInput): string[] {
           `  lanyard run --as get-creds -- sh -c 'T=$(${fromEndpoint('https://vault.localhost')} | cut -d\\" -f4); curl -s --cacert "$NODE_EXTRA_CA_CERTS" "${o.vault.vaultUrl}/secrets/subscription-id?api-version=7.4" -H "Authorization: Bearer $T"'`,
         ]
       : []),
+    ...(o.flow
+      ? [
+          `  # Seed 004: press the button of ${o.flow.name} (a POST to its callback URL, as the Flow app sends it), then its runs`,
+          `  curl -s --cacert ${ca} -X POST ${shellQuote(o.flow.callbackUrl)}`,
+          `  lanyard workflow trigger ${o.flow.better}`,
+          `  lanyard workflow runs ${o.flow.name}`,
+        ]
+      : []),
     '  # the admin API: what the CLI does, as JSON over HTTPS (this URL is also in server.json in the data folder)',
-    `  curl -s --cacert ${ca} -H "Authorization: Bearer ${o.adminTokenPath === undefined ? '$LANYARD_ADMIN_TOKEN' : `$(cat ${shellQuote(displayPath(o.adminTokenPath, cwd))})`}" ${o.adminUrl}/admin/tenants`,
+    `  curl -s --cacert ${ca} ${adminAuth} ${o.adminUrl}/admin/tenants`,
     '  # why a token is accepted or refused, by every front',
     `  lanyard explain "$(lanyard token --as runbook-automation --resource ${ARM} -o tsv | cut -f1)"`,
   ];

@@ -64,6 +64,11 @@ export function principalFrom(body: unknown): EchoedPrincipal | undefined {
 
 export { shellQuote } from '../plane/cli-output.ts';
 
+/** An occurrence as printed: ISO 8601 UTC to the second (`2025-06-01T12:00:00Z`), or `never`. */
+export function when(date: Date | null | undefined): string {
+  return date ? date.toISOString().replace(/\.\d{3}Z$/, 'Z') : 'never';
+}
+
 /** A path as the user in `cwd` would type it: relative when it is below `cwd`. */
 export function displayPath(file: string, cwd = process.cwd()): string {
   const rel = path.relative(cwd, file);

@@ -1,11 +1,11 @@
 /**
  * @module flows/manifest-section
  * The flows plane's part of `lanyard.yaml`: under each tenant, `runbooks:`, the runbooks of its automation
- * accounts as `lanyard runbook set` saves them, and `workflows:`, the Logic Apps workflows of its resources of
+ * accounts (and the timer triggers of its function apps) as `lanyard runbook set` saves them, and `workflows:`, the Logic Apps workflows of its resources of
  * kind workflow as `lanyard workflow set` saves them.
  *
  *   runbooks:
- *     - account: runbook-automation        # a resource of kind automation this tenant declares
+ *     - account: runbook-automation        # a resource of kind automation (or app) this tenant declares
  *       name: call-somefunction
  *       command: [sh, examples/seeds/apps/runbook.sh]
  *       schedule: "0 0 * * * *"            # NCRONTAB with seconds, or a TimeSpan; optional
@@ -14,7 +14,7 @@
  *       env: { FUNCTION_URL: … }          # not for secrets: the manifest is committed
  *
  *   workflows:
- *     - resource: vm-report-flow           # a resource of kind workflow this tenant declares
+ *     - resource: report-flow              # a resource of kind workflow this tenant declares
  *       definitionFile: flows/vm-report.json  # as Azure exports it, relative to the manifest; or definition: {…}
  *       parameters: { target: { value: build-agent } }  # optional, override the export's values
  *       state: Enabled                     # optional: default what the export says, else Enabled
@@ -42,6 +42,7 @@ import {
   listRunbooks,
   MAX_TIMEOUT_SECONDS,
   putRunbook,
+  RUNBOOK_KINDS,
   type Runbook,
 } from './runbooks/store.ts';
 import {
@@ -71,7 +72,9 @@ const runbook = z.strictObject({
     .string()
     .min(1)
     .max(64)
-    .describe('A resource of kind automation this tenant declares under `resources`.'),
+    .describe(
+      'A resource this tenant declares under `resources`: kind automation (an Automation account) or app (a function app, for a timer trigger).',
+    ),
   name: z.string().min(1).max(63).describe('The runbook name: a letter, then letters, digits, "-" or "_".'),
   command: z
     .array(z.string())
@@ -138,11 +141,11 @@ function check(declared: DeclaredManifest, out: ManifestProblem[]): void {
           path: at(i, 'account'),
           message: `resource ${r.account} is not declared under tenants[${t}].resources`,
         });
-      } else if (res.kind !== 'automation') {
+      } else if (!RUNBOOK_KINDS.includes(res.kind)) {
         out.push({
           kind: 'reference',
           path: at(i, 'account'),
-          message: `resource ${r.account} is of kind ${res.kind}; runbooks belong to a resource of kind automation`,
+          message: `resource ${r.account} is of kind ${res.kind}; runbooks belong to a resource of kind automation (an Automation account) or app (a function app's timer trigger)`,
         });
       }
       // The store's own checks (name, command, variables, schedule, time zone), at load time with the line.

@@ -17,6 +17,10 @@ describe('lanyard through npm run, from another folder', () => {
   const elsewhere = fs.realpathSync(tempDir('lanyard-user-cwd-'));
   after(() => fs.rmSync(elsewhere, { recursive: true, force: true }));
   fs.copyFileSync(path.join(ROOT, 'examples/seeds/lanyard.yaml'), path.join(elsewhere, 'lanyard.yaml'));
+  // The workflows it declares, in files next to it.
+  fs.cpSync(path.join(ROOT, 'examples/seeds/workflows'), path.join(elsewhere, 'workflows'), {
+    recursive: true,
+  });
   const npm = { INIT_CWD: elsewhere, npm_lifecycle_event: 'lanyard', npm_package_name: 'lanyard' };
   const cli = openCli({ env: npm });
   after(() => cli.cleanup());

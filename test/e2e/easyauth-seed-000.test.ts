@@ -5,8 +5,9 @@
  * real curl) runs under `lanyard run --as runbook-automation`. A token for Resource Manager → 401 whose
  * `WWW-Authenticate` names the function's appId; a token for the appId → 200 and the app was handed the
  * runbook identity's principal; a token for `api://somefunction` → 401 too (only the bare clientId is
- * implicit). Then `lanyard demo` — what `npm start` runs — tells both seed stories, its printed commands work,
- * and SIGTERM stops it and every child with exit 0.
+ * implicit). Then `lanyard demo` — what `npm start` runs — tells the seed stories (000 and 001 as jobs of the
+ * runbooks the manifest declares, 004 as the flow's button), its printed commands work, and SIGTERM stops it and
+ * every child with exit 0.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -195,10 +196,12 @@ describe('lanyard demo (npm start): both stories, told in plain words', () => {
       text,
       /^ {2}SomeFunction +http:\/\/127\.0\.0\.1:\d+, behind Easy Auth at https:\/\/somefunction\.localhost:\d+/m,
     );
+    // The declared runbooks, on their schedules.
     assert.match(
       text,
-      /^ {2}AutoTriggerFunction +http:\/\/127\.0\.0\.1:\d+, as auto-trigger-function \(lanyard run\), timer every 60 s/m,
+      /^ {2}runbook AutoTriggerFunction of auto-trigger-function, "0 \*\/1 \* \* \* \*", next at \d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/m,
     );
+    assert.match(text, /^ {2}runbook call-somefunction +of runbook-automation, "0 0 \* \* \* \*", next at /m);
 
     assert.match(
       text,
@@ -214,6 +217,13 @@ describe('lanyard demo (npm start): both stories, told in plain words', () => {
         'm',
       ),
     );
+    // The job's Output stream, as stored.
+    assert.match(
+      text,
+      /^Seed 000: job [0-9a-f]{8}… of call-somefunction ended Completed; its Output stream:$/m,
+    );
+    assert.match(text, /^ {4}arm status: 401$/m);
+    assert.match(text, /^ {4}function status: 200$/m);
     assert.match(text, /^Seed 000 went as in Azure\.$/m);
     assert.match(
       text,
@@ -225,22 +235,31 @@ describe('lanyard demo (npm start): both stories, told in plain words', () => {
     );
     assert.match(
       text,
-      /^Seed 001: AutoTriggerFunction ran again with the token it already holds .* → 200 OK/m,
+      /^Seed 001: a token issued before that \(lanyard token --as auto-trigger-function, valid until .*\) → 200 OK, .* — Easy Auth checks the token, not role assignments, as in Azure$/m,
     );
     assert.match(
       text,
-      /^Seed 001: AutoTriggerFunction restarted and asked for a new token → the issuer refused a new token: AADSTS501051: .*\(CredentialUnavailableError from ManagedIdentityCredential\); ExclusiveFunction was not called$/m,
+      /^Seed 001: the next run of AutoTriggerFunction asked for a new token → the issuer refused a new token: AADSTS501051: .*\(CredentialUnavailableError from ManagedIdentityCredential\); ExclusiveFunction was not called; the job ended Failed$/m,
     );
     assert.match(text, /^Seed 001: AutoTriggerFunction ran again → 200 OK/m);
     assert.match(text, /^Seed 001 went as in Azure\.$/m);
-    // Seed 004: Get-Creds reads the vault with its identity; Get-VM-Status signs in with what it read.
+    // Seed 004: the flow's button; its record hides the credentials; the better way has nothing to hide.
     assert.match(
       text,
-      /^Seed 004: Get-Creds \(Key Vault Secrets User\) read app-id, app-secret and subscription-id → 200 OK: application [0-9a-f-]{36}, a secret of \d+ characters/m,
+      /^Seed 004: the button of vm-report-flow pressed \(POST to its callback URL\) → 200 OK: build-agent \(VM running\), test-runner \(VM deallocated\)$/m,
     );
     assert.match(
       text,
-      /^Seed 004: Get-VM-Status signed in as that application → 200 OK: build-agent \(VM running\)/m,
+      /^Seed 004: its run \d{20}CU\d\d \(Succeeded\) as stored: Get_Creds outputs and Get_VM_Status inputs left out .*, \d+ other values masked \(\*\*\*\); the client secret appears nowhere in it$/m,
+    );
+    assert.match(text, /Get-VM-Status signed in with ClientSecretCredential$/m);
+    assert.match(
+      text,
+      /^Seed 004: the better way, vm-report-flow-msi \(.*\) → 200 OK: build-agent \(VM running\), test-runner \(VM deallocated\)$/m,
+    );
+    assert.match(
+      text,
+      /^Seed 004: its run \d{20}CU\d\d \(Succeeded\) as stored: nothing left out, nothing masked; Get_VM_Status sent the body \{\} and Get-VM-Status signed in with ManagedIdentityCredential — no credential passed between the steps$/m,
     );
     assert.match(
       text,
@@ -273,16 +292,34 @@ describe('lanyard demo (npm start): both stories, told in plain words', () => {
     const noToken = await shell(command(/^ {2}curl -si --cacert /));
     assert.match(noToken.stdout, /^HTTP\/1\.1 401 Unauthorized/);
     assert.match(noToken.stdout, /token_missing/);
-    const manual = await shell(
-      command(/^ {2}curl -s -X POST http:\/\/127\.0\.0\.1:\d+\/admin\/functions\/AutoTriggerFunction$/),
+    // A job of the timer by hand (the scheduler's own job of the minute may be running: one at a time).
+    const startTimer = command(
+      /^ {2}lanyard runbook start --account auto-trigger-function AutoTriggerFunction$/,
     );
-    const run = JSON.parse(manual.stdout);
-    assert.equal(run.trigger, 'manual');
+    let manual = await shell(startTimer);
+    for (let i = 0; i < 20 && /ERR_FLOW_JOB_RUNNING/.test(manual.stderr); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      manual = await shell(startTimer);
+    }
+    assert.equal(manual.code, 0, manual.stderr);
+    const run = JSON.parse(/^result: (.*)$/m.exec(manual.stdout)?.[1] ?? 'null');
     assert.equal(run.status, 200, 'the restored assignment holds');
     assert.deepEqual(run.body.principal.roles, ['Invoke']);
-    await demo.waitForLine(/^ {2}AutoTriggerFunction run \d+ \(manual\): ExclusiveFunction answered 200/, {
-      from: printed.length,
-    });
+    await demo.waitForLine(
+      /^ {2}AutoTriggerFunction job [0-9a-f]{8} \(manual\) Completed: AutoTriggerFunction: ExclusiveFunction answered 200/,
+      { from: printed.length },
+    );
+    // The flow's button, as printed.
+    const button = await shell(
+      command(/^ {2}curl -s --cacert \S+ -X POST 'https:\/\/localhost:\d+\/workflows\//),
+    );
+    assert.equal(button.code, 0, button.stderr);
+    assert.deepEqual(
+      (JSON.parse(button.stdout) as { virtualMachines: { name: string }[] }).virtualMachines
+        .map((v) => v.name)
+        .sort(),
+      ['build-agent', 'test-runner'],
+    );
 
     // The admin API as printed, with this run's URL and token file…
     const tenantNames = (stdout: string) => (JSON.parse(stdout) as { name: string }[]).map((t) => t.name);
@@ -328,16 +365,20 @@ describe('lanyard demo (npm start): both stories, told in plain words', () => {
       .map((l) => JSON.parse(l) as { cmd?: string; audit?: { action: string; target?: string } });
     assert.ok(logged.some((l) => l.cmd === 'demo' && l.audit?.action === 'request.refuse'));
     assert.ok(
-      logged.some((l) => l.cmd === 'run' && l.audit?.action === 'token.issue' && l.audit.target === APP_ID),
-      'the runbook’s token, issued by its lanyard run, is in the log',
+      logged.some((l) => l.cmd === 'demo' && l.audit?.action === 'token.issue' && l.audit.target === APP_ID),
+      'the runbook job’s token, issued by the demo’s server, is in the log',
+    );
+    assert.ok(
+      logged.some((l) => l.cmd === 'run' && l.audit?.action === 'token.issue'),
+      'the tokens of the lanyard run children are in the log',
     );
 
     const ports = [
       ...text.matchAll(
-        /^ {2}(?:SomeFunction|ExclusiveFunction|AutoTriggerFunction) +(http:\/\/127\.0\.0\.1:\d+)/gm,
+        /^ {2}(?:SomeFunction|ExclusiveFunction|Get-Creds|Get-VM-Status) +(http:\/\/127\.0\.0\.1:\d+)/gm,
       ),
     ].map((m) => m[1]!);
-    assert.equal(ports.length, 3);
+    assert.equal(ports.length, 4);
     assert.ok(fs.existsSync(path.join(dataDir, 'server.json')));
 
     demo.child.kill('SIGTERM');
@@ -348,7 +389,7 @@ describe('lanyard demo (npm start): both stories, told in plain words', () => {
     for (const url of ports) {
       await assert.rejects(fetch(url, { signal: AbortSignal.timeout(2_000) }), `${url} is closed`);
     }
-    // `lanyard run` revoked every workload it issued (the AutoTrigger's, the runbook's).
+    // Every workload secret is revoked: those `lanyard run` issued (Get-Creds', Get-VM-Status'…) and the jobs'.
     const workloads = await lanyard(
       dataDir,
       ['workload', 'list', '--all', '-o', 'json'],

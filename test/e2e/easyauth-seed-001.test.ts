@@ -1,17 +1,19 @@
 /**
  * @module test/e2e/easyauth-seed-001.test
- * Seed 001 end to end through Easy Auth, with the binaries a user has: AutoTriggerFunction
- * (examples/seeds/apps/auto-trigger.mjs: its own timer, `@azure/identity` ManagedIdentityCredential with no
- * options) runs under `lanyard run --as auto-trigger-function` and calls the example ExclusiveFunction through
- * the front `lanyard up` serves from the seed manifest.
- *  - assigned role Invoke: the timer's runs get 200 and the function is handed the caller's principal and role;
+ * Seed 001 end to end through Easy Auth, with the binaries a user has: AutoTriggerFunction — the timer the seed
+ * manifest declares (a runbook of the function app auto-trigger-function, `0 *\/1 * * * *`), running
+ * examples/seeds/apps/auto-trigger.mjs (`@azure/identity` ManagedIdentityCredential with no options) with the
+ * app's identity — calls the example ExclusiveFunction through the front `lanyard up` serves from the seed
+ * manifest. Its runs here are jobs started with `lanyard runbook start`, as the schedule starts them.
+ *  - assigned role Invoke: a run gets 200 and the function is handed the caller's principal and role;
  *  - a caller with no identity (curl, no token): 401, and nothing reaches the function;
- *  - `lanyard role unassign`: the token the app already holds still works — Easy Auth checks tokens, not
- *    assignments, as in Azure — but a restarted app's new token is refused by the issuer (AADSTS501051, the
- *    credential throws), and from then on the timer's runs reach nothing;
+ *  - `lanyard role unassign`: a token issued before still works — Easy Auth checks tokens, not assignments, as
+ *    in Azure — but the next run's new token is refused by the issuer (AADSTS501051, the credential throws), the
+ *    job ends Failed and nothing reaches the function;
  *  - `lanyard role assign`: the next run gets 200 again.
  * Then `lanyard demo --once` on the same, already used, data folder: the manifest is re-applied (the front's
- * upstream changed by this test goes back to the manifest's), both stories go as the seeds say, exit 0.
+ * upstream and the runbook's variables changed by this test go back to the manifest's), the stories go as the
+ * seeds say, exit 0.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -40,51 +42,37 @@ const ROLE = [
   '--role',
   'Invoke',
 ];
+const TIMER = ['--account', 'auto-trigger-function', 'AutoTriggerFunction'];
 
-describe('seed 001 through Easy Auth: AutoTriggerFunction calls ExclusiveFunction with ManagedIdentityCredential', () => {
+interface Run {
+  outcome: string;
+  status?: number;
+  message?: string;
+  body?: { body: unknown; principal: { aud: string; oid: string; roles: string[] } };
+}
+
+describe('seed 001 through Easy Auth: AutoTriggerFunction, a declared timer, calls ExclusiveFunction with ManagedIdentityCredential', () => {
   const dataDir = tempDir('lanyard-e2e-ea001-');
   const children: ChildHandle[] = [];
   let exclusive: ChildHandle;
   let up: ChildHandle;
-  let autoTrigger: ChildHandle;
   let frontUrl: string;
   let caPath: string;
   let appId: string;
   let caller: { clientId: string; principalId: string };
 
   const calls = () => exclusive.lines.filter((l) => l.startsWith('ExclusiveFunction: ')).length;
-  /** Starts AutoTriggerFunction under `lanyard run`, its timer every second. */
-  const startAutoTrigger = async () => {
-    autoTrigger = startChild(
-      'AutoTriggerFunction',
-      process.execPath,
-      [
-        BIN,
-        'run',
-        '--as',
-        'auto-trigger-function',
-        '--',
-        process.execPath,
-        path.join(APPS, 'auto-trigger.mjs'),
-      ],
-      {
-        env: env(dataDir, {
-          EXCLUSIVE_FUNCTION_URL: `${frontUrl}/api/ExclusiveFunction`,
-          EXCLUSIVE_FUNCTION_CLIENT_ID: appId,
-          TIMER_SECONDS: '1',
-          PORT: '0',
-        }),
-      },
-    );
-    children.push(autoTrigger);
-    const m = await autoTrigger.waitForLine(/listening on (http:\/\/127\.0\.0\.1:\d+); timer: every 1 s$/);
-    return m[1]!;
+  /** A run of the timer now, in the foreground (`lanyard runbook start`), with what it printed and reported. */
+  const runTimer = async () => {
+    let r = await lanyard(dataDir, ['runbook', 'start', ...TIMER]);
+    // The schedule's own job of this minute may be running: one job at a time.
+    for (let i = 0; i < 20 && /ERR_FLOW_JOB_RUNNING/.test(r.stderr); i++) {
+      await sleep(500);
+      r = await lanyard(dataDir, ['runbook', 'start', ...TIMER]);
+    }
+    const run = JSON.parse(/^result: (.*)$/m.exec(r.stdout)?.[1] ?? 'null') as Run | null;
+    return { ...r, run };
   };
-  const timerRun = (pattern: string, from: number) =>
-    autoTrigger.waitForLine(new RegExp(`^AutoTriggerFunction run \\d+ \\(timer\\): ${pattern}`), {
-      from,
-      timeoutMs: 10_000,
-    });
 
   before(async () => {
     await applySeed(dataDir);
@@ -102,38 +90,59 @@ describe('seed 001 through Easy Auth: AutoTriggerFunction calls ExclusiveFunctio
     caller = JSON.parse(
       (await lanyard(dataDir, ['resource', 'show', 'auto-trigger-function', '-o', 'json'])).stdout,
     ).systemAssignedIdentity;
+    // The declared timer, pointed at this test's front (the manifest's URL names no port), as npm start does.
+    const shown = JSON.parse((await lanyard(dataDir, ['runbook', 'show', ...TIMER, '-o', 'json'])).stdout);
+    assert.equal(shown.schedule, '0 */1 * * * *');
+    assert.equal(
+      shown.env.EXCLUSIVE_FUNCTION_CLIENT_ID,
+      appId,
+      'the manifest names ExclusiveFunction’s appId',
+    );
+    const set = await lanyard(dataDir, [
+      'runbook',
+      'set',
+      '--account',
+      'auto-trigger-function',
+      '--schedule',
+      shown.schedule,
+      '--timeout',
+      String(shown.timeoutSeconds),
+      '--cwd',
+      ROOT,
+      '--env',
+      `EXCLUSIVE_FUNCTION_URL=${frontUrl}/api/ExclusiveFunction`,
+      '--env',
+      `EXCLUSIVE_FUNCTION_CLIENT_ID=${appId}`,
+      'AutoTriggerFunction',
+      '--',
+      process.execPath,
+      path.join(APPS, 'auto-trigger.mjs'),
+    ]);
+    assert.equal(set.code, 0, set.stderr);
   });
 
   after(() => stopChildren(children, dataDir));
 
-  it('with role Invoke assigned, the timer’s run gets 200 and ExclusiveFunction sees the caller and its role', async () => {
-    const url = await startAutoTrigger();
-    const line = await timerRun('ExclusiveFunction answered 200; ', 0);
+  it('with role Invoke assigned, a run gets 200 and ExclusiveFunction sees the caller and its role', async () => {
+    const r = await runTimer();
+    assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.ok(
-      line.input!.includes(
-        `it saw principal ${caller.principalId} (appid ${caller.clientId}) with roles [Invoke]`,
+      r.stdout.includes(
+        `AutoTriggerFunction: ExclusiveFunction answered 200; it saw principal ${caller.principalId} (appid ${caller.clientId}) with roles [Invoke]`,
       ),
-      line.input,
+      r.stdout,
     );
+    assert.match(r.stderr, /^job [0-9a-f-]{36}: Completed$/m);
     await exclusive.waitForLine(
       new RegExp(`^ExclusiveFunction: POST /api/ExclusiveFunction from principal ${caller.principalId} `),
     );
-    // What the app recorded of the run: the token was for ExclusiveFunction's appId (its AAD application).
-    type Run = {
-      run: number;
-      trigger: string;
-      outcome: string;
-      status?: number;
-      body: { body: unknown; principal: { aud: string; oid: string; roles: string[] } };
-    };
-    const status = (await (await fetch(url)).json()) as { runs: Run[] };
-    const run = status.runs.find((r) => r.trigger === 'timer' && r.status === 200);
-    assert.ok(run, JSON.stringify(status));
+    // What the run reported: the token was for ExclusiveFunction's appId (its AAD application).
+    const run = r.run!;
     assert.equal(run.outcome, 'called');
-    assert.equal(run.body.principal.aud, appId);
-    assert.equal(run.body.principal.oid, caller.principalId);
-    assert.deepEqual(run.body.principal.roles, ['Invoke']);
-    assert.deepEqual(run.body.body, { from: 'AutoTriggerFunction', run: run.run });
+    assert.equal(run.body?.principal.aud, appId);
+    assert.equal(run.body?.principal.oid, caller.principalId);
+    assert.deepEqual(run.body?.principal.roles, ['Invoke']);
+    assert.equal((run.body?.body as { from?: string } | undefined)?.from, 'AutoTriggerFunction');
   });
 
   it('a caller with no identity (curl, no token) gets 401 and nothing reaches the function', async () => {
@@ -160,28 +169,63 @@ describe('seed 001 through Easy Auth: AutoTriggerFunction calls ExclusiveFunctio
     );
   });
 
-  it('unassigned: the held token still works, a new token is refused (AADSTS501051), and nothing reaches the function', async () => {
+  it('unassigned: a token issued before still works, the next run’s new token is refused (AADSTS501051), and nothing reaches the function', async () => {
+    // What a running Functions host holds in its credential's cache: a token issued while the assignment held.
+    const issued = await lanyard(dataDir, [
+      'token',
+      '--as',
+      'auto-trigger-function',
+      '--resource',
+      appId,
+      '-o',
+      'json',
+    ]);
+    assert.equal(issued.code, 0, issued.stderr);
+    const held = JSON.parse(issued.stdout).accessToken as string;
     const removed = await lanyard(dataDir, ['role', 'unassign', ...ROLE]);
     assert.equal(removed.code, 0, removed.stderr);
-    // The running app holds a token for 24 h: Easy Auth does not look at assignments, as in Azure.
     await sleep(1_200);
-    await timerRun('ExclusiveFunction answered 200; ', autoTrigger.lines.length);
+    // Easy Auth does not look at assignments, as in Azure: the token works until it expires.
+    const withHeld = await runToEnd(
+      'curl',
+      [
+        '-sS',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '--cacert',
+        caPath,
+        '-X',
+        'POST',
+        `${frontUrl}/api/ExclusiveFunction`,
+        '-H',
+        `Authorization: Bearer ${held}`,
+      ],
+      { env: env(dataDir), timeoutMs: 10_000 },
+    );
+    assert.equal(withHeld.stdout, '200', withHeld.stderr);
 
-    // Restarted (a new process, an empty token cache), it asks the identity endpoint: the issuer says no.
-    const old = autoTrigger;
-    old.child.kill('SIGTERM');
-    assert.equal((await old.exited).code, 0, 'lanyard run returns the app’s exit code');
-    await startAutoTrigger();
+    // The next run is a new process (an empty token cache): it asks the identity endpoint, the issuer says no.
     const before = calls();
-    const refused = await timerRun(`no token for ${appId}: CredentialUnavailableError: `, 0);
+    const r = await runTimer();
+    assert.equal(r.code, 1, 'the job ended Failed');
+    assert.match(r.stderr, /^job [0-9a-f-]{36}: Failed — The command exited with code 1\.$/m);
     assert.match(
-      refused.input!,
+      r.stdout,
+      new RegExp(`^AutoTriggerFunction: no token for ${appId}: CredentialUnavailableError: `, 'm'),
+    );
+    assert.match(
+      r.run?.message ?? '',
       /AADSTS501051: Application '[0-9a-f-]{36}'\(auto-trigger-function\) is not assigned to a role for the application '[0-9a-f-]{36}'\(ExclusiveFunction\)/,
     );
-    // Two more timer runs: refused too, and ExclusiveFunction got no call at all.
-    await timerRun('no token', autoTrigger.lines.indexOf(refused.input!) + 1);
     await sleep(100);
     assert.equal(calls(), before, 'no call reached ExclusiveFunction without an assignment');
+    const jobs = JSON.parse((await lanyard(dataDir, ['runbook', 'jobs', ...TIMER, '-o', 'json'])).stdout) as {
+      status: string;
+      startedBy: string;
+    }[];
+    assert.deepEqual([jobs[0]?.status, jobs[0]?.startedBy], ['Failed', 'manual']);
 
     // The refusal is the managed-identity endpoint's answer, as Azure gives it: 400 with the AADSTS text.
     const raw = await runToEnd(
@@ -204,11 +248,11 @@ describe('seed 001 through Easy Auth: AutoTriggerFunction calls ExclusiveFunctio
   });
 
   it('assigned again: the next run gets 200', async () => {
-    const from = autoTrigger.lines.length;
     const added = await lanyard(dataDir, ['role', 'assign', ...ROLE]);
     assert.equal(added.code, 0, added.stderr);
-    const line = await timerRun('ExclusiveFunction answered 200; ', from);
-    assert.ok(line.input!.includes(`principal ${caller.principalId}`));
+    const r = await runTimer();
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.ok(r.stdout.includes(`it saw principal ${caller.principalId} `), r.stdout);
   });
 
   it('lanyard demo --once on this used data folder: the manifest is re-applied and both stories go as the seeds say', async () => {
@@ -220,7 +264,7 @@ describe('seed 001 through Easy Auth: AutoTriggerFunction calls ExclusiveFunctio
       process.execPath,
       // Free app ports: the other demo test (seed 000, maybe running at the same time) checks that 7071 is
       // closed after its demo stops.
-      [BIN, 'demo', '--once', '--port', '0', '--identity-port', '0', '--timer', '0', '--free-app-ports'],
+      [BIN, 'demo', '--once', '--port', '0', '--identity-port', '0', '--free-app-ports'],
       { env: env(dataDir), cwd: ROOT },
     );
     children.push(demo);
@@ -234,14 +278,14 @@ describe('seed 001 through Easy Auth: AutoTriggerFunction calls ExclusiveFunctio
     clearTimeout(timer);
     const text = demo.lines.join('\n');
     assert.equal(exit.code, 0, `${text}\n${demo.stderr}`);
-    // The front's upstream (set by this test) goes back to the manifest's; nothing else changed.
+    // The front's upstream and the timer (set by this test) go back to the manifest's; nothing else changed.
     assert.match(
       text,
-      /^Applied examples\/seeds\/lanyard\.yaml: Apply complete: 0 created, 1 updated, 0 deleted\.$/m,
+      /^Applied examples\/seeds\/lanyard\.yaml: Apply complete: 0 created, 2 updated, 0 deleted\.$/m,
     );
     assert.match(
       text,
-      /AutoTriggerFunction +http:\/\/127\.0\.0\.1:\d+, as auto-trigger-function \(lanyard run\), timer off/,
+      /^ {2}runbook AutoTriggerFunction of auto-trigger-function, "0 \*\/1 \* \* \* \*", next at /m,
     );
     assert.match(text, /^Seed 000 went as in Azure\.$/m);
     assert.match(text, /^Seed 001 went as in Azure\.$/m);

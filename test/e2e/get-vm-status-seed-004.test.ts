@@ -3,7 +3,9 @@
  * vm-reporter application with Reader on the subscription), `lanyard up`, and the example function
  * (examples/seeds/apps/get-vm-status.mjs) signing in with the credentials a flow passes it and answering with
  * the resource groups and VMs and their power states from Lanyard's Resource Manager. A power state changed
- * with the CLI shows on the next call; without the role the function relays ARM's AuthorizationFailed.
+ * with the CLI shows on the next call; without the role the function relays ARM's AuthorizationFailed. Run as
+ * the function app get-vm-status (`lanyard run`) and called with no credentials, it signs in with its own
+ * managed identity (Reader on the subscription, in the manifest) and finds the subscription itself.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -11,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ChildHandle } from '../../src/demo/processes.ts';
 import { startChild } from '../../src/demo/processes.ts';
 import { tempDir } from '../helpers/stores.ts';
-import { APPS, applySeed, env, lanyard, startUp, stopChildren } from './seed-helpers.ts';
+import { APPS, applySeed, BIN, env, lanyard, startUp, stopChildren } from './seed-helpers.ts';
 
 const TENANT_ID = '7db9058d-daff-4163-b923-542830604db3';
 
@@ -19,6 +21,7 @@ describe('seed 004: Get-VM-Status reports the subscription’s VMs and their pow
   const dataDir = tempDir('lanyard-e2e-004-');
   const children: ChildHandle[] = [];
   let fnUrl: string;
+  let main: string;
   let credentials: Record<string, string>;
 
   before(async () => {
@@ -35,7 +38,7 @@ describe('seed 004: Get-VM-Status reports the subscription’s VMs and their pow
       subscriptionId: JSON.parse(subs.stdout)[0].subscriptionId,
     };
     const up = startUp(dataDir, children);
-    const main = (await up.waitForLine(/lanyard listening on (https:\/\/localhost:\d+)/))[1]!;
+    main = (await up.waitForLine(/lanyard listening on (https:\/\/localhost:\d+)/))[1]!;
     await up.waitForLine(/Press Ctrl\+C to stop\./);
     const fn = startChild('get-vm-status', process.execPath, [path.join(APPS, 'get-vm-status.mjs')], {
       env: env(dataDir, {
@@ -64,6 +67,27 @@ describe('seed 004: Get-VM-Status reports the subscription’s VMs and their pow
     ]);
     assert.equal(vms.find((v) => v.name === 'build-agent')?.size, 'Standard_D2s_v3');
     assert.ok((r.body.resourceGroups as { name: string }[]).some((g) => g.name === 'lanyard'));
+    assert.equal(r.body.credential, 'ClientSecretCredential');
+  });
+
+  it('as the function app, called with no credentials, signs in with its own managed identity', async () => {
+    const fn = startChild(
+      'get-vm-status (as get-vm-status)',
+      process.execPath,
+      [BIN, 'run', '--as', 'get-vm-status', '--', process.execPath, path.join(APPS, 'get-vm-status.mjs')],
+      { env: env(dataDir, { PORT: '0', LANYARD_URL: main }) },
+    );
+    children.push(fn);
+    const url = (await fn.waitForLine(/listening on (http:\/\/127\.0\.0\.1:\d+\/api\/get-vm-status)/))[1]!;
+    const r = await fetch(url, { method: 'POST', body: '{}' });
+    const body = (await r.json()) as Record<string, unknown>;
+    assert.equal(r.status, 200, JSON.stringify(body));
+    assert.equal(body.credential, 'ManagedIdentityCredential');
+    assert.equal(body.subscriptionId, credentials.subscriptionId, 'the subscription its identity can read');
+    assert.deepEqual((body.virtualMachines as { name: string }[]).map((v) => v.name).sort(), [
+      'build-agent',
+      'test-runner',
+    ]);
   });
 
   it('shows a power state changed with the CLI', async () => {

@@ -36,22 +36,18 @@ after(() => {
 });
 
 function npmStart(dataDir: string): NpmStart {
-  const child = spawn(
-    'npm',
-    ['start', '--', '--port', '0', '--identity-port', '0', '--free-app-ports', '--timer', '0'],
-    {
-      cwd: ROOT,
-      // Its own process group, as a terminal gives a foreground job: the group is what Ctrl+C signals.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        // The pinned Node first, as npm's scripts have it; npm itself runs on whichever node is found.
-        PATH: `${NODE_DIR}${path.delimiter}${process.env.PATH ?? '/usr/bin:/bin'}`,
-        HOME: process.env.HOME ?? '/tmp',
-        LANYARD_DATA_DIR: dataDir,
-      },
+  const child = spawn('npm', ['start', '--', '--port', '0', '--identity-port', '0', '--free-app-ports'], {
+    cwd: ROOT,
+    // Its own process group, as a terminal gives a foreground job: the group is what Ctrl+C signals.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      // The pinned Node first, as npm's scripts have it; npm itself runs on whichever node is found.
+      PATH: `${NODE_DIR}${path.delimiter}${process.env.PATH ?? '/usr/bin:/bin'}`,
+      HOME: process.env.HOME ?? '/tmp',
+      LANYARD_DATA_DIR: dataDir,
     },
-  );
+  });
   started.push(child);
   let stdout = '';
   let stderr = '';

@@ -70,17 +70,7 @@ describe('lanyard.log', () => {
     try {
       const demo = await runLanyard(
         dataDir,
-        [
-          'demo',
-          '--port',
-          String(port),
-          '--identity-port',
-          '0',
-          '--free-app-ports',
-          '--timer',
-          '0',
-          '--once',
-        ],
+        ['demo', '--port', String(port), '--identity-port', '0', '--free-app-ports', '--once'],
         { timeoutMs: 60_000 },
       );
       assert.equal(demo.code, 1, demo.stdout);

@@ -40,6 +40,13 @@ function seedWith(edit: (doc: Document, at: (list: string, name: string) => numb
   return parseManifest(doc.toString(), SEED_FILE);
 }
 
+function removeRunbook(doc: Document, name: string): void {
+  const seq = doc.getIn(['tenants', 0, 'runbooks']) as YAMLSeq;
+  const i = seq.items.findIndex((item) => isMap(item) && item.get('name') === name);
+  assert.ok(i >= 0, `runbook ${name} is in the seed manifest`);
+  seq.items.splice(i, 1);
+}
+
 function removeAssignment(doc: Document, principal: string): void {
   const seq = doc.getIn(['tenants', 0, 'roleAssignments']) as YAMLSeq;
   const i = seq.items.findIndex((item) => isMap(item) && item.get('principal') === principal);
@@ -142,6 +149,8 @@ for (const kind of STORE_KINDS) {
           'functions-apim → apim-backend-function/(default)',
           'runbook-automation → somefunction/(default)',
           'vm-report-flow → get-creds/(default)',
+          'vm-report-flow → get-vm-status/(default)',
+          'vm-report-flow-msi → get-vm-status/(default)',
         ],
       );
 
@@ -219,6 +228,7 @@ for (const kind of STORE_KINDS) {
       const without = seedWith((doc, at) => {
         doc.deleteIn(['tenants', 0, 'resources', at('resources', 'auto-trigger-function')]);
         removeAssignment(doc, 'resource:auto-trigger-function');
+        removeRunbook(doc, 'AutoTriggerFunction');
       });
       const assignmentName = 'resource:auto-trigger-function → exclusive-function/Invoke';
 
@@ -227,6 +237,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(plan.notManaged, [
         { kind: 'resource', tenant: 'contoso', name: 'auto-trigger-function' },
         { kind: 'roleAssignment', tenant: 'contoso', name: assignmentName },
+        { kind: 'runbook', tenant: 'contoso', name: 'auto-trigger-function/AutoTriggerFunction' },
       ]);
       const text = formatPlan(plan);
       assert.match(
@@ -244,10 +255,15 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(pruned.notManaged, []);
       assert.deepEqual(
         pruned.changes.map((c) => `${c.action} ${c.kind} ${c.name}`),
-        [`delete roleAssignment ${assignmentName}`, 'delete resource auto-trigger-function'],
+        [
+          `delete roleAssignment ${assignmentName}`,
+          // Its timer goes before it.
+          'delete runbook auto-trigger-function/AutoTriggerFunction',
+          'delete resource auto-trigger-function',
+        ],
       );
       assert.match(formatPlan(pruned), /^- delete resource contoso\/auto-trigger-function$/m);
-      assert.match(formatPlan(pruned), /^Plan: 0 to create, 0 to update, 2 to delete\.$/m);
+      assert.match(formatPlan(pruned), /^Plan: 0 to create, 0 to update, 3 to delete\.$/m);
       await applyManifest(dir, without, { prune: true });
       await assert.rejects(dir.getResource('contoso', 'auto-trigger-function'), { code: 'ERR_NOT_FOUND' });
       const identities = await dir.listIdentities('contoso', { includeSystem: true });
@@ -382,13 +398,13 @@ for (const kind of STORE_KINDS) {
     it('refuses to change a resource kind', async () => {
       await applyManifest(dir, SEED);
       const changed = seedWith((doc, at) => {
-        doc.setIn(['tenants', 0, 'resources', at('resources', 'vm-report-flow'), 'kind'], 'app');
+        doc.setIn(['tenants', 0, 'resources', at('resources', 'runbook-automation'), 'kind'], 'app');
       });
       await assert.rejects(planManifest(dir, changed), (err: LanyardError) => {
         assert.equal(err.code, 'ERR_CONFLICT');
         assert.match(
           err.message,
-          /resource contoso\/vm-report-flow has kind automation, but the manifest declares app/,
+          /resource contoso\/runbook-automation has kind automation, but the manifest declares app/,
         );
         return true;
       });

@@ -57,7 +57,7 @@ describe('manifest load', () => {
     assert.deepEqual(invoke?.allowedMemberTypes, ['Application']);
     assert.equal(invoke?.isEnabled, true);
     assert.equal(contoso.resources.find((r) => r.name === 'contoso-apim')?.systemAssignedIdentity, false);
-    assert.equal(contoso.roleAssignments.length, 5);
+    assert.equal(contoso.roleAssignments.length, 7);
   });
 
   it('reports a YAML syntax error with file:line:column', () => {

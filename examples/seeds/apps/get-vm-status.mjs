@@ -8,10 +8,18 @@
  *     node examples/seeds/apps/get-vm-status.mjs
  *   curl -s localhost:7078/api/get-vm-status -d '{"tenantId":"…","applicationId":"…","secret":"…","subscriptionId":"…"}'
  *
- * With no credentials in the body it signs in as its own managed identity instead (run it under
- * `lanyard run --as <app> --`): what Lanyard recommends, since then no secret travels at all. Under
- * `lanyard run --azure-hosts` LANYARD_URL may be left out and the SDKs' defaults (management.azure.com) used.
- * Listens on 127.0.0.1; the first stdout line says where.
+ * With no credentials in the body it signs in as its own managed identity instead — the better way seed 004's
+ * author asks for, since then no secret travels at all. Run it with the function app's identity (the seed
+ * manifest gives get-vm-status Reader on the subscription):
+ *
+ *   PORT=7078 LANYARD_URL=https://localhost:8443 \
+ *     lanyard run --as get-vm-status -- node examples/seeds/apps/get-vm-status.mjs
+ *   curl -s localhost:7078/api/get-vm-status -d '{}'
+ *
+ * Without a `subscriptionId` in the body, it reports on the subscription its identity can read (the first that
+ * `GET /subscriptions` lists). The answer says how it signed in (`credential`: ClientSecretCredential or
+ * ManagedIdentityCredential). Under `lanyard run --azure-hosts` LANYARD_URL may be left out and the SDKs'
+ * defaults (management.azure.com) used. Listens on 127.0.0.1; the first stdout line says where.
  */
 import http from 'node:http';
 import { ComputeManagementClient } from '@azure/arm-compute';
@@ -37,6 +45,33 @@ function credentialFor(body) {
   );
 }
 
+/** The subscription the credential's principal can read: the first `GET /subscriptions` lists. */
+async function firstSubscription(credential) {
+  const token = await credential.getToken(ARM_SCOPE);
+  const res = await fetch(
+    `${lanyard ?? 'https://management.azure.com'}/subscriptions?api-version=2022-12-01`,
+    {
+      headers: { authorization: `Bearer ${token.token}` },
+      signal: AbortSignal.timeout(30_000),
+    },
+  );
+  const body = await res.json();
+  if (res.status !== 200) {
+    throw Object.assign(new Error(body.error?.message ?? `GET /subscriptions answered ${res.status}`), {
+      statusCode: res.status,
+      code: body.error?.code,
+    });
+  }
+  const first = body.value?.[0]?.subscriptionId;
+  if (!first) {
+    throw Object.assign(new Error('This identity can read no subscription: give it Reader on one.'), {
+      statusCode: 403,
+      code: 'NoSubscription',
+    });
+  }
+  return first;
+}
+
 /** Resource groups, and each VM with its size and power state (`VM running`, `VM deallocated`, …). */
 async function report(credential, subscriptionId) {
   const resources = new ResourceManagementClient(credential, subscriptionId, clientOptions());
@@ -57,7 +92,7 @@ async function report(credential, subscriptionId) {
       powerState: power?.displayStatus ?? 'unknown',
     });
   }
-  return { subscriptionId, resourceGroups, virtualMachines };
+  return { subscriptionId, credential: credential.constructor.name, resourceGroups, virtualMachines };
 }
 
 function readBody(req) {
@@ -85,8 +120,10 @@ const server = http.createServer(async (req, res) => {
   try {
     const text = await readBody(req);
     const body = text ? JSON.parse(text) : {};
-    if (!body.subscriptionId) return send(res, 400, { error: 'subscriptionId is required' });
-    send(res, 200, await report(credentialFor(body), body.subscriptionId));
+    const credential = credentialFor(body);
+    if (!body.subscriptionId && credential instanceof ClientSecretCredential)
+      return send(res, 400, { error: 'subscriptionId is required with credentials' });
+    send(res, 200, await report(credential, body.subscriptionId ?? (await firstSubscription(credential))));
   } catch (err) {
     // The ARM error (e.g. AuthorizationFailed, with the role that would allow it in Lanyard's hint) as it came.
     send(res, err.statusCode ?? 500, { error: err.code ?? err.name, message: err.message });

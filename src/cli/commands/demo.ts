@@ -1,6 +1,6 @@
 /**
  * @module cli/commands/demo
- * `lanyard demo` (what `npm start` runs): the seed stories 000 and 001 end to end on the seed manifest, told in
+ * `lanyard demo` (what `npm start` runs): the seed stories 000 to 004 end to end on the seed manifest, told in
  * plain words, then serving until Ctrl+C so the user can try the printed commands. See src/demo/demo.ts.
  */
 import type { Command } from 'commander';
@@ -14,7 +14,6 @@ import { globalOptions, withRuntime } from '../context.ts';
 interface DemoCliOptions {
   port: string;
   identityPort: string;
-  timer: string;
   once?: boolean;
   freeAppPorts?: boolean;
 }
@@ -23,7 +22,7 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
-      'apply the seed manifest, serve it with the example apps behind Easy Auth, and run seed stories 000 and 001',
+      'apply the seed manifest, serve it with the example apps behind Easy Auth, and run seed stories 000 to 004',
     )
     .option('--port <port>', 'port of the HTTPS listener; 0 picks a free one', String(DEFAULT_PORT))
     .option(
@@ -31,18 +30,18 @@ export function registerDemoCommand(program: Command): void {
       'port of the managed-identity endpoint on 127.0.0.1; 0 picks a free one',
       String(DEFAULT_IDENTITY_PORT),
     )
-    .option('--timer <seconds>', 'how often AutoTriggerFunction runs on its own; 0: never', '60')
     .option('--once', 'run the stories and stop (exit 1 when one did not go as the seed says)')
     .option(
       '--free-app-ports',
-      "start the example apps on free ports, not the manifest's 7071, 7072 and 7073",
+      "start the example apps on free ports, not the manifest's (7071, 7072, 7074, 7075, 7077, 7078)",
     )
     .addHelpText(
       'after',
       `
-The example apps (examples/seeds/apps) listen on the manifest's upstream ports (7071, 7072) and 7073, or on
-free ports when those are taken; the Easy Auth fronts listen on free ports. The server log goes to
-<data folder>/lanyard.log.
+The example apps (examples/seeds/apps) listen on the manifest's upstream ports (7071, 7072, 7074, 7075, 7077,
+7078), or on free ports when those are taken; the Easy Auth fronts listen on free ports, and the declared
+runbooks and workflows are pointed at them. The runbooks run on their schedules while the demo serves
+(AutoTriggerFunction, seed 001's timer, every minute). The server log goes to <data folder>/lanyard.log.
 
 Examples:
   npm start
@@ -58,12 +57,10 @@ Examples:
         async (runtime) => {
           const port = parsePort(o.port, '--port');
           const identityPort = parsePort(o.identityPort, '--identity-port');
-          const timerSeconds = parseSeconds(o.timer);
           const { runDemo } = await import('../../demo/demo.ts');
           ok = await runDemo(runtime, {
             port,
             identityPort,
-            timerSeconds,
             once: o.once ?? false,
             freeAppPorts: o.freeAppPorts ?? false,
             store: globalOptions(cmd).store,
@@ -87,13 +84,4 @@ function parsePort(text: string, flag: string): number {
     });
   }
   return port;
-}
-
-function parseSeconds(text: string): number {
-  if (!/^\d{1,6}$/.test(text)) {
-    throw new LanyardError('ERR_USAGE', `--timer "${text}" is not a number of seconds.`, {
-      hint: 'E.g. --timer 60, or --timer 0 to run AutoTriggerFunction only when asked.',
-    });
-  }
-  return Number(text);
 }

@@ -41,7 +41,8 @@ const JOB_COLUMNS: readonly Column<Job>[] = [
   { header: 'EXCEPTION', value: (j) => j.exception },
 ];
 
-const ACCOUNT_HELP = 'the automation account (a resource of kind automation) the runbook belongs to';
+const ACCOUNT_HELP =
+  'the automation account (kind automation) or function app (kind app, a timer trigger) the runbook belongs to';
 
 interface SetOptions {
   account: string;

@@ -91,7 +91,7 @@ export function workflowTriggerCommand(workflow: Command, kit: CliKit<FlowsDeps>
     .option('--body-file <file>', 'a file holding that JSON body')
     .addHelpText(
       'after',
-      '\nExit status: 0 when the answer is 2xx (or the run Succeeded), 1 otherwise.\n\nExample:\n  lanyard workflow trigger vm-report-flow',
+      '\nExit status: 0 when the answer is 2xx (or the run Succeeded), 1 otherwise.\n\nExample:\n  lanyard workflow trigger hello-flow',
     )
     .action((name: string, o: { trigger?: string; body?: string; bodyFile?: string }, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {

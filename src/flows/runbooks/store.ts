@@ -1,6 +1,7 @@
 /**
  * @module flows/runbooks/store
- * Runbooks and their jobs at rest: a runbook per (automation resource, name), a job per execution with
+ * Runbooks and their jobs at rest: a runbook per (resource, name) — of an Automation account (kind automation)
+ * or, for a Functions app's timer-triggered function, of the function app (kind app) — a job per execution with
  * Automation's status and times, a job's stream records in order, and each scheduled runbook's timer state.
  * Writes run in one transaction (inside `directory.transaction` when there is one) and mark the change-feed
  * topic `flows`. One job of a runbook at a time: starting one while another is New, Activating or Running is
@@ -45,7 +46,7 @@ export interface RunbookInput {
 
 export interface Runbook {
   tenantId: string;
-  /** The automation resource's name and id. */
+  /** The resource's name and id: an Automation account, or a function app (a timer trigger). */
   resource: string;
   resourceId: string;
   name: string;
@@ -204,19 +205,28 @@ function jobOf(row: FlowJobRow, runbook: string): Job {
   };
 }
 
-async function automationResource(d: Directory, tenant: string, ref: string) {
+/** The kinds a runbook may belong to: an Automation account's runbook, a Functions app's timer trigger. */
+export const RUNBOOK_KINDS: readonly string[] = ['automation', 'app'];
+
+/** "Automation account somename" or "Function app somename", for messages. */
+const ownerOf = (r: { kind: string; name: string }) =>
+  `${r.kind === 'app' ? 'Function app' : 'Automation account'} ${r.name}`;
+
+async function runbookResource(d: Directory, tenant: string, ref: string) {
   const resource = await d.getResource(tenant, ref);
-  if (resource.kind !== 'automation') {
+  if (!RUNBOOK_KINDS.includes(resource.kind)) {
     throw new LanyardError(
       'ERR_VALIDATION',
-      `Resource "${resource.name}" is of kind ${resource.kind}; runbooks belong to a resource of kind automation.`,
-      { hint: 'Name an Automation account (`lanyard resource create --kind automation …`).' },
+      `Resource "${resource.name}" is of kind ${resource.kind}; runbooks belong to an Automation account (kind automation) or a function app's timer (kind app).`,
+      {
+        hint: 'Name an Automation account (`lanyard resource create --kind automation …`) or a function app (`--kind app`).',
+      },
     );
   }
   return resource;
 }
 
-/** Creates or replaces a runbook of an automation resource. */
+/** Creates or replaces a runbook of an Automation account or function app. */
 export async function putRunbook(
   d: Directory,
   tenant: string,
@@ -225,7 +235,7 @@ export async function putRunbook(
 ): Promise<Runbook> {
   const r = checkRunbook(input);
   return d.transaction(async (t) => {
-    const resource = await automationResource(t, tenant, resourceRef);
+    const resource = await runbookResource(t, tenant, resourceRef);
     const now = t.clock().toISOString();
     const values = {
       name: r.name,
@@ -274,18 +284,18 @@ export async function getRunbook(
   resourceRef: string,
   name: string,
 ): Promise<Runbook> {
-  const resource = await automationResource(d, tenant, resourceRef);
+  const resource = await runbookResource(d, tenant, resourceRef);
   const row = await runbookRow(d.db, resource.id, name);
-  if (!row) throw notFound(`Automation account ${resource.name} has no runbook ${name}.`);
+  if (!row) throw notFound(`${ownerOf(resource)} has no runbook ${name}.`);
   return runbookOf(row, resource.name);
 }
 
-/** The tenant's runbooks (of one automation resource when given), by resource then name. */
+/** The tenant's runbooks (of one resource when given), by resource then name. */
 export async function listRunbooks(d: Directory, tenant: string, resourceRef?: string): Promise<Runbook[]> {
   const t = await d.getTenant(tenant);
   const resources = resourceRef
-    ? [await automationResource(d, tenant, resourceRef)]
-    : (await d.listResources(t.id)).filter((r) => r.kind === 'automation');
+    ? [await runbookResource(d, tenant, resourceRef)]
+    : (await d.listResources(t.id)).filter((r) => RUNBOOK_KINDS.includes(r.kind));
   const names = new Map(resources.map((r) => [r.id, r.name]));
   if (resources.length === 0) return [];
   const rows = await tables(d.db)

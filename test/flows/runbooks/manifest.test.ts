@@ -1,8 +1,9 @@
 /**
  * `runbooks:` in lanyard.yaml, on both stores: a runbook created with the account the same apply creates, a
  * second plan empty, a change an update naming what changed; a runbook the manifest no longer declares reported
- * and deleted with --prune; refused at load with the line: an account that is not an automation account, a
- * name declared twice, a bad schedule, a bad command.
+ * and deleted with --prune; a timer of a function app (kind app) saved as well; refused at load with the line: an
+ * account that is neither an automation account nor a function app, a name declared twice, a bad schedule, a
+ * bad command.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +23,9 @@ tenants:
         systemAssignedIdentity: true
       - name: fn1
         kind: app
+        systemAssignedIdentity: true
+      - name: flow1
+        kind: workflow
     runbooks:
 ${runbooks}`;
 
@@ -33,13 +37,13 @@ const REPORT = (schedule: string) => `      - account: nightly
 `;
 
 describe('runbooks manifest: load', () => {
-  it('refuses accounts that are not automation accounts, names declared twice, bad schedules and commands', () => {
+  it('refuses accounts that are neither automation accounts nor function apps, names declared twice, bad schedules and commands', () => {
     assertManifestRefused(
-      manifest(`      - { account: fn1, name: a, command: ['true'] }
+      manifest(`      - { account: flow1, name: a, command: ['true'] }
       - { account: nope, name: b, command: ['true'] }
 `),
       'ERR_MANIFEST_REFERENCE',
-      /runbooks\[0\]\.account: resource fn1 is of kind app; runbooks belong to a resource of kind automation/,
+      /runbooks\[0\]\.account: resource flow1 is of kind workflow; runbooks belong to a resource of kind automation \(an Automation account\) or app \(a function app's timer trigger\)/,
       /runbooks\[1\]\.account: resource nope is not declared/,
     );
     assertManifestRefused(
@@ -106,6 +110,26 @@ for (const kind of STORE_KINDS) {
         formatPlan(pruned),
       );
       assert.equal((await listRunbooks(d, 'contoso')).length, 0);
+    });
+
+    it('saves the timer of a function app (kind app) as a runbook of that app', async () => {
+      const d = runtime.directory;
+      const timer = `      - account: fn1
+        name: AutoTriggerFunction
+        command: [node, auto-trigger.mjs]
+        schedule: "0 */1 * * * *"
+`;
+      const applied = await applyManifest(d, parseManifest(manifest(timer), 'lanyard.yaml'));
+      assert.ok(
+        applied.changes.some(
+          (c) => c.action === 'create' && c.kind === 'runbook' && c.name === 'fn1/AutoTriggerFunction',
+        ),
+        formatPlan(applied),
+      );
+      const rb = await getRunbook(d, 'contoso', 'fn1', 'AutoTriggerFunction');
+      assert.deepEqual([rb.resource, rb.schedule], ['fn1', '0 */1 * * * *']);
+      assert.ok((await listRunbooks(d, 'contoso')).some((r) => r.resource === 'fn1'));
+      await applyManifest(d, parseManifest(manifest('      []\n'), 'lanyard.yaml'), { prune: true });
     });
   });
 }

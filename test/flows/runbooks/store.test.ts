@@ -39,6 +39,7 @@ for (const kind of STORE_KINDS) {
         systemAssignedIdentity: true,
       });
       await d.createResource('contoso', { name: 'web', kind: 'app', systemAssignedIdentity: true });
+      await d.createResource('contoso', { name: 'flow', kind: 'workflow', systemAssignedIdentity: true });
     });
     after(async () => cleanup?.());
 
@@ -77,9 +78,26 @@ for (const kind of STORE_KINDS) {
       await refused({ timeoutSeconds: 0 }, 'timeoutSeconds');
       await refused({ timeZone: 'UTC' }, 'timeZone');
       await refused({ schedule: '*/5 * * * *' }, 'schedule', 'ERR_FLOW_SCHEDULE');
+      // A function app's timer trigger is one too; a workflow's resource is not.
+      const timer = await putRunbook(d, 'contoso', 'web', {
+        name: 'Tick',
+        command: ['true'],
+        schedule: '0 * * * * *',
+      });
+      assert.equal(timer.resource, 'web');
+      assert.deepEqual((await listRunbooks(d, 'contoso')).map((r) => `${r.resource}/${r.name}`).sort(), [
+        'nightly/report',
+        'web/Tick',
+      ]);
+      await deleteRunbook(d, 'contoso', 'web', 'Tick');
       await assert.rejects(
-        putRunbook(d, 'contoso', 'web', { name: 'x', command: ['true'] }),
-        (e) => code(e) === 'ERR_VALIDATION',
+        putRunbook(d, 'contoso', 'flow', { name: 'x', command: ['true'] }),
+        (e) =>
+          code(e) === 'ERR_VALIDATION' &&
+          /kind automation\) or a function app's timer \(kind app\)/.test((e as Error).message),
+      );
+      await assert.rejects(getRunbook(d, 'contoso', 'web', 'nope'), (e) =>
+        /^Function app web has no runbook nope\.$/.test((e as Error).message),
       );
       await assert.rejects(getRunbook(d, 'contoso', 'nightly', 'nope'), (e) => code(e) === 'ERR_NOT_FOUND');
     });

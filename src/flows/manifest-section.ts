@@ -1,39 +1,10 @@
-/**
- * @module flows/manifest-section
- * The flows plane's part of `lanyard.yaml`: under each tenant, `runbooks:`, the runbooks of its automation
- * accounts (and the timer triggers of its function apps) as `lanyard runbook set` saves them, and `workflows:`, the Logic Apps workflows of its resources of
- * kind workflow as `lanyard workflow set` saves them.
- *
- *   runbooks:
- *     - account: runbook-automation        # a resource of kind automation (or app) this tenant declares
- *       name: call-somefunction
- *       command: [sh, examples/seeds/apps/runbook.sh]
- *       schedule: "0 0 * * * *"            # NCRONTAB with seconds, or a TimeSpan; optional
- *       timeZone: W. Europe Standard Time  # optional
- *       catchUp: false
- *       env: { FUNCTION_URL: … }          # not for secrets: the manifest is committed
- *
- *   workflows:
- *     - resource: report-flow              # a resource of kind workflow this tenant declares
- *       definitionFile: flows/vm-report.json  # as Azure exports it, relative to the manifest; or definition: {…}
- *       parameters: { target: { value: build-agent } }  # optional, override the export's values
- *       state: Enabled                     # optional: default what the export says, else Enabled
- *
- * A runbook or workflow is created or replaced as declared; one the manifest does not declare is reported, and
- * deleted with `--prune` (its jobs or runs with it). Jobs and runs are history, never declared. An inline
- * definition is loaded and checked when the manifest is (the entry's line in the message); a definition file
- * when the plan is made; an `Http` action's identity is checked against the resource's declared identities at
- * load, and against the directory when applied.
- */
-import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import type { Directory } from '../directory/directory.ts';
 import { DIRECTORY_PHASE } from '../directory/manifest/plan.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import { duplicates, type ManifestProblem } from '../manifest/problems.ts';
 import type { DeclaredManifest, TenantPlan, TenantSection } from '../manifest/section.ts';
-import { describeLocation, type KeyPath, manifestFileOf } from '../manifest/source.ts';
+import { describeLocation, type KeyPath, readReferencedFile } from '../manifest/source.ts';
 import type { PlanObject } from '../manifest/types.ts';
 import {
   checkRunbook,
@@ -350,25 +321,10 @@ const MAX_DEFINITION_FILE_BYTES = 1024 * 1024;
 /** The declared workflow's text: inline, or its file read relative to the manifest's folder. */
 function definitionOf(manifest: object, w: DeclaredWorkflow, at: KeyPath): string | object {
   if (w.definition !== undefined) return w.definition;
-  const file = manifestFileOf(manifest);
-  const folder = file ? path.dirname(path.resolve(file)) : process.cwd();
-  const full = path.resolve(folder, w.definitionFile!);
-  try {
-    const stat = fs.statSync(full);
-    if (!stat.isFile()) throw new Error('not a file');
-    if (stat.size > MAX_DEFINITION_FILE_BYTES)
-      throw new Error(`larger than ${MAX_DEFINITION_FILE_BYTES} bytes`);
-    return fs.readFileSync(full, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new LanyardError(
-      'ERR_MANIFEST_FILE',
-      `${describeLocation(manifest, [...at, 'definitionFile'])}: cannot read workflow file ${w.definitionFile}: ${why}.`,
-      { hint: 'definitionFile is relative to the folder of the manifest file.' },
-    );
-  }
+  return readReferencedFile(manifest, w.definitionFile!, [...at, 'definitionFile'], {
+    maxBytes: MAX_DEFINITION_FILE_BYTES,
+    what: 'workflow file',
+  });
 }
 
 /** The declared workflow loaded; a definition file that does not load is refused with the entry's place. */

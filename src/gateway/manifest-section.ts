@@ -1,18 +1,3 @@
-/**
- * @module gateway/manifest-section
- * The gateway's section of `lanyard.yaml`: a `gateways:` list under each tenant, one entry per resource of kind
- * gateway, with its global policy, APIs and operations, products, subscriptions, named values and backends.
- * A policy is written inline (`policy:`) or read from a file (`policyFile:`, relative to the manifest's folder).
- * A secret named value may come from an environment variable (`valueFromEnv:`); subscription keys are
- * generated unless given. At load: names are unique, the resource is a gateway this tenant declares, products
- * and subscriptions name APIs and products the gateway has. In a plan: a gateway is created, updated (its
- * changes listed by name, policies, secrets and keys never printed) or, when undeclared, deleted with
- * `--prune`; a declared gateway's subscriptions the manifest does not list (made with the CLI) are kept
- * unless pruning. Apply writes each gateway through `putGateway`, which compiles it: a policy that does not
- * load refuses the whole apply.
- */
-import fs from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import type { Directory } from '../directory/directory.ts';
 import { DIRECTORY_PHASE } from '../directory/manifest/plan.ts';
@@ -20,7 +5,7 @@ import type { ManifestTenant } from '../directory/manifest/schema.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import { duplicates, type ManifestProblem } from '../manifest/problems.ts';
 import type { DeclaredManifest, TenantPlan, TenantSection } from '../manifest/section.ts';
-import { describeLocation, type KeyPath, manifestFileOf } from '../manifest/source.ts';
+import { describeLocation, type KeyPath, readReferencedFile } from '../manifest/source.ts';
 import type { PlanObject } from '../manifest/types.ts';
 import { DEFAULT_KEY_HEADER, DEFAULT_KEY_QUERY, HTTP_METHODS, type PolicySource } from './model.ts';
 import {
@@ -305,30 +290,19 @@ const MAX_POLICY_FILE_BYTES = 256 * 1024;
 
 /** Turns a declared gateway into the store's input: policy files read, environment values resolved. */
 function inputFromManifest(manifest: object, g: DeclaredGateway, at: KeyPath): GatewayInput {
-  const file = manifestFileOf(manifest);
-  const folder = file ? path.dirname(path.resolve(file)) : process.cwd();
   const policyOf = (
     o: { policy?: string | undefined; policyFile?: string | undefined },
     where: KeyPath,
   ): PolicySource | undefined => {
     if (o.policy !== undefined) return { xml: o.policy };
     if (o.policyFile === undefined) return undefined;
-    const full = path.resolve(folder, o.policyFile);
-    try {
-      const stat = fs.statSync(full);
-      if (!stat.isFile()) throw new Error('not a file');
-      if (stat.size > MAX_POLICY_FILE_BYTES) throw new Error(`larger than ${MAX_POLICY_FILE_BYTES} bytes`);
-      return { xml: fs.readFileSync(full, 'utf8'), file: o.policyFile };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-      throw new LanyardError(
-        'ERR_MANIFEST_FILE',
-        `${describeLocation(manifest, [...where, 'policyFile'])}: cannot read policy file ${o.policyFile}: ${why}.`,
-        { hint: 'policyFile is relative to the folder of the manifest file.' },
-      );
-    }
+    return {
+      xml: readReferencedFile(manifest, o.policyFile, [...where, 'policyFile'], {
+        maxBytes: MAX_POLICY_FILE_BYTES,
+        what: 'policy file',
+      }),
+      file: o.policyFile,
+    };
   };
   const withPolicy = (
     o: { policy?: string | undefined; policyFile?: string | undefined },

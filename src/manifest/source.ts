@@ -5,7 +5,10 @@
  * A loaded manifest remembers its source, so later refusals (a pinned id that differs from the store) can
  * point at the line too.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node } from 'yaml';
+import { LanyardError } from '../errors/lanyard-error.ts';
 
 export type KeyPath = readonly (string | number)[];
 
@@ -96,4 +99,35 @@ export function manifestFileOf(manifest: object): string | undefined {
 export function describeLocation(manifest: object, path: KeyPath): string {
   const source = SOURCES.get(manifest);
   return source ? `${locationOf(source, path)} ${formatPath(path)}` : formatPath(path);
+}
+
+/**
+ * A file a manifest entry names (a policy file, a workflow definition), read relative to the manifest's folder
+ * and at most `maxBytes`; `at` is where the entry names it, for the error (ERR_MANIFEST_FILE).
+ */
+export function readReferencedFile(
+  manifest: object,
+  relative: string,
+  at: KeyPath,
+  o: { maxBytes: number; what: string },
+): string {
+  const file = manifestFileOf(manifest);
+  const folder = file ? path.dirname(path.resolve(file)) : process.cwd();
+  const full = path.resolve(folder, relative);
+  try {
+    const stat = fs.statSync(full);
+    if (!stat.isFile()) throw new Error('not a file');
+    if (stat.size > o.maxBytes) throw new Error(`larger than ${o.maxBytes} bytes`);
+    return fs.readFileSync(full, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    const key = String(at.at(-1));
+    throw new LanyardError(
+      'ERR_MANIFEST_FILE',
+      `${describeLocation(manifest, at)}: cannot read ${o.what} ${relative}: ${why}.`,
+      { hint: `${key} is relative to the folder of the manifest file.` },
+    );
+  }
 }

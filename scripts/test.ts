@@ -39,6 +39,12 @@ function findTests(dir: string): string[] {
 if (!onlyTests) {
   const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
   check('typecheck (tsc --noEmit)', bin('tsc'), ['--noEmit', '-p', root]);
+  // The console's browser modules: DOM types, which the server's program must not see (src/console/web/tsconfig.json).
+  check('typecheck console web (tsc --noEmit -p src/console/web)', bin('tsc'), [
+    '--noEmit',
+    '-p',
+    path.join(root, 'src', 'console', 'web'),
+  ]);
   check('lint (biome check)', bin('biome'), ['check', root]);
   check('layers (scripts/check-layers.ts)', process.execPath, [
     path.join(root, 'scripts', 'check-layers.ts'),

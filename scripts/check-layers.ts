@@ -22,6 +22,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['easyauth', 'gateway', 'management'],
   ['vault'],
   ['flows'],
+  ['console'],
   ['host'],
   ['demo'],
   ['cli'],

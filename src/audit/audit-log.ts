@@ -41,11 +41,18 @@ export interface AuditLog {
   record(event: AuditEvent): Promise<StoredAuditEvent>;
   /** Also write every event as a JSON log line to `sink` (the server's logger), from now on. */
   attach(sink: AuditSink): void;
+  /**
+   * Calls `listener` with each event this process records, once it is stored (the console's live view); returns
+   * the function that stops it. Events other processes record on the same store are not seen (list them).
+   */
+  subscribe(listener: (event: StoredAuditEvent) => void): () => void;
+  /** The newest events first (at most 1000; default 100). */
   list(filter?: {
-    tenantId?: string;
-    plane?: string;
-    action?: string;
-    limit?: number;
+    tenantId?: string | undefined;
+    plane?: string | undefined;
+    action?: string | undefined;
+    outcome?: AuditOutcome | undefined;
+    limit?: number | undefined;
   }): Promise<StoredAuditEvent[]>;
   /** Waits until every recorded event is written, then releases the writer. */
   close(): Promise<void>;
@@ -73,6 +80,7 @@ export function createAuditLog(
   writer: AuditRowWriter = storeAuditWriter(db),
 ): AuditLog {
   let sink = initialSink;
+  const listeners = new Set<(event: StoredAuditEvent) => void>();
   // Group commit: events recorded while a write is in flight are written together in the next one. Each
   // caller still waits until its own row is durable (fail-closed), but many concurrent token requests share
   // one transaction — one fsync — instead of paying one each.
@@ -104,6 +112,13 @@ export function createAuditLog(
       );
       for (const { stored, resolve } of batch) {
         sink?.info({ audit: stored }, `${stored.plane} ${stored.action} ${stored.outcome}`);
+        for (const listener of listeners) {
+          try {
+            listener(stored);
+          } catch {
+            // A listener's failure is its own: the event is stored and its caller answered regardless.
+          }
+        }
         resolve(stored);
       }
     } catch (err) {
@@ -118,6 +133,12 @@ export function createAuditLog(
   return {
     attach(next) {
       sink = next;
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
     },
     record(event) {
       const at = now();
@@ -136,6 +157,7 @@ export function createAuditLog(
       if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
       if (filter.plane) q = q.where('plane', '=', filter.plane);
       if (filter.action) q = q.where('action', '=', filter.action);
+      if (filter.outcome) q = q.where('outcome', '=', filter.outcome);
       const rows = await q
         .orderBy('at', 'desc')
         .orderBy('id')

@@ -40,6 +40,14 @@ export const ERROR_CODES = {
     status: 500,
     summary: 'The admin token (LANYARD_ADMIN_TOKEN or the admin.token file) is unusable or unsafe.',
   },
+  ERR_ADMIN_READ_ONLY: {
+    status: 403,
+    summary: 'A read-only console session or token called an admin API route that changes Lanyard.',
+  },
+  ERR_ADMIN_CSRF: {
+    status: 403,
+    summary: "A console session's write lacked its CSRF token, or came from another origin.",
+  },
   ERR_REQUEST_TOO_LARGE: { status: 413, summary: 'The request body is larger than the limit.' },
   ERR_BAD_JSON: { status: 400, summary: 'The request body is not valid JSON.' },
 
@@ -53,6 +61,15 @@ export const ERROR_CODES = {
   ERR_USAGE: { status: 400, summary: 'The command line is not valid.' },
   ERR_LISTEN: { status: 500, summary: 'A listener could not be opened.' },
   ERR_OVERLOADED: { status: 503, summary: 'The listener has as many open connections as it serves at once.' },
+
+  // Console
+  ERR_CONSOLE_SIGNIN: {
+    status: 401,
+    summary:
+      'The token given to sign in to the console is neither the admin token nor a live read-only token.',
+  },
+  ERR_CONSOLE_SESSION: { status: 401, summary: 'The console session is missing, expired or signed out.' },
+  ERR_CONSOLE_THROTTLED: { status: 429, summary: 'Too many failed console sign-ins from this address.' },
 
   // Gateway (API Management policies)
   ERR_GATEWAY_POLICY: {

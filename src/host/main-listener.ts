@@ -11,6 +11,7 @@
  * exposes the admin API to the network (still behind the admin token), so it is logged as a warning.
  */
 import { ensureLocalCa } from '../crypto/local-ca.ts';
+import { constantTimeEqual } from '../crypto/secret-hash.ts';
 import { LanyardError } from '../errors/lanyard-error.ts';
 import { sendJson } from '../http/http.ts';
 import { DEFAULT_LIMITS, type Listener, type ListenerLimits, startListener } from '../http/listener.ts';
@@ -85,8 +86,14 @@ export async function startServer(runtime: Runtime, options: StartServerOptions)
   }, KEY_MAINTENANCE_MS);
   keyTimer.unref();
 
-  // The issuer plane also reads `adfsTenant` (IssuerDeps): a setting of this listener, not of the runtime.
-  const routeDeps = { ...runtime, adfsTenant: options.adfsTenant };
+  // The issuer plane also reads `adfsTenant` (IssuerDeps), and the console signs people in with the admin token
+  // (ConsoleDeps: a check, not the token): settings of this listener, not of the runtime.
+  const adminToken = options.adminToken;
+  const routeDeps = {
+    ...runtime,
+    adfsTenant: options.adfsTenant,
+    isAdminToken: (token: string) => constantTimeEqual(token, adminToken),
+  };
   const handler = createRequestHandler(
     [
       healthRoutes(),

@@ -7,6 +7,7 @@
  * and loads the plane itself only when asked (host/planes.ts), so `lanyard --help` does not load the store,
  * the listeners or the manifest schemas.
  */
+import { consoleCommands } from '../console/cli/commands.ts';
 import { directoryCommands } from '../directory/cli/commands.ts';
 import { easyAuthCommands } from '../easyauth/cli/commands.ts';
 import { flowsCommands } from '../flows/cli/commands.ts';
@@ -62,5 +63,11 @@ export const REGISTRY = [
     name: 'flows',
     commands: flowsCommands,
     load: async () => (await import('../flows/plane.ts')).flowsPlane,
+  }),
+  // The console shows what all the others hold.
+  entry({
+    name: 'console',
+    commands: consoleCommands,
+    load: async () => (await import('../console/plane.ts')).consolePlane,
   }),
 ] as const;

@@ -10,7 +10,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { ClientPrincipal, ResourceApp } from '../directory/lookups.ts';
 import type { Tenant } from '../directory/types.ts';
-import { definePipeline, newPipelineState, type Step } from '../http/pipeline.ts';
+import { definePipeline, newPipelineState, type Pipeline, type Step } from '../http/pipeline.ts';
 import { AadstsError } from './aadsts.ts';
 import { type AccessTokenClaims, buildClaims, type ClientAuthStrength, type IssuerNames } from './claims.ts';
 import { DirectoryCache } from './directory-cache.ts';
@@ -131,7 +131,20 @@ export class TokenService {
    * Checks the caller may have a token for the resource, then mints it; audited once, success or refusal.
    * Rejects with what refused it: an AadstsError, or the unexpected error itself (audited as AADSTS90033).
    */
-  async mint(req: MintRequest): Promise<IssuedToken> {
+  mint(req: MintRequest): Promise<IssuedToken> {
+    return this.#run(MINT, req);
+  }
+
+  /**
+   * What `mint` would decide and issue — the same `resolve-resource` and `issue-token` steps — without an audit
+   * row, for questions about access (the console's "may X call Y?", which validates the token against the
+   * fronts that would receive it, in this process; it never leaves). Rejects as `mint` does.
+   */
+  preview(req: MintRequest): Promise<IssuedToken> {
+    return this.#run(PREVIEW, req);
+  }
+
+  async #run(pipeline: Pipeline<MintContext>, req: MintRequest): Promise<IssuedToken> {
     const ctx: MintContext = {
       pipeline: newPipelineState(),
       audit: this.#o.audit,
@@ -149,7 +162,7 @@ export class TokenService {
       audited: false,
       refusal: undefined,
     };
-    await MINT.run(ctx);
+    await pipeline.run(ctx);
     if (ctx.pipeline.failedStep !== undefined) throw ctx.pipeline.error;
     return ctx.issued!;
   }
@@ -228,4 +241,10 @@ const MINT = definePipeline<MintContext>('mint', {
   backend: [TokenService.issueToken],
   outbound: [auditStep],
   onError: [auditStep],
+});
+
+/** `preview`: `mint`'s decision and token, unaudited (nothing is issued to anyone). */
+const PREVIEW = definePipeline<MintContext>('preview', {
+  inbound: [TokenService.resolveResource],
+  backend: [TokenService.issueToken],
 });

@@ -55,20 +55,27 @@ export function managementAdminRoutes(routes: AdminRoutes<ManagementDeps>): void
   routes.add('DELETE', `${base}/rbac/assignments/:name`, async ({ deps, params }) =>
     ok(await (await service()).unassignRole(deps.directory, params.tenant!, { id: params.name! })),
   );
-  routes.add('POST', `${base}/rbac/check`, async ({ deps, params, body }) => {
-    const b = await body<Body>();
-    if (b.dataAction !== undefined && typeof b.dataAction !== 'boolean') {
-      throw new LanyardError('ERR_VALIDATION', '`dataAction` must be true or false.');
-    }
-    return ok(
-      await (await service()).checkAccess(deps.directory, params.tenant!, {
-        principal: text(b, 'principal', true),
-        action: text(b, 'action', true),
-        scope: text(b, 'scope', true),
-        dataAction: b.dataAction === true,
-      }),
-    );
-  });
+  // A question, not a change: read-only callers may ask it.
+  routes.add(
+    'POST',
+    `${base}/rbac/check`,
+    async ({ deps, params, body }) => {
+      const b = await body<Body>();
+      if (b.dataAction !== undefined && typeof b.dataAction !== 'boolean') {
+        throw new LanyardError('ERR_VALIDATION', '`dataAction` must be true or false.');
+      }
+      return ok(
+        await (await service()).checkAccess(deps.directory, params.tenant!, {
+          principal: text(b, 'principal', true),
+          action: text(b, 'action', true),
+          scope: text(b, 'scope', true),
+          dataAction: b.dataAction === true,
+        }),
+      );
+    },
+    [],
+    { access: 'read' },
+  );
 
   routes.add('GET', `${base}/rbac/roles`, async ({ deps }) =>
     ok(await (await service()).listRoles(deps.directory)),

@@ -576,6 +576,33 @@ export async function listRoleAssignments(
     .map((r) => assignmentView(index.getAssignment(r.id)!, r, index));
 }
 
+/**
+ * `lanyard rbac check`'s answer as a sentence (the console shows the same), and, when denied, the command that
+ * would allow it: the least privileged role assignable there.
+ */
+export function describeDecision(
+  r: { principalName: string; decision: Decision },
+  input: { principal: string; action: string; scope: string },
+): { text: string; fix?: string } {
+  const d = r.decision;
+  if (d.allowed) {
+    return {
+      text: `allowed: ${d.grantedBy.map((g) => `${g.roleName} at ${g.assignment.scope} (${g.assignment.id})`).join('; ')}`,
+    };
+  }
+  const role = d.wouldGrant[0]?.roleName;
+  const fix =
+    role === undefined
+      ? undefined
+      : `lanyard rbac assign --principal ${input.principal} --role "${role}" --scope ${input.scope}`;
+  return {
+    text: `denied: ${r.principalName} holds no role allowing ${input.action} at ${d.scope}.${
+      fix ? ` ${role} would (${fix}).` : ' No role assignable there allows it.'
+    }`,
+    ...(fix ? { fix } : {}),
+  };
+}
+
 /** "May this principal do this at this scope?", with the assignments that allow it or the roles that would. */
 export async function checkAccess(
   d: Directory,

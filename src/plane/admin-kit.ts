@@ -7,6 +7,7 @@
  * body, error shapes, and the route table docs/admin-api.md documents.
  */
 import { LanyardError } from '../errors/lanyard-error.ts';
+import type { RequestContext } from '../http/http.ts';
 import type { Logger } from '../http/logger.ts';
 import type { Params } from '../http/router.ts';
 
@@ -18,6 +19,8 @@ export interface AdminCall<D> {
   deps: D;
   /** The server's logger, for work a route starts that outlives its answer (a runbook job). */
   logger: Logger;
+  /** Who calls (the host always says; absent only where a route is called without the host). */
+  caller?: AdminCaller | undefined;
   /**
    * The parsed JSON body (`{}` when none was sent, so a missing body reads as "no fields"). Typed as the
    * operation's input only for the call: the plane validates it against that operation's schema.
@@ -30,6 +33,18 @@ export interface AdminReply {
   body?: unknown;
 }
 
+/**
+ * Who may call a route. `read`: every caller, a read-only one too (what GET and HEAD routes are, and a question
+ * asked with a body, such as a token to explain, which must not go in a URL). `write`: callers with the admin
+ * role (what every other method is). `admin`: the admin role only, even for a GET (read-only tokens' list).
+ */
+export type AdminAccess = 'read' | 'write' | 'admin';
+
+export interface AdminRouteOptions {
+  /** Default: `read` for GET and HEAD, `write` for the other methods. */
+  readonly access?: AdminAccess | undefined;
+}
+
 export interface AdminRoutes<D> {
   /** Adds `METHOD /admin/…pattern` (`:name` segments are params); `query` lists the parameters it accepts. */
   add(
@@ -37,7 +52,29 @@ export interface AdminRoutes<D> {
     pattern: string,
     run: (call: AdminCall<D>) => Promise<AdminReply>,
     query?: readonly string[],
+    options?: AdminRouteOptions,
   ): void;
+}
+
+/** The admin API's caller: the admin token's holder, or someone a plane's authenticator vouches for. */
+export interface AdminCaller {
+  /** `admin` may call every route; `read-only` only `read` ones (else 403 ERR_ADMIN_READ_ONLY). */
+  readonly role: 'admin' | 'read-only';
+  /** For logs and audit rows: `admin-token`, or the authenticator's word (`console-session`). */
+  readonly via: string;
+}
+
+/**
+ * Another way to call the admin API than `Authorization: Bearer <admin token>` (`Plane.adminAuth`): the console's
+ * session cookie. Asked, in registry order, for requests that carry no Authorization header, before routing.
+ */
+export interface AdminAuthenticator {
+  /**
+   * The caller this request is made by, or undefined when it carries no credential of this kind. Throws a
+   * LanyardError for a credential it refuses (an expired session 401, a write without its CSRF token 403); it
+   * may set response headers (a rotated session cookie) on `ctx.res`.
+   */
+  authenticate(ctx: RequestContext): Promise<AdminCaller | undefined>;
 }
 
 export const ok = (body: unknown): AdminReply => ({ status: 200, body });

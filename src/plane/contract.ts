@@ -17,7 +17,7 @@ import type { ListenerLimits } from '../http/listener.ts';
 import type { Logger } from '../http/logger.ts';
 import type { RouteGroup } from '../http/route-group.ts';
 import type { ManifestSection } from '../manifest/section.ts';
-import type { AdminRoutes } from './admin-kit.ts';
+import type { AdminAuthenticator, AdminRoutes } from './admin-kit.ts';
 import type { CliKit } from './cli-kit.ts';
 
 /** What the host passes when it starts a plane's listeners. */
@@ -96,6 +96,11 @@ export interface Plane<D = unknown, M = unknown> {
   readonly watches?: readonly string[];
   /** Its routes of the admin API (`/admin/…`, admin token required; plane/admin-kit.ts). */
   admin?(routes: AdminRoutes<D>): void;
+  /**
+   * Another credential the admin API accepts besides the admin token (the console's session cookie), asked
+   * before routing for requests without an Authorization header (plane/admin-kit.ts, `AdminAuthenticator`).
+   */
+  adminAuth?(deps: D): AdminAuthenticator;
   /**
    * Its part of `lanyard.yaml`: where it sits, schema, checks, reading and planning (manifest/section.ts); a
    * plane with several keys (the flows plane's `runbooks:` and `workflows:`) lists its sections in order.

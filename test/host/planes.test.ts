@@ -40,7 +40,9 @@ describe('plane registry', () => {
   it('declares every audit action its code writes', () => {
     for (const plane of PLANES) {
       const written = new Set<string>();
-      for (const file of sources(path.join(SRC, plane.name))) {
+      // A plane's web/ folder is code for the browser (the console's front end): it reads audit events, never writes.
+      const web = path.join(SRC, plane.name, 'web') + path.sep;
+      for (const file of sources(path.join(SRC, plane.name)).filter((f) => !f.startsWith(web))) {
         const text = fs.readFileSync(file, 'utf8');
         for (const m of text.matchAll(/\baction(?::|\s*=)\s*'([a-z]+\.[a-z.-]+)'/g)) written.add(m[1]!);
         for (const m of text.matchAll(/audit\([^)]*'([a-z]+\.[a-z.-]+)'\)/g)) written.add(m[1]!);

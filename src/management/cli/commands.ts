@@ -130,17 +130,10 @@ function registerRbac(program: Command, kit: CliKit<ManagementDeps>): void {
     .addOption(new Option('--data-action', 'the action is a data action (dataActions, not actions)'))
     .action((o: { principal: string; action: string; scope: string; dataAction?: boolean }, cmd: Command) =>
       kit.withTenant(cmd, async (deps, tenant, opts) => {
-        const r = await (await service()).checkAccess(deps.directory, tenant, o);
-        const d = r.decision;
-        const text = d.allowed
-          ? `allowed: ${d.grantedBy.map((g) => `${g.roleName} at ${g.assignment.scope} (${g.assignment.id})`).join('; ')}`
-          : `denied: ${r.principalName} holds no role allowing ${o.action} at ${d.scope}.${
-              d.wouldGrant.length
-                ? ` ${d.wouldGrant[0]!.roleName} would (lanyard rbac assign --principal ${o.principal} --role "${d.wouldGrant[0]!.roleName}" --scope ${o.scope}).`
-                : ' No role assignable there allows it.'
-            }`;
-        printDone(text, opts.output, r);
-        if (!d.allowed) process.exitCode = 3;
+        const { checkAccess, describeDecision } = await service();
+        const r = await checkAccess(deps.directory, tenant, o);
+        printDone(describeDecision(r, o).text, opts.output, r);
+        if (!r.decision.allowed) process.exitCode = 3;
       }),
     );
 

@@ -8,7 +8,7 @@
  *   `src/console/web/<path>.css` as it is. Each is built once per version of its file (mtime and size).
  * - `/console/vendor/<name>.js`: the ES modules of a fixed list of packages from node_modules (preact, its
  *   hooks, htm, cytoscape), with bare imports between them (`from "preact"`) rewritten to these paths, so the
- *   page needs no import map.
+ *   page needs no import map; `/console/vendor/cytoscape.css`, the rule cytoscape would inject inline.
  * Paths are checked before any file is touched: segments of letters, digits, `-`, `_` and `.` only, never a
  * dot first (so no `..` and no hidden file), only `.js` (from `.ts`) and `.css`, and the file must resolve to
  * a regular file inside the web folder. Answers carry a strong ETag and `Cache-Control: no-cache` (a browser
@@ -39,6 +39,15 @@ export const VENDOR: Readonly<Record<string, { readonly pkg: string; readonly fi
   'preact-hooks.js': { pkg: 'preact', file: 'hooks/dist/hooks.mjs' },
   'htm.js': { pkg: 'htm', file: 'dist/htm.mjs' },
   'cytoscape.js': { pkg: 'cytoscape', file: 'dist/cytoscape.esm.min.mjs' },
+};
+
+/**
+ * Stylesheets the vendor modules would otherwise inject inline, which the console's CSP refuses: cytoscape adds
+ * `<style id="__________cytoscape_stylesheet">` with its container's rule unless an element of that id exists,
+ * so the page links this file under that id (routes.ts).
+ */
+export const VENDOR_CSS: Readonly<Record<string, string>> = {
+  'cytoscape.css': '.__________cytoscape_container {\n  position: relative;\n}\n',
 };
 
 /** Bare specifiers the vendor modules import, and where they are served. */
@@ -122,8 +131,13 @@ export class Assets {
     return this.#load(file, contentType, (text) => (contentType === JS ? jsSpecifiers(strip(text)) : text));
   }
 
-  /** A vendor module by its name under `/console/vendor/`, or undefined when it is not on the list. */
+  /** A vendor module (or stylesheet) by its name under `/console/vendor/`, or undefined when it is not on the list. */
   vendor(name: string): Asset | undefined {
+    const css = Object.hasOwn(VENDOR_CSS, name) ? VENDOR_CSS[name] : undefined;
+    if (css !== undefined) {
+      const body = Buffer.from(css, 'utf8');
+      return { body, contentType: CSS, etag: etagOf(body) };
+    }
     const entry = Object.hasOwn(VENDOR, name) ? VENDOR[name] : undefined;
     if (!entry) return undefined;
     const root = packageRoot(entry.pkg);

@@ -38,7 +38,11 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
 };
 
-/** The page: nothing inline; the front end mounts on `#app` (its modules preloaded so the first paint waits on one round trip). */
+/**
+ * The page: nothing inline; the front end mounts on `#app` (its modules preloaded so the first paint waits on one
+ * round trip). The icon is empty (no request for /favicon.ico); cytoscape's stylesheet is linked under the id
+ * cytoscape looks for, so it does not inject an inline one the CSP would refuse.
+ */
 export const SHELL = `<!doctype html>
 <html lang="en">
 <head>
@@ -46,7 +50,9 @@ export const SHELL = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Lanyard console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/app/console.css">
+<link rel="stylesheet" id="__________cytoscape_stylesheet" href="/console/vendor/cytoscape.css">
 <link rel="modulepreload" href="/console/vendor/preact.js">
 <link rel="modulepreload" href="/console/vendor/preact-hooks.js">
 <link rel="modulepreload" href="/console/vendor/htm.js">

@@ -1,7 +1,7 @@
 /**
  * The console's files: the front end's TypeScript served as JavaScript with its types stripped (and `.ts`
  * imports as `.js`), its CSS as it is, the vendor modules from a fixed list with their bare imports rewritten to
- * the console's URLs; anything else under /console/app or /console/vendor (`..`, a hidden file, a .ts URL, a
+ * the console's URLs (and the stylesheet cytoscape would inject inline); anything else under /console/app or /console/vendor (`..`, a hidden file, a .ts URL, a
  * link out of the folder, a package not on the list) is not served. Over HTTPS: ETags and 304s, content types.
  */
 import assert from 'node:assert/strict';
@@ -153,5 +153,14 @@ describe('console assets (HTTPS)', () => {
     for (const name of ['preact.js', 'htm.js', 'cytoscape.js']) {
       assert.equal((await t.call('GET', `/console/vendor/${name}`, { token: null })).status, 200, name);
     }
+    // The rule cytoscape would inject as an inline <style> (refused by the CSP), linked by the page instead.
+    const css = await t.call('GET', '/console/vendor/cytoscape.css', { token: null });
+    assert.equal(css.headers['content-type'], 'text/css; charset=utf-8');
+    assert.match(css.text, /^\.__________cytoscape_container \{/);
+    const page = await t.call('GET', '/console', { token: null });
+    assert.match(
+      page.text,
+      /<link rel="stylesheet" id="__________cytoscape_stylesheet" href="\/console\/vendor\/cytoscape\.css">/,
+    );
   });
 });

@@ -301,6 +301,16 @@ export async function adminApi(cmd: Command, method: string, apiPath: string): P
   });
 }
 
+/** See CliKit.runningServer. */
+async function runningServerOf(cmd: Command) {
+  const dataDir = globalOptions(cmd).dataDir ?? path.resolve(userCwd(), '.lanyard');
+  const { isAlive, readRunInfo } = await import('../host/run-info.ts');
+  const info = readRunInfo(dataDir);
+  if (!info || typeof info.url !== 'string' || typeof info.pid !== 'number' || !isAlive(info.pid))
+    return undefined;
+  return { url: info.url, caCertPath: typeof info.caCertPath === 'string' ? info.caCertPath : undefined };
+}
+
 /** What every plane's `commands()` gets: the runtime meets each plane's deps (host/start-host.ts checks it). */
 export const kit: CliKit<Runtime> = {
   userCwd: () => userCwd(),
@@ -309,4 +319,5 @@ export const kit: CliKit<Runtime> = {
   withRuntime,
   withTenant,
   adminApi,
+  runningServer: runningServerOf,
 };

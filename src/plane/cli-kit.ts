@@ -61,4 +61,6 @@ export interface CliKit<D> {
    * ERR_USAGE saying so. Call it inside withRuntime/withTenant, which print the error.
    */
   adminApi(cmd: Command, method: string, path: string): Promise<unknown>;
+  /** The Lanyard serving the data folder now (its URL and the CA file its certificate chains to), or undefined. */
+  runningServer(cmd: Command): Promise<{ url: string; caCertPath?: string | undefined } | undefined>;
 }

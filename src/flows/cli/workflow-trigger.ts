@@ -103,15 +103,12 @@ export function workflowTriggerCommand(workflow: Command, kit: CliKit<FlowsDeps>
         ]);
         const w = await s.getWorkflow(deps.directory, tenant, name);
         const trigger = r.pickTrigger(w, o.trigger);
-        const { isAlive, readRunInfo } = await import('../../host/run-info.ts');
-        const info = readRunInfo(deps.dataDir);
-        const serving =
-          info && typeof info.pid === 'number' && isAlive(info.pid) && typeof info.url === 'string';
+        const serving = await kit.runningServer(cmd);
 
         if (serving && trigger.type === 'Request') {
           const keys = await s.workflowAccessKeys(deps.directory, deps.envelope, tenant, w.resourceId);
-          const url = c.callbackUrl(new URL(info.url as string).origin, w, trigger.name, keys.primary);
-          const ca = typeof info.caCertPath === 'string' ? fs.readFileSync(info.caCertPath) : undefined;
+          const url = c.callbackUrl(new URL(serving.url).origin, w, trigger.name, keys.primary);
+          const ca = serving.caCertPath === undefined ? undefined : fs.readFileSync(serving.caCertPath);
           const answer = await postCallback(url, ca, body);
           printAnswer(answer, opts.output);
           if (answer.status < 200 || answer.status > 299) process.exitCode = 1;

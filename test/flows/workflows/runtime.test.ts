@@ -7,12 +7,18 @@
  * trigger firing on its own.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { Agent } from 'undici';
 import { STORE_KINDS } from '../../helpers/stores.ts';
 import { startTestServer, type TestServer, within } from '../../host/harness.ts';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../../..');
 
 interface Seen {
   authorization: string | undefined;
@@ -176,6 +182,32 @@ for (const kind of STORE_KINDS) {
       assert.equal(queued.json.run.status, 'Running');
       const unknown = await t.call('POST', '/admin/tenants/contoso/workflows/vm-flow/triggers/nope/run');
       assert.equal(unknown.status, 404);
+    });
+
+    it('lanyard workflow trigger presses the button at the callback URL of the running server', async () => {
+      const before = seen.length;
+      const { stdout } = await run(
+        process.execPath,
+        [
+          'bin/lanyard.js',
+          '--data-dir',
+          t.dataDir,
+          '--store',
+          t.location,
+          '--tenant',
+          'contoso',
+          'workflow',
+          'trigger',
+          'vm-flow',
+          '--body',
+          '{"group":"rg3"}',
+        ],
+        { cwd: ROOT, env: { ...process.env, LANYARD_DATA_DIR: t.dataDir } },
+      );
+      assert.match(stdout, /^200 — run \d{20}CU\d\d$/m);
+      assert.match(stdout, /"vms":\["build-agent","test-runner"\]/);
+      assert.equal(seen.length, before + 1);
+      assert.equal(seen.at(-1)!.path, '/api/vms?rg=rg3');
     });
 
     it('refuses a wrong signature and a disabled workflow with the reason', async () => {

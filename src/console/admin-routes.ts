@@ -80,7 +80,7 @@ export function consoleAdminRoutes(r: AdminRoutes<ConsoleDeps>): void {
   );
 
   r.add('GET', '/admin/tenants/:tenant/graph', async ({ deps, params }) =>
-    ok(await (await import('./graph.ts')).tenantGraph(deps.directory, params.tenant!)),
+    ok(await (await import('./graph.ts')).cachedTenantGraph(deps.directory, params.tenant!)),
   );
   r.add(
     'POST',

@@ -4,7 +4,8 @@
  * Graph view (and for scripts). One read of each list the directory and the planes keep — apps (first-party
  * ones only when something points at them), service principals, managed identities, resources, app role
  * assignments, Azure RBAC assignments, Easy Auth configs, gateways, workflows, runbooks — then joined in
- * memory, so the cost grows with the number of objects, not with their product.
+ * memory, so the cost grows with the number of objects, not with their product; and kept per tenant until the
+ * store changes (`cachedTenantGraph`: the directory's version and the change feed's topics).
  *
  * Node ids are stable: `app:<appId>`, `identity:<identity id>`, `resource:<resource id>`, `api:<gateway
  * resource id>/<api>`, `scope:<ARM scope, lower case>`, `principal:<object id>` (an RBAC principal the directory
@@ -23,6 +24,7 @@ import { listWorkflows } from '../flows/workflows/store.ts';
 import { listGateways } from '../gateway/store.ts';
 import { parseScope } from '../management/rbac/scope.ts';
 import { listRoleAssignments as listRbacAssignments, listSubscriptions } from '../management/service.ts';
+import { readVersions } from '../store/change-feed.ts';
 
 export type NodeKind = 'app' | 'identity' | 'resource' | 'api' | 'scope' | 'principal';
 export type EdgeKind = 'app-role' | 'rbac' | 'identity' | 'easyauth' | 'serves' | 'backend' | 'calls';
@@ -87,9 +89,68 @@ function hostResource(url: string): string | undefined {
   return m?.[1];
 }
 
+/**
+ * The directory as the planes' list functions see it, with this tenant's resources and identities read once:
+ * `listSubscriptions`, `listWorkflows` and `listRunbooks` each list them again on their own, and at 1,000
+ * objects each such list costs more than everything else the graph reads. Only those two reads (and `db`, a
+ * getter of the instance) are replaced; every other member is the directory's own.
+ */
+function readingOnce(
+  d: Directory,
+  tenantId: string,
+  resources: Promise<Resource[]>,
+  identities: Promise<ManagedIdentity[]>,
+): Directory {
+  const once = Object.create(d) as Directory;
+  Object.defineProperties(once, {
+    db: { value: d.db },
+    listResources: {
+      value: (tenant: string) => (tenant === tenantId ? resources : d.listResources(tenant)),
+    },
+    listIdentities: {
+      value: (tenant: string, o?: { includeSystem?: boolean }) =>
+        tenant === tenantId
+          ? identities.then((all) => (o?.includeSystem ? all : all.filter((i) => i.kind === 'user')))
+          : d.listIdentities(tenant, o),
+    },
+  });
+  return once;
+}
+
+/** The graph of a tenant, read again only when the store changed since (the directory or a plane's topic). */
+export async function cachedTenantGraph(directory: Directory, tenantRef: string): Promise<Graph> {
+  const tenant = await directory.getTenant(tenantRef);
+  const [version, topics] = await Promise.all([directory.version(), readVersions(directory.db)]);
+  const key = `${version}|${[...topics]
+    .map(([t, v]) => `${t}:${v}`)
+    .sort()
+    .join(',')}`;
+  let byTenant = caches.get(directory);
+  if (!byTenant) {
+    byTenant = new Map();
+    caches.set(directory, byTenant);
+  }
+  const hit = byTenant.get(tenant.id);
+  if (hit?.key === key) return hit.graph;
+  const graph = tenantGraph(directory, tenant.id);
+  byTenant.delete(tenant.id);
+  byTenant.set(tenant.id, { key, graph });
+  if (byTenant.size > 16) byTenant.delete(byTenant.keys().next().value!);
+  // A failed read is not kept.
+  graph.catch(() => {
+    if (byTenant.get(tenant.id)?.graph === graph) byTenant.delete(tenant.id);
+  });
+  return graph;
+}
+
+const caches = new WeakMap<Directory, Map<string, { key: string; graph: Promise<Graph> }>>();
+
 export async function tenantGraph(directory: Directory, tenantRef: string): Promise<Graph> {
   const tenant = await directory.getTenant(tenantRef);
   const t = tenant.id;
+  const resourcesRead = directory.listResources(t);
+  const identitiesRead = directory.listIdentities(t, { includeSystem: true });
+  const once = readingOnce(directory, t, resourcesRead, identitiesRead);
   const [
     version,
     apps,
@@ -107,15 +168,15 @@ export async function tenantGraph(directory: Directory, tenantRef: string): Prom
     directory.version(),
     directory.listApps(t, { includeFirstParty: true }),
     directory.listServicePrincipals(t),
-    directory.listIdentities(t, { includeSystem: true }),
-    directory.listResources(t),
+    identitiesRead,
+    resourcesRead,
     directory.listRoleAssignments(t),
     listRbacAssignments(directory, t),
-    listSubscriptions(directory, t),
+    listSubscriptions(once, t),
     listEasyAuthConfigs(directory.db, { tenantId: t }),
     listGateways(directory.db, directory.deps.envelope, { tenantId: t }),
-    listWorkflows(directory, t),
-    listRunbooks(directory, t),
+    listWorkflows(once, t),
+    listRunbooks(once, t),
   ]);
 
   const nodes = new Map<string, GraphNode>();

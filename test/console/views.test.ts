@@ -135,6 +135,37 @@ for (const kind of STORE_KINDS) {
       assert.equal((await admin.call('GET', '/admin/tenants/nope/graph')).status, 404);
     });
 
+    it('draws the graph again once the store changed, not before', async () => {
+      const first = await admin.call('GET', '/admin/tenants/contoso/graph');
+      const same = await admin.call('GET', '/admin/tenants/contoso/graph');
+      assert.equal(same.text, first.text, 'nothing changed: the same graph');
+      assert.equal(
+        (await admin.call('POST', '/admin/tenants/contoso/apps', { body: { name: 'late' } })).status,
+        201,
+      );
+      const apps = await admin.call('GET', '/admin/tenants/contoso/graph');
+      assert.ok(
+        apps.json.nodes.some((n: { ref?: string }) => n.ref === 'app:late'),
+        'a directory write',
+      );
+      const rbac = await admin.call('POST', '/admin/tenants/contoso/rbac/assignments', {
+        body: { principal: 'app:late', role: 'Reader', scope: 'resource:build-agent' },
+      });
+      assert.equal(rbac.status, 201, rbac.text);
+      const after = await admin.call('GET', '/admin/tenants/contoso/graph');
+      const vm = after.json.nodes.find(
+        (n: { kind: string; ref?: string }) => n.kind === 'resource' && n.ref === 'resource:build-agent',
+      );
+      assert.ok(
+        after.json.edges.some(
+          (e: { kind: string; label: string; target: string }) =>
+            e.kind === 'rbac' && e.label === 'Reader' && e.target === vm.id,
+        ),
+        'a management write',
+      );
+      assert.equal((await admin.call('DELETE', '/admin/tenants/contoso/apps/late')).status, 200);
+    });
+
     it('answers "may X call Y?" for a front with the issuer and Easy Auth', async () => {
       const yes = await admin.call('POST', '/admin/tenants/contoso/access', {
         body: { principal: 'resource:runbook-automation', target: 'resource:somefunction' },

@@ -268,6 +268,8 @@ export async function runDemo(runtime: Runtime, o: DemoOptions): Promise<boolean
 
     out(`Serving (the server log, with every audit event: ${displayPath(logFile)}):`);
     out(`  issuer and admin API        ${server.url}`);
+    // The console's own line (its plane's `Started.lines`): where to open it and how to sign in.
+    for (const line of host.planes.get('console')?.lines ?? []) out(`  ${line}`);
     out(`  managed-identity endpoint   ${identity.endpoint}`);
     for (const [app, resource] of [
       [someFunction, 'somefunction'],

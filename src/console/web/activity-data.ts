@@ -102,10 +102,49 @@ export interface LocalFilter {
   action: string;
 }
 
-export function matchesLocal(e: AuditEvent, f: LocalFilter): boolean {
+/**
+ * Whether an event passes the page's filters; `nameOf` gives the name the page shows for an id (a client id
+ * shown as `identity:orders-mi`), so a principal is found by either.
+ */
+export function matchesLocal(
+  e: AuditEvent,
+  f: LocalFilter,
+  nameOf: (id: string | undefined) => string | undefined = () => undefined,
+): boolean {
   const has = (value: string | undefined, part: string) =>
     part.trim() === '' || (value ?? '').toLowerCase().includes(part.trim().toLowerCase());
-  return has(e.actor, f.principal) && has(e.reason, f.reason) && has(e.action, f.action);
+  return (
+    (has(e.actor, f.principal) || has(nameOf(e.actor), f.principal)) &&
+    has(e.reason, f.reason) &&
+    has(e.action, f.action)
+  );
+}
+
+/**
+ * Ids the audit trail names (client ids, app ids, principal ids, identifier URIs), each with the name the
+ * directory gives it: `identity:orders-mi`, `resource:func1` (its system-assigned identity), `app:orders`.
+ */
+export function idNames(
+  identities: readonly {
+    kind: 'system' | 'user';
+    name: string;
+    ownerResource?: string;
+    clientId: string;
+    principalId: string;
+  }[],
+  apps: readonly { name: string; appId: string; servicePrincipalId: string; identifierUris: string[] }[],
+): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const a of apps) {
+    const name = `app:${a.name}`;
+    for (const id of [a.appId, a.servicePrincipalId, ...a.identifierUris]) names.set(id.toLowerCase(), name);
+  }
+  for (const i of identities) {
+    const name = i.kind === 'system' ? `resource:${i.ownerResource ?? i.name}` : `identity:${i.name}`;
+    names.set(i.clientId.toLowerCase(), name);
+    names.set(i.principalId.toLowerCase(), name);
+  }
+  return names;
 }
 
 /** Keeps the newest `limit` events, newest first, without duplicates (a reconnecting stream resends some). */
@@ -142,10 +181,16 @@ export interface EventLink {
 }
 
 /**
- * Where an event leads: a refusal to the explainer (with the front, reason and event named, never a token:
- * audit events hold none), a workflow run to its record, a traced gateway request to its trace.
+ * Where an event leads: a refused token request to "may X call Y?" in the Graph view (the issuer refused it: no
+ * token exists to explain), any other refusal to the explainer with its front, reason and event named (never a
+ * token: audit events hold none), a workflow run to its record, a traced gateway request to its trace. `nameOf`
+ * turns the ids events carry into the names the admin API takes (`app:orders`).
  */
-export function linksOf(e: AuditEvent, tenant: string | undefined): EventLink[] {
+export function linksOf(
+  e: AuditEvent,
+  tenant: string | undefined,
+  nameOf: (id: string | undefined) => string | undefined = () => undefined,
+): EventLink[] {
   const links: EventLink[] = [];
   const workflow = afterPrefix(e.target, 'workflow:');
   const run = detail(e, 'run');
@@ -157,20 +202,26 @@ export function linksOf(e: AuditEvent, tenant: string | undefined): EventLink[] 
   if (traceId && gateway) {
     links.push({ href: hashFor('activity', ['trace'], { gateway, trace: traceId }), label: 'Trace' });
   }
-  if (isRefusal(e) && e.action !== 'workflow.run') {
+  if (!isRefusal(e) || e.action === 'workflow.run') return links;
+  if (e.plane === 'issuer') {
     links.push({
-      href: hashFor('explain', [], {
-        event: e.id,
-        plane: e.plane,
-        action: e.action,
-        front: detail(e, 'resource') ?? e.target,
-        reason: e.reason,
-        actor: e.actor,
-        at: e.at,
-        tenant,
-      }),
-      label: 'Explain',
+      href: hashFor('graph', [], { from: nameOf(e.actor) ?? e.actor, to: nameOf(e.target) ?? e.target }),
+      label: 'May it call?',
     });
+    return links;
   }
+  links.push({
+    href: hashFor('explain', [], {
+      event: e.id,
+      plane: e.plane,
+      action: e.action,
+      front: detail(e, 'resource') ?? e.target,
+      reason: e.reason,
+      actor: e.actor,
+      at: e.at,
+      tenant,
+    }),
+    label: 'Explain',
+  });
   return links;
 }

@@ -9,6 +9,7 @@
 
 import {
   chartBars,
+  idNames,
   isRefusal,
   type LocalFilter,
   linksOf,
@@ -31,10 +32,10 @@ import {
   SubNav,
   TextField,
 } from './components.ts';
-import { formatClock, formatTime } from './format.ts';
+import { formatClock, formatTime, plural } from './format.ts';
 import { FormButtons, useSubmit } from './forms.ts';
 import { navigate, useLoad, useStore } from './hooks.ts';
-import type { AuditEvent, GatewaySummary, RequestTrace } from './models.ts';
+import type { Application, AuditEvent, GatewaySummary, ManagedIdentity, RequestTrace } from './models.ts';
 import { hashFor, type Route } from './routes.ts';
 import { checkSession } from './session.ts';
 import { tenants } from './tenants.ts';
@@ -126,18 +127,17 @@ function useAuditStream(filter: ServerFilter, paused: boolean) {
 }
 
 function Chart({ buckets }: { buckets: MinuteBucket[] }): Html {
-  const width = 600;
+  const width = 1200;
   const height = 120;
   const { bars, max } = chartBars(buckets, width, height);
   const issued = buckets.reduce((n, b) => n + b.issued, 0);
   const refused = buckets.reduce((n, b) => n + b.refused, 0);
   const ticks = buckets.filter((_, i) => i % 5 === 0 || i === buckets.length - 1);
   const slot = width / Math.max(1, buckets.length);
-  const summary = `Last ${buckets.length} minutes: ${issued} tokens issued, ${refused} refusals; at most ${max} a minute.`;
+  const summary = `Last ${buckets.length} minutes: ${plural(issued, 'token')} issued, ${plural(refused, 'refusal')}; at most ${max} a minute.`;
   return html`<figure class="chart card">
     <figcaption id="chart-caption">Tokens issued and refusals per minute</figcaption>
-    <svg viewBox=${`0 -6 ${width} ${height + 26}`} role="img" aria-labelledby="chart-caption chart-summary" class="chart-svg"
-      preserveAspectRatio="none">
+    <svg viewBox=${`0 -6 ${width} ${height + 26}`} role="img" aria-labelledby="chart-caption chart-summary" class="chart-svg">
       <line x1="0" y1=${height} x2=${width} y2=${height} class="axis" />
       ${bars.map(
         (b) => html`<rect x=${b.x} y=${b.y} width=${b.width} height=${b.height} class=${`bar bar-${b.kind}`}>
@@ -145,8 +145,8 @@ function Chart({ buckets }: { buckets: MinuteBucket[] }): Html {
         </rect>`,
       )}
       ${ticks.map(
-        (b) =>
-          html`<text x=${buckets.indexOf(b) * slot} y=${height + 16} class="tick">${formatClock(new Date(b.start).toISOString()).slice(0, 5)}</text>`,
+        (b) => html`<text x=${buckets.indexOf(b) * slot + (b === buckets.at(-1) ? slot : 0)} y=${height + 16}
+          class=${b === buckets.at(-1) ? 'tick tick-end' : 'tick'}>${formatClock(new Date(b.start).toISOString()).slice(0, 5)}</text>`,
       )}
     </svg>
     <p id="chart-summary" class="chart-summary">
@@ -171,8 +171,43 @@ function Chart({ buckets }: { buckets: MinuteBucket[] }): Html {
   </figure>`;
 }
 
+/** Names for the ids events carry, from the current tenant's identities and apps (empty until read). */
+function useIdNames(tenant: string | undefined): (id: string | undefined) => string | undefined {
+  const dir = useLoad(
+    async (signal) => {
+      if (tenant === undefined) return new Map<string, string>();
+      const base = path`/admin/tenants/${tenant}`;
+      const [identities, apps] = await Promise.all([
+        get<ManagedIdentity[]>(`${base}/identities`, { signal, query: { includeSystem: true } }),
+        get<Application[]>(`${base}/apps`, { signal, query: { firstParty: true } }),
+      ]);
+      return idNames(identities, apps);
+    },
+    [tenant],
+  );
+  const names = dir.data;
+  return useMemo(
+    () => (id: string | undefined) => (id === undefined ? undefined : names?.get(id.toLowerCase())),
+    [names],
+  );
+}
+
+/** An id with its name when the directory knows it (the id stays in the tooltip and is still filterable). */
+function Named({
+  id,
+  nameOf,
+}: {
+  id: string | undefined;
+  nameOf: (id: string | undefined) => string | undefined;
+}) {
+  if (id === undefined) return '';
+  const name = nameOf(id);
+  return name ? html`<span title=${id}>${name}</span>` : html`<span class="id">${id}</span>`;
+}
+
 function EventsPart({ route }: { route: Route }): Html {
   const t = useStore(tenants);
+  const nameOf = useIdNames(t.current);
   const [server, setServer] = useState<ServerFilter>({
     plane: route.params.plane ?? '',
     outcome: route.params.outcome ?? '',
@@ -186,7 +221,7 @@ function EventsPart({ route }: { route: Route }): Html {
     const timer = setInterval(() => setNow(Date.now()), 15_000);
     return () => clearInterval(timer);
   }, []);
-  const shown = useMemo(() => events.filter((e) => matchesLocal(e, local)), [events, local]);
+  const shown = useMemo(() => events.filter((e) => matchesLocal(e, local, nameOf)), [events, local, nameOf]);
   const buckets = useMemo(() => perMinute(shown, now, WINDOW_MINUTES), [shown, now]);
   const tenantName = (id: string | undefined) => t.list.find((x) => x.id === id)?.name;
   const columns: Column<AuditEvent>[] = [
@@ -197,14 +232,14 @@ function EventsPart({ route }: { route: Route }): Html {
     { header: 'Plane', cell: (e) => e.plane },
     { header: 'Action', cell: (e) => html`<code>${e.action}</code>` },
     { header: 'Outcome', cell: (e) => html`<${Status} value=${e.outcome} />` },
-    { header: 'Principal', cell: (e) => e.actor ?? '' },
-    { header: 'Target', cell: (e) => e.target ?? '' },
+    { header: 'Principal', cell: (e) => html`<${Named} id=${e.actor} nameOf=${nameOf} />` },
+    { header: 'Target', cell: (e) => html`<${Named} id=${e.target} nameOf=${nameOf} />` },
     { header: 'Reason', cell: (e) => (e.reason ? html`<code>${e.reason}</code>` : '') },
     {
       header: 'More',
       cell: (
         e,
-      ) => html`${linksOf(e, tenantName(e.tenantId)).map((l) => html`<a class="row-link" href=${l.href}>${l.label}</a> `)}
+      ) => html`${linksOf(e, tenantName(e.tenantId), nameOf).map((l) => html`<a class="row-link" href=${l.href}>${l.label}</a> `)}
         ${e.details && Object.keys(e.details).length > 0 ? html`<${JsonBlock} summary="details" value=${e.details} />` : null}`,
     },
   ];

@@ -69,7 +69,7 @@ function VerdictCard({ v }: { v: FrontVerdict }): Html {
     </h3>
     ${v.accepted && v.upstream ? html`<p>Forwarded to <code>${v.upstream}</code>${v.front ? html` (front <code>${v.front}</code>)` : null}.</p>` : null}
     ${!v.accepted ? html`<p>${v.reason ? html`<code>${v.reason}</code> ` : null}${v.message}</p>` : null}
-    ${!v.accepted && v.hint ? html`<p class="fix">hint: ${v.hint}</p>` : null}
+    ${!v.accepted && v.hint && !v.checks.some((c) => c.fix === v.hint) ? html`<p class="fix">hint: ${v.hint}</p>` : null}
     <ol class="checks">${v.checks.map((c) => html`<${CheckRow} check=${c} />`)}</ol>
     ${(v.notes ?? []).length > 0 ? html`<ul class="notes">${v.notes!.map((n) => html`<li>note: ${n}</li>`)}</ul>` : null}
   </section>`;

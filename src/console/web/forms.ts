@@ -59,14 +59,16 @@ export function FormButtons({
   label,
   onCancel,
   cancelLabel = 'Cancel',
+  busyLabel = 'Working…',
 }: {
   submit: Submit;
   label: string;
+  busyLabel?: string;
   onCancel?: (() => void) | undefined;
   cancelLabel?: string;
 }): Html {
   return html`<div class="form-buttons">
-    <button type="submit" class="primary" disabled=${submit.busy}>${submit.busy ? 'Working…' : label}</button>
+    <button type="submit" class="primary" disabled=${submit.busy}>${submit.busy ? busyLabel : label}</button>
     ${onCancel ? html`<button type="button" onClick=${onCancel}>${cancelLabel}</button>` : null}
   </div>`;
 }

@@ -69,6 +69,11 @@ export const EDGE_LOOKS: readonly EdgeLook[] = [
   },
 ];
 
+/** Labels in the order people expect: `api-2` before `api-10`, case aside. */
+export function byLabel(a: string, b: string): number {
+  return a.localeCompare(b, undefined, { numeric: true, sensitivity: 'base' });
+}
+
 export function lookOf(node: Pick<GraphNode, 'kind' | 'type'>): NodeLook {
   return (
     NODE_LOOKS.find((l) => l.key === `${node.kind}:${node.type}`) ??
@@ -194,7 +199,7 @@ export function principalChoicesOf(graph: Graph): Choice[] {
         n.type !== 'first-party',
     )
     .map((n) => ({ value: n.ref!, label: `${n.label} (${lookOf(n).label.toLowerCase()})` }))
-    .sort((a, b) => a.label.localeCompare(b.label));
+    .sort((a, b) => byLabel(a.label, b.label));
 }
 
 /**
@@ -205,7 +210,7 @@ export function targetChoicesOf(graph: Graph): Choice[] {
   const order = (n: GraphNode) => (n.kind === 'app' ? 0 : n.kind === 'resource' ? 1 : 2);
   return graph.nodes
     .filter((n) => n.ref !== undefined && (n.kind === 'app' || n.kind === 'resource' || n.kind === 'scope'))
-    .sort((a, b) => order(a) - order(b) || a.label.localeCompare(b.label))
+    .sort((a, b) => order(a) - order(b) || byLabel(a.label, b.label))
     .map((n) => ({ value: n.ref!, label: `${n.label} (${lookOf(n).label.toLowerCase()})` }));
 }
 
@@ -220,6 +225,149 @@ export function searchNodes(graph: Graph, query: string, limit = 200): GraphNode
         (n.ref ?? '').toLowerCase().includes(q) ||
         n.type.toLowerCase().includes(q),
     )
-    .sort((a, b) => a.label.localeCompare(b.label))
+    .sort((a, b) => byLabel(a.label, b.label))
     .slice(0, limit);
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface LayeredOptions {
+  /** Width of one node's place (its label included). */
+  cellWidth?: number;
+  /** Height of one row of nodes (label included). */
+  rowHeight?: number;
+  /** Extra space between two layers. */
+  layerGap?: number;
+  /** Width over height the drawing should have (the canvas's). */
+  aspect?: number;
+}
+
+/**
+ * The default drawing: layers by breadth-first depth from the roots (what carries an identity, then the
+ * identity, then what it may call), each layer wrapped into rows of at most C nodes, C chosen so the whole
+ * has about the canvas's proportions. cytoscape's own breadth-first layout puts a layer on one row: 300
+ * identities make a line tens of thousands of pixels long, unreadable once fitted; wrapping keeps a
+ * 1,000-node graph a rectangle where labels can be read after a zoom. Within a layer nodes sit in the order
+ * of the nodes that point at them (fewer crossings), then by label; nodes with no link at all go last, in a
+ * block of their own. Pure and fast (a few ms at 1,000 nodes); cytoscape draws the positions ('preset').
+ */
+export function layeredPositions(graph: Graph, options: LayeredOptions = {}): Map<string, Point> {
+  const cellWidth = options.cellWidth ?? 170;
+  const rowHeight = options.rowHeight ?? 64;
+  const layerGap = options.layerGap ?? 90;
+  const aspect = options.aspect ?? 1.6;
+  const ids = new Set(graph.nodes.map((n) => n.id));
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const out = new Map<string, string[]>();
+  const into = new Map<string, string[]>();
+  for (const n of graph.nodes) {
+    out.set(n.id, []);
+    into.set(n.id, []);
+  }
+  for (const e of graph.edges) {
+    if (!ids.has(e.source) || !ids.has(e.target) || e.source === e.target) continue;
+    out.get(e.source)!.push(e.target);
+    into.get(e.target)!.push(e.source);
+  }
+  const isolated = graph.nodes.filter((n) => out.get(n.id)!.length === 0 && into.get(n.id)!.length === 0);
+  const isolatedIds = new Set(isolated.map((n) => n.id));
+
+  // Depth: breadth-first from the roots; a node no root reaches (a cycle behind a root) starts from itself.
+  const depth = new Map<string, number>();
+  const walk = (starts: string[], at: number) => {
+    let frontier = starts.filter((id) => !depth.has(id));
+    for (const id of frontier) depth.set(id, at);
+    while (frontier.length > 0) {
+      const next: string[] = [];
+      for (const id of frontier) {
+        for (const m of out.get(id)!) {
+          if (depth.has(m)) continue;
+          depth.set(m, depth.get(id)! + 1);
+          next.push(m);
+        }
+      }
+      frontier = next;
+    }
+  };
+  walk(
+    layoutRoots(graph).filter((id) => !isolatedIds.has(id)),
+    0,
+  );
+  for (const n of graph.nodes) {
+    if (depth.has(n.id) || isolatedIds.has(n.id)) continue;
+    const placed = into.get(n.id)!.filter((m) => depth.has(m));
+    walk([n.id], placed.length === 0 ? 0 : Math.max(...placed.map((m) => depth.get(m)!)) + 1);
+  }
+
+  const layers: string[][] = [];
+  for (const [id, d] of depth) {
+    layers[d] ??= [];
+    layers[d].push(id);
+  }
+  const kindOrder = (id: string) => lookOf(byId.get(id)!).key;
+  const index = new Map<string, number>();
+  const ordered = layers
+    .filter((l) => l !== undefined)
+    .map((layer, d) => {
+      const centre = (id: string) => {
+        const from = into.get(id)!.filter((m) => index.has(m));
+        return from.length === 0
+          ? Number.POSITIVE_INFINITY
+          : from.reduce((s, m) => s + index.get(m)!, 0) / from.length;
+      };
+      const sorted =
+        d === 0
+          ? [...layer].sort(
+              (a, b) =>
+                kindOrder(a).localeCompare(kindOrder(b)) || byLabel(byId.get(a)!.label, byId.get(b)!.label),
+            )
+          : [...layer]
+              .map((id) => ({ id, c: centre(id) }))
+              .sort((a, b) => a.c - b.c || byLabel(byId.get(a.id)!.label, byId.get(b.id)!.label))
+              .map((x) => x.id);
+      sorted.forEach((id, i) => {
+        index.set(id, i);
+      });
+      return sorted;
+    });
+  if (isolated.length > 0) {
+    ordered.push(
+      isolated
+        .sort((a, b) => lookOf(a).key.localeCompare(lookOf(b).key) || byLabel(a.label, b.label))
+        .map((n) => n.id),
+    );
+  }
+
+  // Columns: the count whose drawing is closest to the wanted proportions.
+  const sizes = ordered.map((l) => l.length);
+  const widest = Math.max(1, ...sizes);
+  let cols = widest;
+  let best = Number.POSITIVE_INFINITY;
+  for (let c = Math.min(4, widest); c <= widest; c++) {
+    const height =
+      sizes.reduce((h, n) => h + Math.ceil(n / c) * rowHeight, 0) + (sizes.length - 1) * layerGap;
+    const miss = Math.abs(Math.log((c * cellWidth) / Math.max(rowHeight, height) / aspect));
+    if (miss < best) {
+      best = miss;
+      cols = c;
+    }
+  }
+
+  const positions = new Map<string, Point>();
+  let y = 0;
+  for (const layer of ordered) {
+    for (let r = 0; r * cols < layer.length; r++) {
+      const row = layer.slice(r * cols, (r + 1) * cols);
+      const left = ((cols - row.length) * cellWidth) / 2;
+      row.forEach((id, i) => {
+        positions.set(id, { x: left + i * cellWidth, y });
+      });
+      y += rowHeight;
+    }
+    y += layerGap;
+  }
+  return positions;
 }

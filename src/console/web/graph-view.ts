@@ -21,6 +21,7 @@ import {
   type Choice,
   EDGE_LOOKS,
   graphElements,
+  layeredPositions,
   layoutRoots,
   lookClass,
   lookOf,
@@ -45,7 +46,7 @@ import {
   useState,
 } from './vendor.ts';
 
-type Layout = 'layered' | 'rings' | 'grid';
+type Layout = 'layered' | 'breadthfirst' | 'rings' | 'grid';
 
 function cssVar(name: string, fallback: string): string {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -119,8 +120,22 @@ function stylesheet() {
 
 function runLayout(cy: CytoscapeCore, graph: Graph, layout: Layout): void {
   const all = cy.elements();
+  if (layout === 'layered') {
+    const aspect = Math.max(0.5, Math.min(3, cy.width() / Math.max(1, cy.height())));
+    const positions = layeredPositions(graph, { aspect });
+    all.layout({ name: 'preset', positions: Object.fromEntries(positions), animate: false }).run();
+    return;
+  }
   if (layout === 'grid') {
-    all.layout({ name: 'grid', animate: false, avoidOverlap: true, condense: true }).run();
+    all
+      .layout({
+        name: 'grid',
+        animate: false,
+        avoidOverlap: true,
+        condense: true,
+        nodeDimensionsIncludeLabels: true,
+      })
+      .run();
     return;
   }
   const isolated = cy.nodes().filter((n) => n.degree(false) === 0);
@@ -136,6 +151,7 @@ function runLayout(cy: CytoscapeCore, graph: Graph, layout: Layout): void {
         animate: false,
         avoidOverlap: true,
         minNodeSpacing: 12,
+        nodeDimensionsIncludeLabels: true,
         concentric: (n) => depth.get(n.id()) ?? 0,
         levelWidth: () => 1,
       })
@@ -149,6 +165,7 @@ function runLayout(cy: CytoscapeCore, graph: Graph, layout: Layout): void {
         roots: layoutRoots(graph).filter((id) => connected.getElementById(id).length > 0),
         spacingFactor: 1.2,
         avoidOverlap: true,
+        nodeDimensionsIncludeLabels: true,
       })
       .run();
   }
@@ -294,7 +311,8 @@ function Canvas({
         value=${layout}
         onChange=${(v: string) => relayout(v as Layout)}
         options=${[
-          { value: 'layered', label: 'Layered (breadth-first)' },
+          { value: 'layered', label: 'Layers, wrapped (default)' },
+          { value: 'breadthfirst', label: 'Breadth-first, one row a layer' },
           { value: 'rings', label: 'Rings (concentric)' },
           { value: 'grid', label: 'Grid' },
         ]}
@@ -503,8 +521,10 @@ function NodePanel({
   targets: readonly Choice[];
 }): Html {
   const { incoming, outgoing } = neighboursOf(graph, node.id);
-  const isPrincipal = principals.some((p) => p.value === node.ref);
-  const isTarget = targets.some((t) => t.value === node.ref);
+  // A system-assigned identity and its resource share a ref (`resource:<name>`): the identity is the caller,
+  // the resource what is called.
+  const isPrincipal = node.kind !== 'scope' && principals.some((p) => p.value === node.ref);
+  const isTarget = node.kind !== 'identity' && targets.some((t) => t.value === node.ref);
   const facts = Object.entries(node.details).map(
     ([k, v]) =>
       [
@@ -516,17 +536,20 @@ function NodePanel({
             : formatValue(v),
       ] as [string, unknown],
   );
-  const link = (n: { edge: { id: string; label: string }; node: GraphNode }, arrow: string) =>
-    html`<li key=${n.edge.id}>${arrow === '→' ? html`<span class="edge-label">${n.edge.label}</span> → ` : null}
-      <button type="button" class="linklike" onClick=${() => onSelect(n.node.id)}>${n.node.label}</button>
-      ${arrow === '←' ? html` → <span class="edge-label">${n.edge.label}</span>` : null}
-      <span class="muted">(${lookOf(n.node).label.toLowerCase()})</span></li>`;
+  const link = (n: { edge: { id: string; label: string }; node: GraphNode }, outgoing: boolean) => {
+    const other = html`<button type="button" class="linklike" onClick=${() => onSelect(n.node.id)}>${n.node.label}</button>`;
+    const label = html`<span class="edge-label">${n.edge.label}</span>`;
+    const kind = html`<span class="muted">(${lookOf(n.node).label.toLowerCase()})</span>`;
+    return outgoing
+      ? html`<li key=${n.edge.id}>${label}${' → '}${other}${' '}${kind}</li>`
+      : html`<li key=${n.edge.id}>${other}${' '}${kind}${' → '}${label}</li>`;
+  };
   return html`<aside class="graph-panel" aria-labelledby="node-h">
     <h2 id="node-h">${node.label}</h2>
     <p class="muted">${lookOf(node).label}${node.ref ? html` · <code>${node.ref}</code>` : null}</p>
     <${Facts} items=${facts as never} />
-    ${outgoing.length > 0 ? html`<h3>Links from it</h3><ul class="plain links">${outgoing.map((n) => link(n, '→'))}</ul>` : null}
-    ${incoming.length > 0 ? html`<h3>Links to it</h3><ul class="plain links">${incoming.map((n) => link(n, '←'))}</ul>` : null}
+    ${outgoing.length > 0 ? html`<h3>Links from it</h3><ul class="plain links">${outgoing.map((n) => link(n, true))}</ul>` : null}
+    ${incoming.length > 0 ? html`<h3>Links to it</h3><ul class="plain links">${incoming.map((n) => link(n, false))}</ul>` : null}
     ${isPrincipal ? html`<${TokenClaims} key=${node.id} tenant=${tenant} node=${node} graph=${graph} />` : null}
     <${AccessForm}
       tenant=${tenant}
@@ -546,6 +569,10 @@ export function View({ route }: { route: Route }): Html {
     [tenant],
   );
   const [selected, setSelected] = useState<string | undefined>(route.params.node);
+  // Fetch the drawing library while the graph is read, not after.
+  useEffect(() => {
+    loadCytoscape().catch(() => undefined);
+  }, []);
   const data = graph.data;
   const principals = useMemo(() => (data ? principalChoicesOf(data) : []), [data]);
   const targets = useMemo(() => (data ? targetChoicesOf(data) : []), [data]);
@@ -566,7 +593,8 @@ export function View({ route }: { route: Route }): Html {
                     principals=${principals} targets=${targets} />`
                 : html`<aside class="graph-panel" aria-label="Details">
                     <p class="note">Open a node from the list or the drawing to see its details, links and tokens.</p>
-                    <${AccessForm} tenant=${tenant} principals=${principals} targets=${targets} />
+                    <${AccessForm} tenant=${tenant} principals=${principals} targets=${targets}
+                      from=${route.params.from} to=${route.params.to} />
                   </aside>`
             }
           </div>

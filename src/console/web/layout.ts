@@ -50,8 +50,8 @@ export function Layout({ view, children }: { view: ViewName; children: Component
     main.current?.focus();
   };
   const role = s.session?.role;
-  return html`<a class="skip-link" href=${hashFor(view)} onClick=${skip}>Skip to content</a>
-    <header class="topbar">
+  return html`<header class="topbar">
+      <a class="skip-link" href=${hashFor(view)} onClick=${skip}>Skip to content</a>
       <span class="brand">Lanyard</span>
       <${TenantPicker} />
       <span class="spacer"></span>

@@ -145,7 +145,8 @@ export interface RunRecord {
 
 /** `POST …/workflows/:name/triggers/:trigger/run` (flows/admin-routes.ts). */
 export interface TriggerRunAnswer {
-  run?: string;
+  /** The run as listed (flows/workflows/runtime.ts FireResult). */
+  run: RunSummary;
   outcome: 'accepted' | 'answered' | 'no-response' | 'timeout';
   response?: { statusCode: number; headers?: Record<string, string>; body?: unknown };
 }

@@ -34,8 +34,20 @@ export type CytoscapeCore = Cytoscape.Core;
 export type CytoscapeFactory = typeof Cytoscape.default;
 export type ElementDefinition = Cytoscape.ElementDefinition;
 
+/**
+ * cytoscape's renderer adds a `<style>` to the page (`.__________cytoscape_container { position: relative }`)
+ * unless an element with this id exists; the Content-Security-Policy refuses inline styles, so a placeholder
+ * takes the id and console.css carries the rule.
+ */
+const CYTOSCAPE_STYLESHEET_ID = '__________cytoscape_stylesheet';
+
 /** cytoscape, fetched the first time the graph view opens (about 400 KB that no other view needs). */
 export async function loadCytoscape(): Promise<CytoscapeFactory> {
+  if (!document.getElementById(CYTOSCAPE_STYLESHEET_ID)) {
+    const placeholder = document.createElement('meta');
+    placeholder.id = CYTOSCAPE_STYLESHEET_ID;
+    document.head.append(placeholder);
+  }
   // @ts-expect-error -- a URL the server serves: cytoscape's ES module
   const m = (await import('/console/vendor/cytoscape.js')) as { default: CytoscapeFactory };
   return m.default;

@@ -75,7 +75,7 @@ function RunButton({
     onRan();
   });
   return html`<form class="card form-card run-form" onSubmit=${submit.onSubmit} aria-label=${`Run trigger ${trigger.name}`}>
-    <h4>${trigger.name} <span class="muted">(${trigger.type})</span></h4>
+    <h3>${trigger.name} <span class="muted">(${trigger.type})</span></h3>
     <${FormError} submit=${submit} />
     ${
       trigger.type === 'Request'
@@ -83,13 +83,15 @@ function RunButton({
             error=${bodyError ?? submit.fieldError('body')} />`
         : null
     }
-    <${FormButtons} submit=${submit} label=${submit.busy ? 'Running…' : `Run ${trigger.name}`} />
+    <${FormButtons} submit=${submit} label=${`Run ${trigger.name}`}
+      busyLabel="Running… (waits up to 120 s for its Response)" />
     ${
       answer
         ? html`<div class="run-answer" role="status">
             <p>
               Outcome: <${Status} value=${answer.outcome} />
-              ${answer.run ? html` — run <a href=${runHref(workflow.name, answer.run)}><code>${answer.run}</code></a>` : null}
+              ${' — run '}<a href=${runHref(workflow.name, answer.run.name)}><code>${answer.run.name}</code></a>${' '}
+              <${Status} value=${answer.run.status} />
             </p>
             ${
               answer.response

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   chartBars,
+  idNames,
   isIssuance,
   isRefusal,
   linksOf,
@@ -90,6 +91,32 @@ describe('console web: activity data', () => {
     assert.equal(matchesLocal(e, { principal: '', action: 'MI.', reason: 'not_found' }), true);
     assert.equal(matchesLocal(e, { principal: 'billing', action: '', reason: '' }), false);
     assert.equal(matchesLocal(ev(T0), { principal: '', action: '', reason: 'x' }), false);
+    const byId = ev(T0, { actor: 'd1fee180-0000' });
+    const names = (id: string | undefined) => (id === 'd1fee180-0000' ? 'identity:orders-mi' : undefined);
+    assert.equal(
+      matchesLocal(byId, { principal: 'orders', action: '', reason: '' }, names),
+      true,
+      'by the name shown',
+    );
+    assert.equal(
+      matchesLocal(byId, { principal: 'd1fee', action: '', reason: '' }, names),
+      true,
+      'or by the id',
+    );
+  });
+
+  it('names the ids the audit trail holds as the directory does', () => {
+    const names = idNames(
+      [
+        { kind: 'user', name: 'orders-mi', clientId: 'C1', principalId: 'P1' },
+        { kind: 'system', name: 'func1', ownerResource: 'func1', clientId: 'c2', principalId: 'p2' },
+      ],
+      [{ name: 'orders', appId: 'A1', servicePrincipalId: 's1', identifierUris: ['api://orders'] }],
+    );
+    assert.equal(names.get('c1'), 'identity:orders-mi');
+    assert.equal(names.get('p2'), 'resource:func1');
+    assert.equal(names.get('a1'), 'app:orders');
+    assert.equal(names.get('api://orders'), 'app:orders');
   });
 
   it('merges streamed events newest first, without duplicates, up to the limit', () => {
@@ -136,6 +163,23 @@ describe('console web: activity data', () => {
       tenant: 'contoso',
     });
     assert.equal(linksOf(ev(T0), 'contoso').length, 0, 'a success links nowhere');
+    // A refused token request has no token to explain: it asks "may X call Y?" with the names the API takes.
+    const refused = ev(T0, {
+      action: 'token.refuse',
+      outcome: 'failure',
+      actor: 'C1',
+      target: 'A1',
+      reason: 'AADSTS501051',
+    });
+    const names = (id: string | undefined) =>
+      ({ C1: 'identity:orders-mi', A1: 'app:orders' })[id as 'C1' | 'A1'];
+    const [may] = linksOf(refused, 'contoso', names);
+    assert.equal(may!.label, 'May it call?');
+    assert.deepEqual(parseHash(may!.href), {
+      view: 'graph',
+      rest: [],
+      params: { from: 'identity:orders-mi', to: 'app:orders' },
+    });
     // The identity plane names the resource in details: that is the front to explain against.
     const mi = ev(T0, {
       plane: 'identity',

@@ -5,6 +5,8 @@
  * a node's neighbours, the principals and targets "may X call Y?" offers, and node search.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   EDGE_LOOKS,
@@ -185,5 +187,22 @@ describe('console web: graph data', () => {
     );
     assert.equal(searchNodes(GRAPH, '').length, GRAPH.nodes.length);
     assert.equal(searchNodes(GRAPH, '', 3).length, 3);
+  });
+
+  it('draws the legend’s swatches in console.css with the colours the canvas uses', () => {
+    const css = fs.readFileSync(
+      path.join(import.meta.dirname, '../../../src/console/web/console.css'),
+      'utf8',
+    );
+    for (const l of NODE_LOOKS) {
+      const rule = new RegExp(`\\.swatch\\.${lookClass(l.key)}\\s*\\{\\s*background:\\s*([^;]+);`).exec(css);
+      assert.equal(rule?.[1]?.toLowerCase(), l.colour.toLowerCase(), l.key);
+    }
+    for (const l of EDGE_LOOKS) {
+      const rule = new RegExp(`\\.edge-swatch-${l.kind}\\s*\\{\\s*border-top:\\s*3px (\\w+) ([^;]+);`).exec(
+        css,
+      );
+      assert.deepEqual([rule?.[1], rule?.[2]?.toLowerCase()], [l.line, l.colour.toLowerCase()], l.kind);
+    }
   });
 });

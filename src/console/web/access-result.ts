@@ -12,7 +12,7 @@ import { type Html, html } from './vendor.ts';
 export function AccessResult({ answer }: { answer: AccessAnswer }): Html {
   return html`<div class="verdict" role="status">
     <p>
-      <${Status} value=${answer.allowed ? 'allowed' : 'denied'} />
+      <${Status} value=${answer.allowed ? 'allowed' : 'denied'} />${' '}
       <strong>${answer.principal.displayName}</strong> → <strong>${answer.target.name}</strong>
       ${answer.target.action ? html` (<code>${answer.target.action}</code>)` : null}
     </p>

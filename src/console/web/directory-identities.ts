@@ -156,7 +156,7 @@ function ResourceIdentities({
     <h3>Identities of ${resource.name}</h3>
     <${FormError} submit=${toggle} />
     <p>
-      System-assigned: ${resource.systemAssignedIdentity ? html`<code>${resource.systemAssignedIdentity.principalId}</code>` : 'none'}
+      System-assigned: ${resource.systemAssignedIdentity ? html`<code>${resource.systemAssignedIdentity.principalId}</code>` : 'none'}${' '}
       <button type="button" disabled=${toggle.busy} onClick=${() => {
         if (
           resource.systemAssignedIdentity === null ||

@@ -64,7 +64,7 @@ function CheckRow({ check }: { check: ExplainCheck }): Html {
 function VerdictCard({ v }: { v: FrontVerdict }): Html {
   return html`<section class=${`card verdict-card ${v.accepted ? 'accepted' : 'refused'}`} aria-label=${`Verdict of ${v.resource}`}>
     <h3>
-      ${v.resource}${v.tenant ? html` <span class="muted">(${v.tenant})</span>` : null}:
+      ${v.resource}${v.tenant ? html` <span class="muted">(${v.tenant})</span>` : null}:${' '}
       <${Status} value=${v.accepted ? 'accepted' : 'refused'} /> <span class="muted">answers ${v.status}</span>
     </h3>
     ${v.accepted && v.upstream ? html`<p>Forwarded to <code>${v.upstream}</code>${v.front ? html` (front <code>${v.front}</code>)` : null}.</p>` : null}

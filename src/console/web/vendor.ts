@@ -36,8 +36,9 @@ export type ElementDefinition = Cytoscape.ElementDefinition;
 
 /**
  * cytoscape's renderer adds a `<style>` to the page (`.__________cytoscape_container { position: relative }`)
- * unless an element with this id exists; the Content-Security-Policy refuses inline styles, so a placeholder
- * takes the id and console.css carries the rule.
+ * unless an element with this id exists; the Content-Security-Policy refuses inline styles. The shell links
+ * `/console/vendor/cytoscape.css` under that id; should it not, a placeholder takes the id (console.css gives
+ * the graph's container its position).
  */
 const CYTOSCAPE_STYLESHEET_ID = '__________cytoscape_stylesheet';
 

@@ -22,7 +22,7 @@ import {
 } from './components.ts';
 import { formatDuration, formatTime } from './format.ts';
 import { FormButtons, FormError, useSubmit } from './forms.ts';
-import { useLoad, useStore } from './hooks.ts';
+import { navigate, useLoad, useStore } from './hooks.ts';
 import type {
   ActionRecord,
   Job,
@@ -334,7 +334,7 @@ function RunbookDetail({
   const start = useSubmit(async () => {
     const made = await post<Job>(`${base}/start`);
     jobs.reload();
-    location.hash = jobHref(made.id);
+    navigate(jobHref(made.id));
   });
   const toggle = useSubmit(async () => {
     await put(base, {

@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import {
   EDGE_LOOKS,
   graphElements,
+  layeredPositions,
   layoutRoots,
   lookClass,
   lookOf,
@@ -204,5 +205,37 @@ describe('console web: graph data', () => {
       );
       assert.deepEqual([rule?.[1], rule?.[2]?.toLowerCase()], [l.line, l.colour.toLowerCase()], l.kind);
     }
+  });
+
+  it('lays out layers top to bottom, wrapped to the proportions asked, with isolated nodes last', () => {
+    const pos = layeredPositions(GRAPH, { cellWidth: 100, rowHeight: 50, layerGap: 80, aspect: 1.5 });
+    assert.equal(pos.size, GRAPH.nodes.length, 'every node has a place');
+    const y = (id: string) => pos.get(id)!.y;
+    assert.ok(y('resource:func1') < y('identity:mi1'), 'what carries an identity sits above it');
+    assert.ok(y('identity:mi1') < y('app:orders'), 'the identity sits above what it may call');
+    assert.equal(y('app:orders'), y('scope:/subscriptions/s1'), 'both are one step from the identity');
+    const last = Math.max(...[...pos.values()].map((p) => p.y));
+    assert.equal(y('resource:lonely'), last, 'a node with no link goes in the last block');
+    const places = new Set([...pos.values()].map((p) => `${p.x},${p.y}`));
+    assert.equal(places.size, pos.size, 'no two nodes share a place');
+
+    // 1,000 nodes in three layers: wrapped into a rectangle near the asked proportions, quickly.
+    const big: Graph = { ...GRAPH, nodes: [], edges: [] };
+    for (let i = 0; i < 300; i++) {
+      big.nodes.push(node(`resource:r${i}`, 'resource', 'app'), node(`identity:i${i}`, 'identity', 'system'));
+      big.edges.push(edge(`resource:r${i}`, `identity:i${i}`, 'identity'));
+    }
+    for (let i = 0; i < 400; i++) {
+      big.nodes.push(node(`app:a${i}`, 'app', 'app'));
+      big.edges.push(edge(`identity:i${i % 300}`, `app:a${i}`, 'app-role'));
+    }
+    const started = performance.now();
+    const p = layeredPositions(big, { cellWidth: 170, rowHeight: 64, layerGap: 90, aspect: 1.6 });
+    const ms = performance.now() - started;
+    assert.ok(ms < 200, `${ms} ms`);
+    const xs = [...p.values()].map((q) => q.x);
+    const ys = [...p.values()].map((q) => q.y);
+    const ratio = (Math.max(...xs) - Math.min(...xs) + 170) / (Math.max(...ys) - Math.min(...ys) + 64);
+    assert.ok(ratio > 1.2 && ratio < 2.1, `width / height ${ratio}`);
   });
 });

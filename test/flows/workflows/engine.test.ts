@@ -254,6 +254,48 @@ describe('workflow engine', () => {
     assert.ok(!JSON.stringify(r.actions.filter((a) => a.name !== 'Secret')).includes('hunter2'));
   });
 
+  it('masks a secured value in contents only: the run keeps its tenant, workflow, names and statuses', async () => {
+    // Seed 004's Get-Creds answers with the tenant id (secured outputs): the run must stay its tenant's.
+    const tenantId = '7db9058d-daff-4163-b923-542830604db3';
+    const started = startRun({
+      workflow: {
+        tenantId,
+        resourceId: 'resource-1',
+        name: 'vm-report-flow',
+        workflowId: '0'.repeat(32),
+        version: '1'.repeat(20),
+        armId: '/subscriptions/s/resourceGroups/g/providers/Microsoft.Logic/workflows/vm-report-flow',
+        definition: loadWorkflow(
+          def({
+            Get_Creds: {
+              type: 'Compose',
+              inputs: { tenantId, workflow: 'vm-report-flow', status: 'Succeeded', name: 'Get_Creds' },
+              runAfter: {},
+              runtimeConfiguration: { secureData: { properties: ['outputs'] } },
+            },
+            Use: compose("@outputs('Get_Creds')?['tenantId']", { Get_Creds: ['Succeeded'] }),
+          }),
+        ).definition,
+      },
+      trigger: { name: 'manual', type: 'Request', outputs: { headers: {}, body: {} } },
+      services: services(),
+    });
+    const r = await started.done;
+    assert.equal(r.tenantId, tenantId);
+    assert.equal(r.workflow, 'vm-report-flow');
+    assert.equal(r.resourceId, 'resource-1');
+    assert.equal(r.status, 'Succeeded');
+    assert.deepEqual(
+      r.actions.map((a) => [a.name, a.status]),
+      [
+        ['Get_Creds', 'Succeeded'],
+        ['Use', 'Succeeded'],
+      ],
+    );
+    assert.equal(action(r, 'Use').outputs, '***');
+    assert.deepEqual(action(r, 'Get_Creds').secured, ['outputs']);
+  });
+
   it('parses JSON content and checks it against the schema', async () => {
     const schema = {
       type: 'object',

@@ -6,7 +6,7 @@
  * produced stays hidden where a later action uses it (Logic Apps hides such downstream inputs too).
  */
 import { Masker, MIN_MASKED_LENGTH } from '../../masking.ts';
-import type { Contents } from '../records.ts';
+import type { ActionRecord, Contents, RunRecord, TriggerRecord } from '../records.ts';
 
 /** Inputs or outputs longer than this (as JSON) are kept cut. */
 export const DEFAULT_MAX_CONTENT_BYTES = 64 * 1024;
@@ -68,4 +68,61 @@ export function storedContents(parts: ContentParts, maxBytes: number): Contents 
 
 export function runMasker(secrets: Iterable<string>): Masker {
   return new Masker([...secrets]);
+}
+
+/** A record's own fields of `keys`, as they are (absent ones stay absent). */
+function own<T extends object>(record: T, keys: readonly (keyof T)[]): Partial<T> {
+  const out: Partial<T> = {};
+  for (const k of keys) if (record[k] !== undefined) out[k] = record[k];
+  return out;
+}
+
+const RUN_OWN = [
+  'name',
+  'tenantId',
+  'resourceId',
+  'workflow',
+  'version',
+  'status',
+  'code',
+  'startTime',
+  'endTime',
+] as const;
+const TRIGGER_OWN = [
+  'name',
+  'type',
+  'status',
+  'code',
+  'startTime',
+  'endTime',
+  'scheduledTime',
+  'secured',
+  'truncated',
+] as const;
+const ACTION_OWN = [
+  'name',
+  'type',
+  'path',
+  'status',
+  'code',
+  'startTime',
+  'endTime',
+  'trackingId',
+  'secured',
+  'truncated',
+] as const;
+
+/**
+ * The record as stored: every text masked but the engine's own fields — which tenant, workflow and run it is,
+ * names, types, statuses, codes and times. A secured output may hold the same text (seed 004's Get-Creds
+ * answers with the tenant id): it stays hidden in contents, and the run stays its tenant's.
+ */
+export function maskRecord(masker: Masker, record: RunRecord): RunRecord {
+  const masked = masker.json(record) as RunRecord;
+  return {
+    ...masked,
+    ...own<RunRecord>(record, RUN_OWN),
+    trigger: { ...masked.trigger, ...own<TriggerRecord>(record.trigger, TRIGGER_OWN) },
+    actions: masked.actions.map((a, i) => ({ ...a, ...own<ActionRecord>(record.actions[i]!, ACTION_OWN) })),
+  };
 }

@@ -13,7 +13,7 @@ import type { RecordError, ResponseRecord, RunRecord, RunStatus, TriggerRecord }
 import { evaluate } from './compiled.ts';
 import { Executor } from './execute.ts';
 import { azureTime, newRunName } from './run-names.ts';
-import { DEFAULT_MAX_CONTENT_BYTES, runMasker, storedContents, textsOf } from './run-record.ts';
+import { DEFAULT_MAX_CONTENT_BYTES, maskRecord, runMasker, storedContents, textsOf } from './run-record.ts';
 import { defaultGuid, RunScope } from './scope.ts';
 
 /** A run longer than this is stopped and ends TimedOut (Logic Apps allows 90 days; a local run is shorter). */
@@ -245,7 +245,7 @@ export function startRun(o: StartRunOptions): StartedRun {
       outputs,
       ...(response ? { response } : {}),
     };
-    return masker.json(record) as RunRecord;
+    return maskRecord(masker, record);
   })();
   return { name, first, done };
 }

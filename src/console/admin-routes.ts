@@ -109,14 +109,27 @@ export function consoleAdminRoutes(r: AdminRoutes<ConsoleDeps>): void {
     async ({ deps, params, body }) => {
       const b = onlyFields(await body(), ['token', 'front']);
       const token = requiredText(b, 'token');
-      const front = onlyFields(b.front ?? { kind: 'easyauth' }, ['kind', 'name']);
+      const front = onlyFields(b.front ?? { kind: 'easyauth' }, ['kind', 'name', 'api']);
       const kind = front.kind ?? 'easyauth';
       if (typeof kind !== 'string' || !(FRONT_KINDS as readonly string[]).includes(kind)) {
         throw new LanyardError('ERR_VALIDATION', `\`front.kind\` must be one of ${FRONT_KINDS.join(', ')}.`);
       }
       const name = optionalText(front, 'name');
+      const api = optionalText(front, 'api');
+      if (api !== undefined && kind !== 'gateway') {
+        throw new LanyardError(
+          'ERR_VALIDATION',
+          '`front.api` names an API of a gateway: only with kind gateway.',
+        );
+      }
       const { explainFor } = await import('./explain.ts');
-      return ok(await explainFor(deps, params.tenant!, token, { kind: kind as FrontKind, name }));
+      return ok(
+        await explainFor(deps, params.tenant!, token, {
+          kind: kind as FrontKind,
+          name,
+          ...(api === undefined ? {} : { api }),
+        }),
+      );
     },
     [],
     { access: 'read' },

@@ -7,8 +7,9 @@
  * - `arm`: Resource Manager's authenticator (management/arm/auth.ts), as the ARM routes build it;
  * - `vault`: Key Vault's (vault/api/auth.ts: audience and tenant), then `lanyard rbac check` of reading a
  *   secret (management/service.ts `checkAccess`, the vault's own authorization).
- * A gateway's checks are its APIs' policies (validate-jwt and the rest), run only on a request: not explained
- * here yet (ERR_VALIDATION says so).
+ * - `gateway`: the inbound policies of each API of the gateway (or the one `api` names), run by the gateway's
+ *   own policy machinery on an in-process request carrying the token (explain-gateway.ts): each validate-jwt
+ *   as the validator's stages, check-header, and what an explanation cannot tell shown as not checked.
  *
  * The token is read from the body and nowhere else: the request log has no bodies, and nothing here logs,
  * audits or keeps it.
@@ -50,8 +51,15 @@ export interface FrontVerdict {
   checks: ExplainCheck[];
 }
 
+export interface ExplainFront {
+  kind: FrontKind;
+  name?: string | undefined;
+  /** kind `gateway`: one API of the gateway (every API when left out). */
+  api?: string | undefined;
+}
+
 export interface ExplainAnswer {
-  front: { kind: FrontKind; name?: string | undefined };
+  front: ExplainFront;
   token: DecodedToken;
   /** Whether a front (the one named) would let the token in. */
   accepted: boolean;
@@ -292,7 +300,7 @@ export async function explainFor(
   deps: ConsoleDeps,
   tenantRef: string,
   rawToken: string,
-  front: { kind: FrontKind; name?: string | undefined },
+  front: ExplainFront,
 ): Promise<ExplainAnswer> {
   const token = rawToken.trim().replace(/^bearer\s+/i, '');
   if (front.kind === 'easyauth') {
@@ -305,12 +313,18 @@ export async function explainFor(
       verdicts: e.verdicts.map((v) => ({ ...v, checks: easyAuthChecks(v) })),
     };
   }
-  if (front.kind === 'gateway') {
-    throw new LanyardError('ERR_VALIDATION', "A gateway's checks are not explained yet.", {
-      hint: "A gateway checks tokens in its APIs' policies (validate-jwt) on each request: turn on tracing (`lanyard gateway trace`) and read the trace of a request.",
-    });
-  }
   const decoded = decodeToken(token, deps.tokens.now().getTime());
+  if (front.kind === 'gateway') {
+    if (!front.name) {
+      throw new LanyardError(
+        'ERR_VALIDATION',
+        '`front.name` must name the gateway (a resource of kind gateway); `front.api` one of its APIs.',
+      );
+    }
+    const { explainGateway } = await import('./explain-gateway.ts');
+    const verdicts = await explainGateway(deps, tenantRef, front.name, front.api, token);
+    return { front, token: decoded, accepted: verdicts.some((v) => v.accepted), verdicts };
+  }
   let verdict: FrontVerdict;
   if (front.kind === 'arm') verdict = await explainArm(deps, token);
   else {

@@ -89,24 +89,65 @@ function parse(source: PolicySource | undefined, label: string) {
 /** An expression that reads the request body (a false positive only costs buffering). */
 const REQUEST_BODY = /Request\s*\.\s*Body\b/;
 
-export function compileGateway(definition: GatewayDefinition, o: CompileGatewayOptions): CompiledGateway {
+function compileOptions(definition: GatewayDefinition, o: CompileGatewayOptions) {
   const namedValues = new Map<string, NamedValue>(
     definition.namedValues.map((v) => [v.name, { value: v.value, secret: v.secret }]),
   );
-  const memo = new Map<ParsedElement, CompiledPolicy>();
-  const options = {
+  return {
     policies: POLICIES,
     unsupported: UNSUPPORTED,
     namedValues: (name: string) => namedValues.get(name),
     services: o.services,
     expressions: (ctx: GatewayContext) => expressionView(ctx, { now: o.services.now }),
-    memo,
+    memo: new Map<ParsedElement, CompiledPolicy>(),
   };
-  const global: ScopeDocument = {
-    scope: 'global',
-    label: 'global',
-    sections: parse(definition.policy ?? { xml: DEFAULT_GLOBAL_POLICY }, 'global policy'),
-  };
+}
+
+const globalDocument = (definition: GatewayDefinition): ScopeDocument => ({
+  scope: 'global',
+  label: 'global',
+  sections: parse(definition.policy ?? { xml: DEFAULT_GLOBAL_POLICY }, 'global policy'),
+});
+
+/**
+ * The inbound section alone of one operation's effective policy (global → API → operation, no product
+ * context), as its pipeline: what the console's token explainer runs (console/explain-gateway.ts) — no
+ * backend call, no outbound, no on-error. `skip` leaves top-level inbound policies out (those whose outcome
+ * an explanation cannot tell: counters, managed-identity tokens, the caller's IP); they are returned by name.
+ */
+export function compileInbound(
+  definition: GatewayDefinition,
+  api: ApiDefinition,
+  op: OperationDefinition,
+  o: CompileGatewayOptions & { readonly skip?: ((policy: string) => boolean) | undefined },
+): { pipeline: Pipeline<GatewayContext>; skipped: { step: string; policy: string }[] } {
+  const options = compileOptions(definition, o);
+  const effective = composeScopes([
+    globalDocument(definition),
+    { scope: 'api', label: `api ${api.name}`, sections: parse(api.policy, `api ${api.name}`) },
+    {
+      scope: 'operation',
+      label: `operation ${op.name}`,
+      sections: parse(op.policy, `api ${api.name}, operation ${op.name}`),
+    },
+  ]);
+  const skipped: { step: string; policy: string }[] = [];
+  const inbound = effective.inbound.filter((p) => {
+    if (!o.skip?.(p.element.name)) return true;
+    skipped.push({ step: `${p.scopeLabel}/${p.path}`, policy: p.element.name });
+    return false;
+  });
+  const pipeline = compileEffectivePolicy(
+    `${api.name}/${op.name} (inbound)`,
+    { inbound, backend: [], outbound: [], 'on-error': [] },
+    options,
+  );
+  return { pipeline, skipped };
+}
+
+export function compileGateway(definition: GatewayDefinition, o: CompileGatewayOptions): CompiledGateway {
+  const options = compileOptions(definition, o);
+  const global = globalDocument(definition);
   const productDocs = new Map<string, ScopeDocument>(
     definition.products.map((p) => [
       p.name,

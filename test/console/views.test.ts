@@ -3,14 +3,15 @@
  * tenant's graph (identities, apps, resources, assignments, Easy Auth, gateway APIs and their backends, what a
  * workflow's Http action calls); "may X call Y?" with its chain, decided by the issuer, Easy Auth and Azure
  * RBAC as the CLI decides it (`lanyard rbac check` answers the same); a pasted token explained against a front
- * (`lanyard explain` answers the same), Resource Manager and a vault; the Keys view (no key material); the audit
- * list; and the live audit stream: backlog, events recorded after connecting, filters, Last-Event-ID, the
- * stream cap, its end at sign-out and when the server stops.
+ * (`lanyard explain` answers the same), Resource Manager, a vault and seed 002's gateway API (its validate-jwt);
+ * the Keys view (no key material); the audit list; and the live audit stream: backlog, events recorded after
+ * connecting, filters, Last-Event-ID, the stream cap, its end at sign-out and when the server stops.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { WORKFLOW_SCHEMA } from '../../src/flows/definition/types.ts';
 import { openCli } from '../cli/lanyard.ts';
 import { STORE_KINDS } from '../helpers/stores.ts';
@@ -337,9 +338,133 @@ for (const kind of STORE_KINDS) {
       assert.match(authz.fix, /Key Vault Secrets User/);
       const wrongAudience = await explain(tokens.arm!, { kind: 'vault', name: 'kv1' });
       assert.equal(wrongAudience.json.verdicts[0].reason, 'AKV10022');
-      assert.equal((await explain(tokens.arm!, { kind: 'gateway' })).status, 400);
+      assert.equal((await explain(tokens.arm!, { kind: 'gateway' })).status, 400, 'a gateway needs its name');
       assert.equal((await explain(tokens.arm!, { kind: 'ftp' })).status, 400);
       assert.equal((await explain(tokens.arm!, { kind: 'vault', name: 'build-agent' })).status, 400);
+    });
+
+    it("explains a token against a gateway API's validate-jwt (seed 002's protected-api)", async () => {
+      // Seed 002's API as examples/seeds/lanyard.yaml declares it, its named values naming this tenant.
+      const seed = parseYaml(fs.readFileSync('examples/seeds/lanyard.yaml', 'utf8')) as {
+        tenants: { gateways?: { resource: string; apis: Record<string, unknown>[] }[] }[];
+      };
+      const api = seed.tenants
+        .flatMap((t) => t.gateways ?? [])
+        .find((g) => g.resource === 'contoso-apim')!
+        .apis.find((a) => a.name === 'protected-api')!;
+      const audience = '571dea0e-c3ca-46b9-bc3d-23f890ecd0a8';
+      const app = await admin.call('POST', '/admin/tenants/contoso/apps', {
+        body: {
+          name: 'apim-protected-api',
+          appId: audience,
+          appRoles: [
+            {
+              value: 'API.Call',
+              displayName: 'Call the API through API Management',
+              description: 'Checked by validate-jwt.',
+              allowedMemberTypes: ['Application'],
+            },
+          ],
+        },
+      });
+      assert.equal(app.status, 201, app.text);
+      const role = await admin.call('POST', '/admin/tenants/contoso/role-assignments', {
+        body: { principal: 'resource:runbook-automation', app: 'apim-protected-api', role: 'API.Call' },
+      });
+      assert.equal(role.status, 201, role.text);
+      const gw = '/admin/tenants/contoso/gateways/contoso-apim';
+      for (const [name, value] of [
+        ['tenantID', s.tenantId],
+        ['clientID', audience],
+        ['roleId', 'API.Call'],
+      ] as const) {
+        const nv = await admin.call('PUT', `${gw}/named-values/${name}`, { body: { value } });
+        assert.ok(nv.status === 200 || nv.status === 201, nv.text);
+      }
+      const made = await admin.call('POST', `${gw}/apis`, {
+        body: {
+          name: api.name,
+          path: api.path,
+          serviceUrl: api.serviceUrl,
+          operations: api.operations,
+          policy: { xml: api.policy },
+        },
+      });
+      assert.equal(made.status, 201, made.text);
+
+      const explain = async (token: string) => {
+        const r = await admin.call('POST', '/admin/tenants/contoso/explain', {
+          body: { token, front: { kind: 'gateway', name: 'contoso-apim', api: 'protected-api' } },
+        });
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.json.verdicts.length, 1);
+        return r.json as {
+          accepted: boolean;
+          verdicts: {
+            resource: string;
+            status: number;
+            accepted: boolean;
+            checks: { name: string; status: string; code?: string; fix?: string; actual?: unknown }[];
+          }[];
+        };
+      };
+      // The API requires a subscription key (APIM's default): shown, not checked (it is not the token's).
+      const statuses = (a: Awaited<ReturnType<typeof explain>>) => {
+        const [first, ...rest] = a.verdicts[0]!.checks;
+        assert.deepEqual([first!.name, first!.status], ['subscription', 'not-checked']);
+        return rest.map((c) => [c.name, c.status]);
+      };
+
+      const good = await explain(await tokenOf('runbook-automation', audience));
+      assert.equal(good.accepted, true, JSON.stringify(good));
+      assert.equal(good.verdicts[0]!.resource, 'contoso-apim/protected-api');
+      assert.equal(good.verdicts[0]!.status, 200);
+      assert.deepEqual(statuses(good), [
+        ['token', 'passed'],
+        ['signature', 'passed'],
+        ['lifetime', 'passed'],
+        ['audience', 'passed'],
+        ['issuer', 'passed'],
+        ['claims', 'passed'],
+      ]);
+
+      const otherAudience = await explain(tokens.fn!);
+      assert.equal(otherAudience.accepted, false);
+      assert.equal(otherAudience.verdicts[0]!.status, 401);
+      assert.deepEqual(statuses(otherAudience).slice(3), [
+        ['audience', 'failed'],
+        ['issuer', 'not-checked'],
+        ['claims', 'not-checked'],
+      ]);
+      const aud = otherAudience.verdicts[0]!.checks.find((c) => c.name === 'audience')!;
+      assert.equal(aud.code, 'TokenAudienceNotAllowed');
+      assert.equal(aud.actual, somefunctionAppId);
+      assert.match(aud.fix!, new RegExp(audience));
+
+      const noRole = await explain(await tokenOf('other-automation', audience));
+      assert.equal(noRole.accepted, false);
+      const claims = noRole.verdicts[0]!.checks.find((c) => c.status === 'failed')!;
+      assert.deepEqual([claims.name, claims.code], ['claims', 'TokenClaimNotFound']);
+      assert.match(claims.fix!, /roles/);
+
+      // Every API of the gateway when none is named; an API it does not have is 404.
+      const all = await admin.call('POST', '/admin/tenants/contoso/explain', {
+        body: { token: tokens.fn, front: { kind: 'gateway', name: 'contoso-apim' } },
+      });
+      // `orders` has no operation: the gateway answers its requests 404.
+      assert.deepEqual(
+        all.json.verdicts.map((v: { resource: string; status: number }) => [v.resource, v.status]),
+        [
+          ['contoso-apim/orders', 404],
+          ['contoso-apim/protected-api', 401],
+        ],
+      );
+      assert.equal(all.json.accepted, false);
+      const missing = await admin.call('POST', '/admin/tenants/contoso/explain', {
+        body: { token: tokens.fn, front: { kind: 'gateway', name: 'contoso-apim', api: 'nope' } },
+      });
+      assert.equal(missing.status, 404, missing.text);
+      assert.ok(!s.t.logs.join('\n').includes(tokens.fn!), 'the pasted token is in no log line');
     });
 
     it('shows signing keys and the master key without key material', async () => {

@@ -1,7 +1,7 @@
 /**
  * @module console/web/explain-view
  * `#/explain`: paste a token, choose what judges it — an Easy Auth front (or all of them), a vault, Resource
- * Manager — and see every check passed or failed with the fix, as `lanyard explain` prints it
+ * Manager, a gateway's APIs — and see every check passed or failed with the fix, as `lanyard explain` prints it
  * (`POST …/explain`). The token lives in this view's memory only: it is sent in the body of that one request
  * to this Lanyard, never put in the address, history, localStorage or sessionStorage, and the field is emptied
  * when the view is left (or the page hidden). A refusal in Activity links here with its context (front,
@@ -33,7 +33,7 @@ import type { Route } from './routes.ts';
 import { tenants } from './tenants.ts';
 import { type Html, html, useEffect, useId, useRef, useState } from './vendor.ts';
 
-/** `easyauth:` (every front), `easyauth:<name>`, `vault:<name>`, `arm:`, `gateway:`. */
+/** `easyauth:` (every front), `easyauth:<name>`, `vault:<name>`, `arm:`, `gateway:<name>` (every API). */
 function frontFrom(value: string): { kind: FrontKind; name?: string | undefined } {
   const i = value.indexOf(':');
   const kind = (i === -1 ? value : value.slice(0, i)) as FrontKind;
@@ -41,10 +41,11 @@ function frontFrom(value: string): { kind: FrontKind; name?: string | undefined 
   return name === '' ? { kind } : { kind, name };
 }
 
-/** The front a refusal's context names: a vault, or an Easy Auth front, by the resource it names. */
+/** The front a refusal's context names: a vault, a gateway or an Easy Auth front, by the resource it names. */
 function frontForContext(params: Record<string, string>, resources: readonly Resource[]): string {
   const named = resources.find((r) => r.name === params.front);
   if (named?.kind === 'vault') return `vault:${named.name}`;
+  if (named?.kind === 'gateway') return `gateway:${named.name}`;
   if (named) return `easyauth:${named.name}`;
   if (params.plane === 'management') return 'arm:';
   return 'easyauth:';
@@ -218,7 +219,12 @@ export function View({ route }: { route: Route }): Html {
       .filter((r) => r.kind === 'vault')
       .map((r) => ({ value: `vault:${r.name}`, label: `Key Vault ${r.name} (reading a secret)` })),
     { value: 'arm:', label: 'Resource Manager' },
-    { value: 'gateway:', label: 'An API gateway (explained through its traces)' },
+    ...(resources.data ?? [])
+      .filter((r) => r.kind === 'gateway')
+      .map((r) => ({
+        value: `gateway:${r.name}`,
+        label: `API gateway ${r.name} (its APIs' inbound policies)`,
+      })),
   ];
 
   return html`<h1>Token explainer</h1>

@@ -31,7 +31,7 @@ import { showGateway } from '../gateway/store.ts';
 import { newPipelineState } from '../http/pipeline.ts';
 import { LocalKeySource, type TrustedKey } from '../validator/key-sources.ts';
 import type { ConsoleDeps } from './deps.ts';
-import type { ExplainCheck, FrontVerdict } from './explain.ts';
+import type { ExplainCheck, FrontVerdict } from './verdicts.ts';
 
 const ENTRA_HOSTS = new Set(['login.microsoftonline.com', 'login.windows.net', 'sts.windows.net']);
 

@@ -27,29 +27,9 @@ import type { ConsoleDeps } from './deps.ts';
 export const FRONT_KINDS = ['easyauth', 'gateway', 'vault', 'arm'] as const;
 export type FrontKind = (typeof FRONT_KINDS)[number];
 
-export interface ExplainCheck {
-  /** What is checked, in the validator's order: `token`, `header`, `signature`, `lifetime`, `issuer`, `audience`, `claims`, `caller`; then `tenant`, `authorization`. */
-  name: string;
-  status: 'passed' | 'failed' | 'not-checked';
-  message?: string | undefined;
-  expected?: unknown;
-  actual?: unknown;
-  fix?: string | undefined;
-  /** The refusal's stable code (a validator reason, ARM's or Key Vault's code). */
-  code?: string | undefined;
-}
+import type { ExplainCheck, FrontVerdict } from './verdicts.ts';
 
-export interface FrontVerdict {
-  /** The front: an Easy Auth resource, `Resource Manager`, a vault. */
-  resource: string;
-  accepted: boolean;
-  /** What the front would answer: 200, 401, 403, 404. */
-  status: number;
-  reason?: string | undefined;
-  message?: string | undefined;
-  hint?: string | undefined;
-  checks: ExplainCheck[];
-}
+export type { ExplainCheck, FrontVerdict };
 
 export interface ExplainFront {
   kind: FrontKind;

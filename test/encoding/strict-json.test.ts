@@ -59,14 +59,8 @@ describe('strict JSON', () => {
     const nest = (n: number) => `{"x":${'['.repeat(n)}${']'.repeat(n)}}`;
     assert.doesNotThrow(() => parseStrictObject(nest(16)));
     refuses(nest(17), /nested too deeply/);
-    const deep = nest(50_000);
-    let fastest = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < 3; i++) {
-      const started = performance.now();
-      refuses(deep, /nested too deeply/);
-      fastest = Math.min(fastest, performance.now() - started);
-    }
-    assert.ok(fastest < 10, `${fastest} ms`);
+    // No stack overflow, whatever the depth: the refusal is the bound's.
+    refuses(nest(50_000), /nested too deeply/);
   });
 
   it('takes a deeper bound from a caller whose documents nest by design', () => {

@@ -54,10 +54,15 @@ describe('authentication-managed-identity', () => {
 
   it('reuses the token across requests until near its expiry (the service caches it)', async () => {
     const p = `<authentication-managed-identity resource="${w.v2.appId}" />`;
+    // The service drops its cache when the directory version moves (checked at most once a second); let a check
+    // see the version the world's set-up left before counting, so only the cache's own behaviour is measured.
+    await run(p, {}, o);
+    await new Promise((r) => setTimeout(r, 1_100));
+    await run(p, {}, o);
     const before = w.miTokens.minted();
     const first = sent(await run(p, {}, o));
     for (let i = 0; i < 3; i++) assert.deepEqual(sent(await run(p, {}, o)), first);
-    assert.equal(w.miTokens.minted(), before + 1);
+    assert.equal(w.miTokens.minted(), before);
   });
 
   it('output-token-variable-name: the token in the variable, the header left to the documented set-header', async () => {

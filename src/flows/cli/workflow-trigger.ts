@@ -148,7 +148,7 @@ export function workflowTriggerCommand(workflow: Command, kit: CliKit<FlowsDeps>
           const record = await fired.done;
           if (opts.output === 'json') {
             process.stdout.write(
-              `${JSON.stringify({ run: r.summaryOf(record), response: record.response }, null, 2)}\n`,
+              `${JSON.stringify({ run: s.summaryOf(record), response: record.response }, null, 2)}\n`,
             );
           } else {
             process.stdout.write(

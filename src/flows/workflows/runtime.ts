@@ -19,7 +19,7 @@ import type { JsonValue } from '../expressions/values.ts';
 import { type FiredTrigger, startRun } from './engine/run.ts';
 import { DEFAULT_MAX_RESPONSE_BYTES, runHttpAction, sleep } from './http-action.ts';
 import type { ResponseRecord, RunRecord, RunSummary } from './records.ts';
-import { createRun, finishRun, getWorkflow, pruneRuns, type StoredWorkflow } from './store.ts';
+import { createRun, finishRun, getWorkflow, pruneRuns, type StoredWorkflow, summaryOf } from './store.ts';
 
 /** Azure's limit for a caller waiting on a Request trigger's Response. */
 export const SYNC_RESPONSE_TIMEOUT_MS = 120_000;
@@ -67,25 +67,6 @@ export interface WorkflowRuntimeOptions {
   readonly requestTimeoutMs?: number | undefined;
   /** Runs kept per workflow; older ones are pruned as new ones end. */
   readonly runsKept?: number | undefined;
-}
-
-export function summaryOf(r: RunRecord): RunSummary {
-  return {
-    name: r.name,
-    tenantId: r.tenantId,
-    resourceId: r.resourceId,
-    workflow: r.workflow,
-    version: r.version,
-    status: r.status,
-    ...(r.code === undefined ? {} : { code: r.code }),
-    ...(r.error === undefined ? {} : { error: r.error }),
-    startTime: r.startTime,
-    ...(r.endTime === undefined ? {} : { endTime: r.endTime }),
-    trigger: {
-      name: r.trigger.name,
-      ...(r.trigger.scheduledTime ? { scheduledTime: r.trigger.scheduledTime } : {}),
-    },
-  };
 }
 
 function hasResponse(definition: WorkflowDefinition): boolean {

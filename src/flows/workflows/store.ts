@@ -523,7 +523,8 @@ export async function findCallbackTarget(
 
 // ---- runs ----------------------------------------------------------------------------------------------
 
-function summaryOf(record: RunRecord): RunSummary {
+/** A run as listed: its record without the actions and contents. */
+export function summaryOf(record: RunRecord): RunSummary {
   return {
     name: record.name,
     tenantId: record.tenantId,
